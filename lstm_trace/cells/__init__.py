@@ -1,0 +1,6 @@
+"""Cells: each module writes one cell's forward equations in sympy, once."""
+
+from .base import GATES, Cell, Ref, sigmoid
+from .lstm import lstm
+
+__all__ = ["GATES", "Cell", "Ref", "lstm", "sigmoid"]

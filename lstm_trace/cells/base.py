@@ -1,0 +1,106 @@
+"""Building blocks for writing a cell's forward equations in sympy.
+
+A *quantity* is a per-step vector (``a``, ``state``, ``out``) or a parameter
+(``W_a``, ``b_a``).  Per-step quantities carry a time shift relative to the
+step ``t`` being computed: ``q("state", -1)`` is state_{t-1}.  Elementwise
+equations use commutative scalar symbols (one unit of the vector);
+linear equations use matrix symbols, so that sympy's matrix calculus can
+derive their adjoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+import sympy as sp
+
+GATES = ("a", "i", "f", "o")
+
+# symbolic sizes: the equations never depend on their values
+D, H = sp.symbols("D H", integer=True, positive=True)
+
+
+class sigmoid(sp.Function):  # noqa: N801 - named as the maths writes it
+    """σ(x) = 1 / (1 + e^{-x}), kept as a function so derivatives read σ(1 − σ)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
+        return 1 / (1 + sp.exp(-arg))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A quantity at a time shift: ``Ref("state", -1)`` is state_{t-1}; shift None for parameters."""
+
+    base: str
+    shift: int | None = 0
+
+    def at(self, k: int) -> Ref:
+        return self if self.shift is None else Ref(self.base, self.shift + k)
+
+
+def _name(ref: Ref) -> str:
+    """state_{t-1} -> 'state__m1': a Python identifier, so lambdify keeps the symbol as it is."""
+    if ref.shift is None:
+        return ref.base
+    return f"{ref.base}__{'m' if ref.shift < 0 else ''}{abs(ref.shift)}"
+
+
+@cache
+def q(base: str, shift: int | None = 0) -> sp.Symbol:
+    """The elementwise (one unit) symbol of a quantity."""
+    return sp.Symbol(_name(Ref(base, shift)), real=True)
+
+
+@cache
+def m(base: str, shift: int | None, rows: sp.Expr, cols: sp.Expr = sp.S.One) -> sp.MatrixSymbol:
+    """The matrix symbol of a quantity (a vector is a column)."""
+    return sp.MatrixSymbol(_name(Ref(base, shift)), rows, cols)
+
+
+def ref_of(sym: sp.Basic) -> Ref:
+    """Inverse of q() and m(): the quantity a symbol stands for."""
+    name = sym.name
+    if "__" in name:
+        base, shift = name.rsplit("__", 1)
+        return Ref(base, -int(shift[1:]) if shift.startswith("m") else int(shift))
+    return Ref(name, None)
+
+
+def shifted(expr: sp.Basic, k: int) -> sp.Basic:
+    """The same expression with every per-step quantity moved k steps later."""
+    if k == 0:
+        return expr
+    subs = {}
+    for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
+        r = ref_of(s)
+        if r.shift is None:
+            continue
+        n = r.at(k)
+        subs[s] = q(n.base, n.shift) if isinstance(s, sp.Symbol) else m(n.base, n.shift, *s.shape)
+    return expr.xreplace(subs)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A cell's forward equations, written once.
+
+    linear:      pre-activation name -> matrix expression (W_g·x_t + U_g·out_{t-1} + b_g)
+    elementwise: activation/state name -> scalar expression over one unit, in order
+    params:      parameter name -> (rows, cols) in the symbolic sizes
+    """
+
+    name: str
+    linear: dict[str, sp.MatrixExpr]
+    elementwise: dict[str, sp.Expr]
+    params: dict[str, tuple[sp.Expr, sp.Expr]]
+    inputs: tuple[str, ...] = ("x",)
+    recurrent: tuple[str, ...] = ("state", "out")
+    output: str = "out"
+    gates: tuple[str, ...] = GATES
+    # pre-activation of each gate, whose adjoint the seed calls δa, δi, δf, δo
+    preact: dict[str, str] = field(default_factory=lambda: {g: f"z{g}" for g in GATES})

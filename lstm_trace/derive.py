@@ -1,0 +1,253 @@
+"""Backward equations derived from a cell's forward ones.
+
+Reverse-mode differentiation over the *template* of one time step: the
+adjoint of a quantity v_t is the sum, over every equation c that reads v at
+shift s (c_{t-s} reads v_t), of δc_{t-s} · ∂c/∂v.  Elementwise equations are
+differentiated with sympy.diff on one unit; linear ones with sympy's matrix
+calculus on the scalar tr(δcᵀ · c), which yields Wᵀ·δc and δc ⊗ x by itself.
+Nothing here depends on H, D or T: the result is built once per model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from .cells.base import GATES, Cell, D, H, m, q, ref_of, shifted
+
+# Adjoints the seed gives names to; others (the gate activations) are inlined.
+ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}}
+# A quantity read both by the loss and by the next step's linear layer gets its
+# two parts named, as the seed does: δout_t = Δ_t + Δout_t.
+SPLIT_NAMES = {"out": ("Delta", "Dout")}
+LOSSES = ("l2",)
+
+
+@dataclass(frozen=True)
+class Equation:
+    """name_{t+shift} = expr, evaluated at step t (shift is -1 for Δout_{t-1}).
+
+    kind: "elementwise" (one unit, sympy scalars), "linear" (matrix symbols),
+    or "sum" (a parameter gradient: Σ_t of a per-step linear or elementwise term).
+    stacked: the same equation over all four gates at once, where it exists.
+    """
+
+    name: str
+    expr: sp.Basic
+    kind: str
+    shift: int = 0
+    stacked: sp.Basic | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    cell: Cell
+    loss: str
+    linear: tuple[Equation, ...]  # pre-activations z_g (stacked: W·x + U·out + b)
+    forward: tuple[Equation, ...]  # a, i, f, o, state, out in order
+    loss_eq: Equation  # E_t, summed over units
+    backward: tuple[Equation, ...]  # in evaluation order within one step
+    gradients: tuple[Equation, ...]  # one per parameter, Σ over t
+    update: tuple[Equation, ...]  # p_new = p − lr · δp
+
+
+def loss_expr(loss: str) -> sp.Expr:
+    """E_t for one unit: l2 is ½(out_t − label_t)²."""
+    if loss == "l2":
+        return (q("out") - q("label")) ** 2 / 2
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def _gate_of(expr: sp.Basic) -> str | None:
+    gates = {g for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) for g in GATES if _gate_sym(ref_of(s).base, g)}
+    return gates.pop() if len(gates) == 1 else None
+
+
+def _gate_sym(base: str, g: str) -> bool:
+    return base in (f"W_{g}", f"U_{g}", f"b_{g}", f"P_{g}", f"d{g}", f"z{g}")
+
+
+def _to_stacked(expr: sp.Basic, g: str) -> sp.Basic:
+    subs = {}
+    for s in expr.atoms(sp.MatrixSymbol):
+        r = ref_of(s)
+        if r.base in (f"W_{g}", f"U_{g}", f"b_{g}"):
+            subs[s] = m(r.base[0], None, 4 * s.shape[0], s.shape[1])
+        elif r.base == f"d{g}":
+            subs[s] = m("dgates", r.shift, 4 * H)
+        elif r.base == f"z{g}":
+            subs[s] = m("z", r.shift, 4 * H)
+    return expr.xreplace(subs)
+
+
+def stack(per_gate: dict[str, sp.Basic]) -> sp.Basic | None:
+    """One expression over the stacked W = [W_a; W_i; W_f; W_o] etc., if the gates share it."""
+    forms = {_to_stacked(e, g) for g, e in per_gate.items()}
+    return forms.pop() if len(forms) == 1 else None
+
+
+def stack_sum(expr: sp.Basic) -> sp.Basic:
+    """Σ_g W_gᵀ·δg  ->  Wᵀ·δgates: collapse a sum with one identical term per gate."""
+    if not isinstance(expr, sp.MatAdd):
+        return expr
+    by_gate: dict[str, sp.Basic] = {}
+    rest = []
+    for term in expr.args:
+        g = _gate_of(term)
+        if g is None or g in by_gate:
+            rest.append(term)
+        else:
+            by_gate[g] = term
+    if set(by_gate) != set(GATES):
+        return expr
+    s = stack(by_gate)
+    return expr if s is None else sp.MatAdd(s, *rest)
+
+
+class _Deriver:
+    def __init__(self, cell: Cell, loss: str) -> None:
+        self.cell = cell
+        self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
+        self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})
+        self.eqs["E"] = ("loss", loss_expr(loss))
+        # tanh(za_t) -> a_t: derivatives read in the forward quantities, as in the seed
+        self.activations = {
+            (e.func, ref_of(e.args[0]).base): v
+            for v, e in cell.elementwise.items()
+            if len(e.args) == 1 and isinstance(e.args[0], sp.Symbol)
+        }
+
+    def contributions(self, v: str) -> list[tuple[str, sp.Basic]]:
+        """(consumer kind, δc_{t-s} · ∂c/∂v) for every equation c reading v_{t+s}."""
+        out = []
+        for c, (kind, e) in self.eqs.items():
+            for sym in e.atoms(sp.Symbol, sp.MatrixSymbol):
+                r = ref_of(sym)
+                if r.base != v:
+                    continue
+                if kind == "linear":
+                    adj = m(ADJOINT_NAMES[c], 0, *e.shape)
+                    term = sp.Trace(adj.T * e).diff(sym)
+                else:
+                    term = self.adjoint(c) * sp.diff(e, sym)
+                out.append((kind, shifted(term, -(r.shift or 0))))
+        return out
+
+    @cache  # noqa: B019 - one deriver per model, itself cached
+    def adjoint(self, v: str) -> sp.Basic:
+        """δv_t: a named symbol, or for an inlined quantity the sum of its contributions."""
+        if v == "E":
+            return sp.S.One
+        if v in ADJOINT_NAMES:
+            return q(ADJOINT_NAMES[v])
+        return sp.Add(*(t for _, t in self.contributions(v)))
+
+    def in_forward_terms(self, expr: sp.Basic) -> sp.Basic:
+        """Replace tanh(za_s) by a_s, σ(zi_s) by i_s, ... wherever they occur."""
+        subs = {}
+        for call in expr.atoms(sp.Function):
+            if len(call.args) == 1 and isinstance(call.args[0], sp.Symbol):
+                r = ref_of(call.args[0])
+                v = self.activations.get((call.func, r.base))
+                if v is not None:
+                    subs[call] = q(v, r.shift)
+        return expr.xreplace(subs)
+
+    def backward(self) -> list[Equation]:
+        eqs, late = [], []
+        for v, name in ADJOINT_NAMES.items():
+            parts = self.contributions(v)
+            lin = [t for k, t in parts if k == "linear"]
+            ew = [self.in_forward_terms(t) for k, t in parts if k != "linear"]
+            if v in SPLIT_NAMES:
+                loss_name, rec_name = SPLIT_NAMES[v]
+                from_loss = [self.in_forward_terms(t) for k, t in parts if k == "loss"]
+                ew = [self.in_forward_terms(t) for k, t in parts if k == "elementwise"]
+                eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
+                # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads
+                late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1)), "linear", shift=-1))
+                eqs.append(Equation(name, q(loss_name) + q(rec_name) + sp.Add(*ew), "elementwise"))
+            elif lin:
+                eqs.append(Equation(name, stack_sum(sp.MatAdd(*lin)), "linear"))
+            else:
+                eqs.append(Equation(name, sp.Add(*ew), "elementwise"))
+        return eqs + late
+
+    def gradients(self) -> list[Equation]:
+        eqs = []
+        for p, (rows, cols) in self.cell.params.items():
+            terms = [t for _, t in self.contributions(p)]
+            expr = sp.MatAdd(*terms) if terms and isinstance(terms[0], sp.MatrixExpr) else sp.Add(*terms)
+            eqs.append(Equation(f"d{p}", self.in_forward_terms(expr), "sum"))
+        return eqs
+
+
+def _reads(e: Equation) -> set[str]:
+    """The quantities of the current step an equation reads (δgates stands for its four gates)."""
+    bases = {ref_of(s).base for s in e.expr.atoms(sp.Symbol, sp.MatrixSymbol) if ref_of(s).shift == 0}
+    if "dgates" in bases:
+        bases |= {f"d{g}" for g in GATES}
+    return bases
+
+
+def _order(eqs: list[Equation]) -> tuple[Equation, ...]:
+    """Topological order within a step, otherwise keeping the given order."""
+    done: list[Equation] = []
+    pending = list(eqs)
+    names = {e.name for e in eqs if e.shift == 0}  # what this step produces
+    while pending:
+        for e in pending:
+            if not (_reads(e) & names) - {d.name for d in done} - {e.name}:
+                done.append(e)
+                pending.remove(e)
+                break
+        else:  # pragma: no cover - a cycle would be a bug in a cell
+            raise RuntimeError(f"cyclic equations: {[e.name for e in pending]}")
+    return tuple(done)
+
+
+def sgd(param: str) -> sp.Expr:
+    """p_new = p − λ·δp."""
+    return q(param, None) - q("lr", None) * q(f"d{param}", None)
+
+
+_MODELS: dict[tuple, Model] = {}
+
+
+def derive(cell: Cell, loss: str = "l2", optimizer: str = "sgd") -> Model:
+    """The whole symbolic model: forward, loss, derived backward, gradients and update."""
+    key = (cell.name, tuple(cell.params), loss, optimizer)
+    if key not in _MODELS:
+        _MODELS[key] = _derive(cell, loss, optimizer)
+    return _MODELS[key]
+
+
+def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
+    dv = _Deriver(cell, loss)
+    linear = tuple(Equation(z, e, "linear") for z, e in cell.linear.items())
+    stacked_z = stack({g: cell.linear[f"z{g}"] for g in cell.gates})
+    linear = tuple(Equation(e.name, e.expr, e.kind, stacked=stacked_z) for e in linear)
+    forward = tuple(Equation(v, e, "elementwise") for v, e in cell.elementwise.items())
+    grads = dv.gradients()
+    stacked_grads = {}
+    for kind in ("W", "U", "b"):
+        per_gate = {g: e.expr for e in grads for g in cell.gates if e.name == f"d{kind}_{g}"}
+        if len(per_gate) == len(cell.gates):
+            stacked_grads[kind] = stack(per_gate)
+    grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(e.name[1])) for e in grads]
+    update = tuple(Equation(f"{p}_new", sgd(p), "elementwise") for p in cell.params)
+    return Model(
+        cell=cell,
+        loss=loss,
+        linear=linear,
+        forward=forward,
+        loss_eq=Equation("E", loss_expr(loss), "elementwise"),
+        backward=_order(dv.backward()),
+        gradients=tuple(grads),
+        update=update,
+    )
+
+
+__all__ = ["Equation", "Model", "derive", "D", "H"]

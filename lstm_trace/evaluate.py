@@ -1,0 +1,213 @@
+"""The numeric engine: evaluate a model's equations on a scenario, in float64.
+
+Each equation is lambdified once per model; a step evaluates whole vectors
+(and the stacked gates with one matrix product), so the cost per step is
+O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+
+import numpy as np
+import sympy as sp
+
+from .cells import GATES, lstm
+from .cells.base import Ref, ref_of
+from .derive import Equation, Model, derive
+from .names import canonical
+from .scenario import Scenario
+
+SECTIONS = ("forward", "backward", "gradients", "update")
+
+
+def np_sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ without overflow: e^{-|x|} never exceeds 1."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+_MODULES = [{"sigmoid": np_sigmoid}, "numpy"]
+
+
+@cache
+def compiled(eq: Equation, stacked: bool = False) -> tuple[tuple[sp.Basic, ...], Callable[..., np.ndarray]]:
+    """The equation as a numpy function of its symbols (sorted by name)."""
+    expr = eq.stacked if stacked else eq.expr
+    args = tuple(sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol) - expr.atoms(sp.Dummy), key=lambda s: s.name))
+    args = tuple(a for a in args if a.name not in ("H", "D"))
+    return args, sp.lambdify(args, expr, modules=_MODULES, cse=True, docstring_limit=0)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One traced quantity: name_step = equation, at a step (None for gradients and updates)."""
+
+    section: str
+    step: int | None
+    name: str  # canonical name, e.g. "a_0", "Dout_-1", "dW", "W_a_new"
+    equation: Equation | None  # None for a boundary value such as Δout_{T-1} = 0
+    stacked: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """An evaluated scenario: every quantity by canonical name, and rows in the seed's order."""
+
+    scenario: Scenario
+    model: Model
+    values: Mapping[str, np.ndarray]
+    rows: tuple[Row, ...]
+    warnings: tuple[str, ...]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[canonical(name, self.values)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    @property
+    def E(self) -> float:  # noqa: N802 - the maths' name
+        return float(self.values["E"][0])
+
+    def value_of(self, sym: sp.Basic, step: int | None) -> np.ndarray:
+        """The value a symbol of an equation takes at a step (zeros beyond the sequence's ends)."""
+        return _lookup(self.values, self.scenario, ref_of(sym), step or 0)
+
+    def _repr_markdown_(self) -> str:
+        from .render.markdown import render_markdown
+
+        return render_markdown(self)
+
+
+def model_for(scenario: Scenario) -> Model:
+    return derive(lstm(bias=scenario.bias), scenario.loss, scenario.optimizer)
+
+
+def _size(base: str, sc: Scenario) -> int:
+    if base == "x" or base == "dx":
+        return sc.D
+    return 4 * sc.H if base in ("dgates", "z") else sc.H
+
+
+def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -> np.ndarray:
+    if r.shift is None:
+        if r.base == "lr":
+            return np.array(sc.lr)
+        if r.base in values:
+            return values[r.base]
+        return np.vstack([values[f"{r.base}_{g}"] for g in GATES]) if r.base in "WU" else np.concatenate(
+            [values[f"{r.base}_{g}"] for g in GATES]
+        )
+    name = f"{r.base}_{step + r.shift}"
+    if name in values:
+        return values[name]
+    if r.base in ("dgates", "z") and f"{r.base[0]}a_{step + r.shift}" in values:
+        return np.concatenate([values[f"{r.base[0]}{g}_{step + r.shift}"] for g in GATES])
+    return np.zeros(_size(r.base, sc))
+
+
+def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
+    args, fn = compiled(eq, stacked)
+    vals = []
+    for a in args:
+        v = _lookup(values, sc, ref_of(a), step)
+        vals.append(v.reshape(-1, 1) if isinstance(a, sp.MatrixSymbol) and v.ndim == 1 else v)
+    out = np.asarray(fn(*vals), dtype=np.float64)
+    return out.ravel() if eq.kind == "linear" else out
+
+
+def _sum_over_steps(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario) -> np.ndarray:
+    """Σ_t of a per-step linear term, in one product: Σ_t g_t ⊗ x_t = [g_0 … g_T]·[x_0 … x_T]ᵀ."""
+    args, fn = compiled(eq, eq.stacked is not None)
+    vals = []
+    for a in args:
+        r = ref_of(a)
+        if r.shift is None:
+            vals.append(_lookup(values, sc, r, 0))
+        else:
+            vals.append(np.stack([_lookup(values, sc, r, t) for t in range(sc.T)], axis=1))
+    out = np.asarray(fn(*vals), dtype=np.float64)
+    expr = eq.stacked if eq.stacked is not None else eq.expr
+    return out.sum(axis=1) if expr.shape[1] == 1 else out
+
+
+def trace(scenario: Scenario) -> Trace:
+    """Forward over the sequence, backward in reverse, parameter gradients, update."""
+    model = model_for(scenario)
+    sc = scenario
+    values: dict[str, np.ndarray] = dict(sc.params)
+    values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
+    rows: list[Row] = []
+    losses = []
+    for t in range(sc.T):
+        values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
+        z = _call(model.linear[0], values, sc, t, stacked=True)
+        for g, zg in zip(GATES, np.split(z, 4), strict=True):
+            values[f"z{g}_{t}"] = zg
+        for eq in model.forward:
+            values[f"{eq.name}_{t}"] = _call(eq, values, sc, t)
+            rows.append(Row("forward", t, f"{eq.name}_{t}", eq))
+        losses.append(float(np.sum(_call(model.loss_eq, values, sc, t))))
+        values[f"E_{t}"] = np.array([losses[-1]])
+    values["E"] = np.array([sum(losses)])
+    last = sc.T - 1
+    values[f"Dout_{last}"] = np.zeros(sc.H)
+    rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
+    for t in range(last, -1, -1):
+        for eq in model.backward:
+            name = f"{eq.name}_{t + eq.shift}"
+            values[name] = _call(eq, values, sc, t, stacked=False)
+            rows.append(Row("backward", t, name, eq))
+        values[f"dgates_{t}"] = _lookup(values, sc, Ref("dgates", 0), t)
+    rows += _gradients(model, values, sc)
+    rows += _update(model, values, sc)
+    return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
+
+
+def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
+    rows = []
+    done: set[str] = set()
+    for eq in model.gradients:
+        family = eq.name.split("_")[0]  # dW_a -> dW
+        if eq.stacked is not None:
+            if family in done:
+                continue
+            whole = _sum_over_steps(eq, values, sc)
+            values[family] = whole
+            for g, part in zip(GATES, np.split(whole, 4), strict=True):
+                values[f"{family}_{g}"] = part
+            done.add(family)
+            rows.append(Row("gradients", None, family, eq, stacked=True))
+        else:
+            values[eq.name] = _sum_over_steps(eq, values, sc)
+            rows.append(Row("gradients", None, eq.name, eq))
+    return rows
+
+
+def _update(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
+    rows = []
+    for eq in model.update:
+        values[eq.name] = _call(eq, values, sc, 0)
+        rows.append(Row("update", None, eq.name, eq))
+    for p in ("W", "U", "b"):
+        if f"{p}_a_new" in values:
+            stack = np.vstack if p in "WU" else np.concatenate
+            values[f"{p}_new"] = stack([values[f"{p}_{g}_new"] for g in GATES])
+    return rows
+
+
+def _warnings(sc: Scenario) -> list[str]:
+    out = []
+    if sc.loss == "l2":
+        for t, label in enumerate(sc.label):
+            bad = [v for v in label if not -1 < v < 1]
+            if bad:
+                out.append(
+                    f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it"
+                )
+    return out

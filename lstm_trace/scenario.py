@@ -1,0 +1,216 @@
+"""YAML or a dict -> a validated, immutable Scenario with float64 arrays."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from . import yamlio
+from .cells.base import GATES
+from .errors import ScenarioError
+from .schema import TAGS, ScenarioModel
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One exercise.  Parameters per gate: W_g (H×D), U_g (H×H), b_g (H,)."""
+
+    name: str
+    source: str
+    cell: str
+    output: str
+    loss: str
+    optimizer: str
+    lr: float
+    decimals: int
+    params: Mapping[str, np.ndarray]
+    x: np.ndarray  # (T, D)
+    label: np.ndarray  # (T, H)
+    init_out: np.ndarray  # (H,)
+    init_state: np.ndarray  # (H,)
+    expected: Mapping[str, Any] = field(default_factory=dict)
+    expected_text: Mapping[str, Any] = field(default_factory=dict)
+    file: str = "<dict>"
+
+    @property
+    def bias(self) -> bool:
+        return "b_a" in self.params
+
+    @property
+    def D(self) -> int:  # noqa: N802 - the maths' name
+        return self.x.shape[1]
+
+    @property
+    def H(self) -> int:  # noqa: N802
+        return self.init_out.shape[0]
+
+    @property
+    def T(self) -> int:  # noqa: N802
+        return self.x.shape[0]
+
+
+def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
+    """Read and validate a scenario from a YAML path or a dict (as yaml.safe_load would give)."""
+    if isinstance(source, Mapping):
+        doc = yamlio.Document(data=dict(source), file="<dict>")
+    else:
+        doc = yamlio.load(source)
+    return from_document(doc)
+
+
+def from_document(doc: yamlio.Document) -> Scenario:
+    if not isinstance(doc.data, dict):
+        found = type(doc.data).__name__
+        raise doc.error((), f"expected a mapping of keys (name, parameters, sequence, ...), found a {found}")
+    try:
+        spec = ScenarioModel.model_validate(doc.data)
+    except ValidationError as exc:
+        raise _first_error(exc, doc) from None
+    return _build(spec, doc)
+
+
+def _first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
+    err = exc.errors(include_url=False)[0]
+    path: Path = tuple(p for p in err["loc"] if p not in TAGS)
+    kind, found = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        known = _fields_at(path[:-1])
+        near = difflib.get_close_matches(str(path[-1]), known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else (f"; expected one of {', '.join(known)}" if known else "")
+        return doc.error(path, f"unknown key {path[-1]!r}{hint}")
+    if kind == "missing":
+        return doc.error(path, "missing: this key is required")
+    expected = {
+        "float_type": "a number", "finite_number": "a finite number (not NaN or inf)",
+        "list_type": "a list", "model_type": "a mapping", "model_attributes_type": "a mapping",
+        "dict_type": "a mapping", "string_type": "text", "int_type": "a whole number",
+        "too_short": "a non-empty list",
+    }.get(kind)
+    if kind == "literal_error":
+        expected = "one of " + err["ctx"]["expected"]
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
+        expected = err["msg"].replace("Input should be ", "a number ")
+    msg = f"expected {expected}" if expected else err["msg"]
+    return doc.error(path, f"{msg}, found {_show(found)}")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return f"the boolean {str(v).lower()}"
+    if v is None:
+        return "nothing (null)"
+    if isinstance(v, dict):
+        return "a mapping"
+    if isinstance(v, list):
+        return "an empty list" if not v else "a list"
+    return repr(v)
+
+
+def _fields_at(path: Path) -> list[str]:
+    """The keys allowed at a path, for did-you-mean."""
+    model: Any = ScenarioModel
+    for p in path:
+        if isinstance(p, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or p not in model.model_fields:
+            return []
+        model = _model_in(model.model_fields[p].annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _model_in(ann: Any) -> Any:
+    """The pydantic model inside an annotation such as list[Step] or Optional[Initial]."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in typing.get_args(ann):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _matrix(value: Any, path: Path, doc: yamlio.Document) -> np.ndarray:
+    """A list of rows, or a flat list for one row, as a 2-D array; ragged rows are an error."""
+    rows = value if isinstance(value[0], list) else [value]
+    for k, row in enumerate(rows[1:], start=1):
+        if len(row) != len(rows[0]):
+            raise doc.error(path + (k,), f"expected {len(rows[0])} entries like the row before, found {len(row)}")
+    return np.array(rows, dtype=np.float64)
+
+
+def _per_gate(block: Any, raw: Any, path: Path, doc: yamlio.Document, rows: int | None) -> dict[str, np.ndarray]:
+    """{a, i, f, o} -> arrays; a stacked block is split into four (gate order a, i, f, o)."""
+    if isinstance(raw, dict):
+        return {g: (_matrix(raw[g], path + (g,), doc) if rows else np.array(raw[g], np.float64)) for g in GATES}
+    whole = _matrix(raw, path, doc) if rows else np.array(raw, np.float64)
+    n = whole.shape[0]
+    if n % 4:
+        raise doc.error(path, f"expected 4·H rows stacked in gate order a, i, f, o, found {n} rows")
+    return dict(zip(GATES, np.split(whole, 4), strict=True))
+
+
+def _check(arr: np.ndarray, shape: tuple[int, ...], what: str, path: Path, doc: yamlio.Document) -> None:
+    if arr.shape != shape:
+        hint = " (the transpose would fit)" if arr.ndim == 2 and arr.shape[::-1] == shape else ""
+        raise doc.error(path, f"expected {what} of shape {_dims(shape)}, found {_dims(arr.shape)}{hint}")
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if len(shape) > 1 else f"{shape[0]} entries"
+
+
+def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
+    raw = doc.data["parameters"]
+    W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
+    U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
+    H, D = W["a"].shape
+    params: dict[str, np.ndarray] = {}
+    stacked = not isinstance(raw["W"], dict)
+    for g in GATES:
+        where = ("parameters", "W") if stacked else ("parameters", "W", g)
+        _check(W[g], (H, D), f"W_{g}: H×D, like W_a", where, doc)
+        where = ("parameters", "U") if not isinstance(raw["U"], dict) else ("parameters", "U", g)
+        _check(U[g], (H, H), "U: H×H with H the rows of W", where, doc)
+        params[f"W_{g}"], params[f"U_{g}"] = W[g], U[g]
+    if raw.get("b") is not None:
+        b = _per_gate(spec.parameters.b, raw["b"], ("parameters", "b"), doc, rows=False)
+        for g in GATES:
+            where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
+            _check(b[g], (H,), "b: H entries", where, doc)
+            params[f"b_{g}"] = b[g]
+    xs, labels = [], []
+    for t, step in enumerate(spec.sequence):
+        x = np.array(step.x, np.float64)
+        _check(x, (D,), "x: D entries (the columns of W)", ("sequence", t, "x"), doc)
+        label = np.atleast_1d(np.array(step.label, np.float64))
+        _check(label, (H,), "label: one per hidden unit", ("sequence", t, "label"), doc)
+        xs.append(x)
+        labels.append(label)
+    init = {}
+    for key in ("out", "state"):
+        v = getattr(spec.initial, key)
+        init[key] = np.zeros(H) if v is None else np.array(v, np.float64)
+        _check(init[key], (H,), f"initial {key}: H entries", ("initial", key), doc)
+    for arr in params.values():
+        arr.setflags(write=False)
+    return Scenario(
+        name=spec.name, source=spec.source, cell=spec.model.cell, output=spec.model.output,
+        loss=spec.loss, optimizer=spec.optimizer.name, lr=spec.optimizer.lr, decimals=spec.display.decimals,
+        params=MappingProxyType(params), x=np.array(xs), label=np.array(labels),
+        init_out=init["out"], init_state=init["state"],
+        expected=MappingProxyType(dict(doc.data.get("expected") or {})),
+        expected_text=MappingProxyType({p[1:]: t for p, t in doc.texts.items() if p[:1] == ("expected",)}),
+        file=doc.file,
+    )

@@ -1,0 +1,117 @@
+"""The scenario file format as pydantic models: validation and the JSON Schema for editors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Vector = Annotated[list[Number], Field(min_length=1)]
+Rows = Annotated[list[Vector], Field(min_length=1)]
+
+
+def _matrix_form(v: Any) -> str:
+    return "rows" if isinstance(v, list) and v and isinstance(v[0], list) else "row"
+
+
+def _number_form(v: Any) -> str:
+    return "list" if isinstance(v, list) else "number"
+
+
+def _block_form(v: Any) -> str:
+    return "per-gate" if isinstance(v, dict) else "stacked"
+
+
+# a matrix is a list of rows, or a flat list for a matrix with one row
+Matrix = Annotated[Annotated[Rows, Tag("rows")] | Annotated[Vector, Tag("row")], Discriminator(_matrix_form)]
+
+NumberOrVector = Annotated[
+    Annotated[Number, Tag("number")] | Annotated[Vector, Tag("list")], Discriminator(_number_form)
+]
+NumberOrMatrix = Annotated[
+    Annotated[Number, Tag("number")] | Annotated[Matrix, Tag("list")], Discriminator(_number_form)
+]
+
+TAGS = {"rows", "row", "per-gate", "stacked", "number", "list"}  # discriminator tags pydantic puts in error locations
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GateMatrices(_Strict):
+    a: Matrix
+    i: Matrix
+    f: Matrix
+    o: Matrix
+
+
+class GateVectors(_Strict):
+    a: Vector
+    i: Vector
+    f: Vector
+    o: Vector
+
+
+MatrixBlock = Annotated[
+    Annotated[GateMatrices, Tag("per-gate")] | Annotated[Matrix, Tag("stacked")], Discriminator(_block_form)
+]
+VectorBlock = Annotated[
+    Annotated[GateVectors, Tag("per-gate")] | Annotated[Vector, Tag("stacked")], Discriminator(_block_form)
+]
+
+
+class ModelSpec(_Strict):
+    cell: Literal["lstm"] = "lstm"
+    output: Literal["none"] = "none"
+
+
+class Parameters(_Strict):
+    """Per gate a, i, f, o (W is H×D, U is H×H, b has H entries) or stacked in that order."""
+
+    W: MatrixBlock
+    U: MatrixBlock
+    b: VectorBlock | None = Field(default=None, description="omit for a cell without bias")
+
+
+class Initial(_Strict):
+    out: Vector | None = None
+    state: Vector | None = None
+
+
+class Step(_Strict):
+    x: Vector
+    label: NumberOrVector
+
+
+class Optimizer(_Strict):
+    name: Literal["sgd"] = "sgd"
+    lr: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)] = 0.1
+
+
+class Display(_Strict):
+    decimals: Annotated[int, Field(strict=True, ge=0, le=15)] = 5
+
+
+class ScenarioModel(_Strict):
+    """One exercise: a model, its parameters, a sequence, the loss and the optimizer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="lstm-trace scenario")
+
+    name: str = ""
+    source: str = ""
+    model: ModelSpec = ModelSpec()
+    parameters: Parameters
+    initial: Initial = Initial()
+    sequence: Annotated[list[Step], Field(min_length=1)]
+    loss: Literal["l2"] = "l2"
+    optimizer: Optimizer = Optimizer()
+    display: Display = Display()
+    expected: dict[str, NumberOrMatrix] = Field(
+        default_factory=dict, description="numbers as the source printed them, by quantity name"
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    return ScenarioModel.model_json_schema()

@@ -1,0 +1,129 @@
+"""Safe YAML reading with the position of every key and the text of every scalar.
+
+PyYAML's SafeLoader builds no objects from tags, but it accepts aliases
+(billion-laughs bombs) and silently keeps the last of two duplicate keys.
+This reader composes the node tree itself and refuses both, refuses any
+explicit tag, and remembers where each value stood so that errors can name
+the line and the key path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+MAX_BYTES = 5 * 1024 * 1024
+_PLAIN = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_PLAIN + t for t in ("str", "int", "float", "bool", "null")}
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """Plain data (dict/list/str/int/float/bool/None) and where each piece stood."""
+
+    data: Any
+    file: str
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    texts: dict[Path, str] = field(default_factory=dict)  # scalar source text, as written
+
+    def where(self, path: Path) -> tuple[int | None, int | None]:
+        """Line and column of a path, or of its nearest ancestor that exists."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.marks:
+                return self.marks[path[:n]]
+        return None, None
+
+    def error(self, path: Path, message: str) -> ScenarioError:
+        line, col = self.where(path)
+        return ScenarioError(message, file=self.file, line=line, column=col, path=path)
+
+
+class _Loader(yaml.SafeLoader):
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed", problem_mark=mark)
+        return super().compose_node(parent, index)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, or a clear error for a missing, huge, binary or non-UTF-8 file."""
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        raise ScenarioError("is a directory, expected a YAML file", file=name)
+    try:
+        size = os.path.getsize(name)
+        if size > MAX_BYTES:
+            raise ScenarioError(f"file is {size:,} bytes; the limit is {MAX_BYTES:,}", file=name)
+        with open(name, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read: {exc.strerror or exc}", file=name) from None
+    if b"\0" in raw:
+        raise ScenarioError("is a binary file, expected YAML text", file=name)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"is not UTF-8 text (byte {exc.start})", file=name) from None
+
+
+def parse(text: str, file: str) -> Document:
+    """Parse one YAML document into plain data with marks; errors are ScenarioError."""
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        msg = f"invalid YAML: {exc.problem or exc.context}"
+        if "\t" in text and exc.problem and "tab" in exc.problem:
+            msg += " (indent with spaces, not tabs)"
+        raise ScenarioError(
+            msg, file=file, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    doc = Document(data=None, file=file)
+    if root is None:
+        raise ScenarioError("the file is empty", file=file)
+    return Document(data=_build(root, (), doc, loader), file=file, marks=doc.marks, texts=doc.texts)
+
+
+def load(path: str | os.PathLike[str]) -> Document:
+    return parse(read_text(path), os.fspath(path))
+
+
+def _build(node: yaml.Node, path: Path, doc: Document, loader: _Loader) -> Any:
+    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _PLAIN + "map":
+            raise doc.error(path, f"YAML tag {node.tag} is not allowed")
+        out: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            if not isinstance(knode, yaml.ScalarNode) or knode.tag == _PLAIN + "merge":
+                raise doc.error(path, "keys must be plain names (no merge keys or complex keys)")
+            key = str(knode.value)
+            if key in out:
+                raise ScenarioError(
+                    f"duplicate key {key!r} (YAML would silently keep only the last one)",
+                    file=doc.file, line=knode.start_mark.line + 1, column=knode.start_mark.column + 1,
+                    path=path + (key,),
+                )
+            out[key] = _build(vnode, path + (key,), doc, loader)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _PLAIN + "seq":
+            raise doc.error(path, f"YAML tag {node.tag} is not allowed")
+        return [_build(v, path + (i,), doc, loader) for i, v in enumerate(node.value)]
+    if node.tag not in _SCALAR_TAGS:
+        raise doc.error(path, f"YAML tag {node.tag} is not allowed; write plain numbers and text")
+    doc.texts[path] = node.value
+    return loader.construct_object(node, deep=True)
