@@ -1,0 +1,159 @@
+"""Command line: parse, call the library, print, exit code.  Nothing is computed here."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from . import __version__
+
+SECTIONS = ("forward", "backward", "gradients", "update")
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(click.ClickException):
+    """A user error: one message, exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's input errors into one clean message; tracebacks only with --debug."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .errors import LstmTraceError
+
+        debug = (click.get_current_context().find_root().params.get("debug") or
+                 os.environ.get("LSTM_TRACE_DEBUG") == "1")
+        try:
+            return fn(*args, **kwargs)
+        except LstmTraceError as exc:
+            if debug:
+                raise
+            raise BadInput(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so briefly, and how to report it
+            if debug:
+                raise
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {exc}. Rerun with --debug and report it, please."
+            ) from None
+
+    return wrapper
+
+
+def parse_steps(text: str | None, T: int) -> set[int] | None:  # noqa: N803 - the maths' name
+    """'0,2-3', 'last', 'first', 'all', negative counts from the end: the steps to show."""
+    if text is None or text.strip() == "all":
+        return None
+    out: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if part in ("first", "last"):
+                out.add(0 if part == "first" else T - 1)
+            elif "-" in part.lstrip("-"):
+                lo, hi = part.rsplit("-", 1) if not part.startswith("-") else ("", "")
+                out.update(range(int(lo), int(hi) + 1))
+            else:
+                k = int(part)
+                out.add(k if k >= 0 else T + k)
+        except ValueError:
+            raise BadInput(f"--steps: expected step numbers like 0,2-3 or 'last', found {part!r}") from None
+    bad = sorted(k for k in out if not 0 <= k < T)
+    if bad:
+        raise BadInput(f"--steps: step {bad[0]} is outside the sequence (t = 0 … {T - 1})")
+    return out
+
+
+def console(file: Any = None) -> Any:
+    from rich.console import Console
+
+    out = file or sys.stdout
+    width = None if out.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(file=out, width=width, soft_wrap=False, highlight=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="lstm-trace")
+@click.option("--debug", is_flag=True, help="Show full tracebacks (for bug reports). Also LSTM_TRACE_DEBUG=1.")
+def cli(debug: bool) -> None:
+    """Trace and check LSTM backpropagation by hand, equation by equation.
+
+    Example:
+
+        lstm-trace run scenarios/gomez.yaml
+    """
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits after the point (default: the scenario's).")
+@click.option("--steps", metavar="LIST", help="Time steps to show: 0,2-3 or first, last, all.")
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
+              help="Only these sections (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@friendly
+def run(scenario: str, decimals: int | None, steps: str | None, sections: tuple[str, ...], fmt: str,
+        output: str | None) -> None:
+    """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
+
+    Example:
+
+        lstm-trace run scenarios/gomez.yaml --steps 0 --section backward
+    """
+    from .evaluate import trace
+    from .render.rows import grouped
+    from .scenario import load_scenario
+
+    tr = trace(load_scenario(scenario))
+    groups = grouped(tr, parse_steps(steps, tr.scenario.T), sections or None, decimals)
+    if fmt == "json":
+        from .render.jsonout import render_json
+
+        _emit(render_json(tr, groups) + "\n", output)
+    elif fmt == "markdown":
+        from .render.markdown import render_markdown
+
+        _emit(render_markdown(tr, groups), output)
+    else:
+        from .render.table import render_tables
+
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                console(fh).print(render_tables(tr, groups, decimals))
+        else:
+            console().print(render_tables(tr, groups, decimals))
+
+
+@cli.command()
+@friendly
+def schema() -> None:
+    """Print the JSON Schema of scenario files, for editors to validate against.
+
+    Example:
+
+        lstm-trace schema > lstm-trace.schema.json
+    """
+    import json
+
+    from .schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2))
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)

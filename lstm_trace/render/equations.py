@@ -1,0 +1,223 @@
+"""Equations as a worked solution writes them: ``δa_t = δstate_t ⊙ i_t ⊙ (1 − a_t²)``.
+
+One sympy Printer prints both forms of a row: with names (``a_0``,
+``state_{-1}``) or, given values, with the numbers substituted.  Factors are
+ordered as a hand derivation reads: the adjoint first, then the chain of
+local derivatives, a gate just before its own ``(1 − gate)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+from ..cells.base import Ref, ref_of
+from ..names import DISPLAY
+
+ORDER = ("a", "i", "f", "o", "state", "out", "label", "y")
+LINEAR_ORDER = ("W", "U", "P", "b")
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+CONSTANTS = ("lr", "eps")  # hyper-parameters, printed as a coefficient: λ·δW
+MAX_ITEMS = 8  # longer vectors are elided: first and last few entries
+
+
+def fmt_number(v: float, decimals: int) -> str:
+    """Short where the number is exact at that precision (0.45, 1, 0), else fixed decimals."""
+    v = float(v) + 0.0  # -0.0 -> 0.0
+    if v == 0:
+        return "0"
+    if abs(v - round(v, decimals)) < 1e-12 * max(1.0, abs(v)):
+        return np.format_float_positional(round(v, decimals), trim="-")
+    if abs(v) < 0.5 * 10.0**-decimals:
+        return f"{v:.{max(decimals - 1, 1)}e}"
+    return f"{v:.{decimals}f}"
+
+
+def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_items: int = MAX_ITEMS) -> str:
+    """[1 2], [[0.45 0.25] [0.95 0.8]], or a bare number for one entry where allowed."""
+    a = np.asarray(value, dtype=np.float64)
+    if a.size == 1 and (bare_scalar or a.ndim == 0):
+        return fmt_number(a.item(), decimals)
+    if a.ndim == 2 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim <= 1:
+        return "[" + " ".join(_elide([fmt_number(v, decimals) for v in _head_tail(a, max_items)], a.size, max_items)) + "]"
+    rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
+    return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
+
+
+def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
+    return a if len(a) <= n else np.concatenate([a[: n - 2], a[-2:]])
+
+
+def _elide(items: list[str], total: int, n: int) -> list[str]:
+    if total <= n:
+        return items
+    return items[: n - 2] + [f"…({total - n + 2} more)…"] + items[-2:]
+
+
+def name_of(ref: Ref, step: int | None) -> str:
+    """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
+    base = DISPLAY.get(ref.base, ref.base)
+    if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
+        base = "δ" + ref.base[1:]
+    if ref.shift is None:
+        return base
+    if step is None:
+        sub = "t" if ref.shift == 0 else f"t{ref.shift:+d}"
+    else:
+        sub = str(step + ref.shift)
+    sub = sub if len(sub) == 1 else "{" + sub + "}"
+    return f"{base}_{sub}"
+
+
+class EquationPrinter(StrPrinter):
+    """Prints an equation's right-hand side with names, or with values if `value` is given."""
+
+    def __init__(
+        self,
+        step: int | None = None,
+        value: Callable[[sp.Basic], np.ndarray] | None = None,
+        inline: Mapping[sp.Basic, sp.Basic] | None = None,
+        decimals: int = 5,
+        max_items: int = MAX_ITEMS,
+    ) -> None:
+        super().__init__()
+        self.step = step
+        self.value = value
+        self.inline = dict(inline or {})
+        self.decimals = decimals
+        self.max_items = max_items
+
+    # -- leaves
+    def _print_Symbol(self, expr: sp.Symbol) -> str:  # noqa: N802 - sympy's printer protocol
+        if expr in self.inline:
+            return self._print(self.inline[expr])
+        if self.value is not None:
+            return fmt_array(self.value(expr), self.decimals, bare_scalar=True, max_items=self.max_items)
+        return name_of(ref_of(expr), self.step)
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: N802
+        if self.value is not None:
+            return fmt_array(self.value(expr), self.decimals, max_items=self.max_items)
+        return name_of(ref_of(expr), self.step)
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: N802
+        if self.value is not None and isinstance(expr.arg, sp.MatrixSymbol):
+            return fmt_array(np.atleast_2d(self.value(expr.arg)).T, self.decimals, max_items=self.max_items)
+        return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + "ᵀ"
+
+    def _print_Integer(self, expr: sp.Integer) -> str:  # noqa: N802
+        return str(expr).replace("-", "−")
+
+    # -- operators
+    def _print_MatMul(self, expr: sp.MatMul) -> str:  # noqa: N802
+        a, b = expr.args[0], expr.args[-1]
+        if len(expr.args) == 2 and isinstance(b, sp.Transpose) and b.arg.shape[1] == 1:
+            return f"{self._print(a)} ⊗ {self._print(b.arg)}"  # column·rowᵀ is an outer product
+        return "·".join(self.parenthesize(x, precedence(expr)) for x in expr.args)
+
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:  # noqa: N802
+        terms = sorted(expr.args, key=lambda t: _linear_key(t))
+        return " + ".join(self._print(t) for t in terms)
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:  # noqa: N802
+        terms = sorted(expr.args, key=_add_key)
+        out = ""
+        for t in terms:
+            neg = t.could_extract_minus_sign()
+            s = self.parenthesize(-t if neg else t, PRECEDENCE["Add"])
+            out += (" − " if neg else " + ") + s if out else ("−" if neg else "") + s
+        return out
+
+    def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: N802
+        coeff, factors = expr.as_coeff_mul()
+        if coeff < 0:
+            return "−" + self.parenthesize(-expr, PRECEDENCE["Mul"])
+        num = [f for f in factors if not (f.is_Pow and f.exp == -1)]
+        den = [f.base for f in factors if f.is_Pow and f.exp == -1]
+        if isinstance(coeff, sp.Rational) and coeff.q != 1:
+            den.append(sp.Integer(coeff.q))
+            coeff = sp.Integer(coeff.p)
+        num = sorted(num, key=lambda f: _mul_key(f, num))
+        sep = " × " if self.value is not None else " ⊙ "
+        lead = ""
+        while num and num[0].is_Symbol and ref_of(num[0]).base in CONSTANTS:
+            lead += self._print(num.pop(0)) + ("·" if self.value is None else " × ")
+        body = lead + sep.join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in num)
+        if coeff != 1:
+            body = self._print(coeff) + "·" + body
+        if den:
+            body += "/" + "/".join(self.parenthesize(d, PRECEDENCE["Pow"]) for d in den)
+        return body
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:  # noqa: N802
+        base, exp = expr.args
+        if exp.is_Integer and exp > 1:
+            sup = str(exp).translate(SUPERSCRIPT)
+            if isinstance(base, sp.Function):
+                return f"{self._fname(base)}{sup}({self._print(base.args[0])})"
+            return self.parenthesize(base, PRECEDENCE["Pow"], strict=True) + sup
+        return super()._print_Pow(expr, rational)
+
+    def _fname(self, f: sp.Function) -> str:
+        return {"sigmoid": "σ"}.get(type(f).__name__, type(f).__name__)
+
+    def _print_Function(self, expr: sp.Function) -> str:  # noqa: N802
+        return f"{self._fname(expr)}({', '.join(self._print(a) for a in expr.args)})"
+
+    _print_tanh = _print_Function
+    _print_exp = _print_Function
+    _print_log = _print_Function
+
+
+def _order_of(sym: sp.Basic) -> tuple[int, int]:
+    """Definition order (a, i, f, o, state, out), an adjoint by its quantity; Δ before Δout."""
+    r = ref_of(sym)
+    if r.base == "Delta":
+        return (-1, r.shift or 0)
+    base = r.base if r.base in ORDER else r.base[1:]
+    return (ORDER.index(base) if base in ORDER else len(ORDER), r.shift or 0)
+
+
+def _is_adjoint(sym: sp.Basic) -> bool:
+    b = ref_of(sym).base
+    return b[:1] in ("d", "D") and b not in ORDER
+
+
+def _add_key(term: sp.Basic) -> tuple:
+    syms = sorted(term.free_symbols, key=lambda s: s.name)
+    shifts = [ref_of(s).shift or 0 for s in syms]
+    return (
+        0 if term.is_Number else 1,
+        term.could_extract_minus_sign(),
+        max(shifts, default=0),
+        min((_order_of(s) for s in syms), default=(0, 0)),
+    )
+
+
+def _mul_key(f: sp.Basic, siblings: list[sp.Basic]) -> tuple:
+    if f.is_Symbol:
+        r = ref_of(f)
+        if r.base in CONSTANTS:
+            return (0, 0)  # λ·δW
+        if _is_adjoint(f):
+            return (1, 0)
+        # a gate sits just before its own (1 − gate)
+        partnered = any(s.is_Add and f in s.free_symbols for s in siblings)
+        return (4 if partnered else 3, *_order_of(f))
+    if isinstance(f, sp.Function):
+        return (2, 0)
+    return (5, 0)
+
+
+def _linear_key(term: sp.Basic) -> int:
+    for s in sorted(term.atoms(sp.MatrixSymbol, sp.Symbol), key=lambda s: s.name):
+        base = ref_of(s).base[:1]
+        if base in LINEAR_ORDER and ref_of(s).shift is None:
+            return LINEAR_ORDER.index(base)
+    return len(LINEAR_ORDER)

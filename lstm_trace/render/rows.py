@@ -1,0 +1,118 @@
+"""Each traced row as four strings: name, equation, equation with numbers, value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..cells.base import Ref, q
+from ..evaluate import Row, Trace
+from .equations import MAX_ITEMS, EquationPrinter, fmt_array, name_of
+
+MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
+
+
+@dataclass(frozen=True)
+class RowText:
+    section: str
+    step: int | None
+    name: str  # canonical
+    lhs: str  # as printed: δstate_1
+    symbolic: str
+    substituted: str
+    value: str
+    note: str = ""
+
+
+def lhs_of(row: Row) -> str:
+    if row.name.endswith("_new"):
+        return row.name[: -len("_new")] + "^new"
+    base, _, step = row.name.rpartition("_")
+    if row.step is not None and step.lstrip("-").isdigit():
+        return name_of(Ref(base, int(step)), 0)
+    return name_of(Ref(row.name, None), None)
+
+
+def _inline(trace: Trace) -> dict[sp.Basic, sp.Basic]:
+    """za_t is printed as its definition W_a·x_t + U_a·out_{t-1} + b_a, as the seed does."""
+    return {q(eq.name): eq.expr for eq in trace.model.linear}
+
+
+def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int = MAX_ITEMS) -> RowText:
+    d = trace.scenario.decimals if decimals is None else decimals
+    value = fmt_array(trace.values[row.name], d, bare_scalar=True, max_items=max_items)
+    if row.equation is None:
+        return RowText(row.section, row.step, row.name, lhs_of(row), "0", "", value, row.note)
+    eq = row.equation
+    expr = eq.stacked if row.stacked else eq.expr
+    inline = _inline(trace) if row.section == "forward" else {}
+    if eq.kind == "sum":
+        term_sym = EquationPrinter(step=None, inline=inline).doprint(expr)
+        symbolic = f"Σ_t {term_sym}"
+        substituted = " + ".join(_sum_terms(trace, expr, d, max_items))
+    else:
+        step = row.step if row.step is not None else 0
+        symbolic = EquationPrinter(step=row.step, inline=inline).doprint(expr)
+        substituted = EquationPrinter(
+            step=step, inline=inline, decimals=d, max_items=max_items,
+            value=lambda s: trace.value_of(s, step),
+        ).doprint(expr)
+    return RowText(row.section, row.step, row.name, lhs_of(row), symbolic, substituted, value, row.note)
+
+
+def _sum_terms(trace: Trace, expr: sp.Basic, d: int, max_items: int) -> list[str]:
+    T = trace.scenario.T
+    steps = list(range(T)) if T <= MAX_TERMS else [0, 1, T - 2, T - 1]
+    out = []
+    for t in steps:
+        out.append(
+            EquationPrinter(step=t, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)).doprint(
+                expr
+            )
+        )
+    if T > MAX_TERMS:
+        out[2:2] = [f"…({T - 4} more terms)…"]
+    return out
+
+
+def loss_text(trace: Trace, decimals: int | None = None) -> str:
+    d = trace.scenario.decimals if decimals is None else decimals
+    per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
+    return f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
+
+
+
+
+
+TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}
+
+
+def section_title(trace: Trace, section: str, step: int | None) -> str:
+    if step is not None:
+        return f"{TITLES[section]} @ t={step}"
+    if section == "update":
+        return f"Update: {trace.scenario.optimizer.upper()}, λ = {trace.scenario.lr:g}"
+    return TITLES[section]
+
+
+def grouped(
+    trace: Trace,
+    steps: set[int] | None = None,
+    sections: tuple[str, ...] | None = None,
+    decimals: int | None = None,
+    max_items: int = MAX_ITEMS,
+) -> list[tuple[str, list[RowText]]]:
+    """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
+    out: list[tuple[str, list[RowText]]] = []
+    key = None
+    for row in trace.rows:
+        if sections and row.section not in sections:
+            continue
+        if steps is not None and row.step is not None and row.step not in steps:
+            continue
+        if (row.section, row.step) != key:
+            key = (row.section, row.step)
+            out.append((section_title(trace, row.section, row.step), []))
+        out[-1][1].append(row_text(trace, row, decimals, max_items))
+    return out

@@ -1,0 +1,38 @@
+"""Rich tables, one per section, the way a worked solution is laid out."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..evaluate import Trace
+from .rows import RowText, loss_text
+
+
+def section_table(title: str, rows: list[RowText]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold", expand=False, show_lines=False)
+    table.add_column("quantity", style="bold cyan", no_wrap=True)
+    table.add_column("equation", overflow="fold")
+    table.add_column("with numbers", overflow="fold")
+    table.add_column("value", style="bold", overflow="fold")
+    for r in rows:
+        sub = r.substituted or (f"({r.note})" if r.note else "")
+        table.add_row(r.lhs, r.symbolic, sub, r.value)
+    return table
+
+
+def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimals: int | None = None) -> Group:
+    parts: list[RenderableType] = []
+    sc = trace.scenario
+    head = f"{sc.name}" + (f" ({sc.source})" if sc.source else "")
+    if head:
+        parts.append(Text(head, style="bold"))
+    parts.append(Text(f"{sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, {'with' if sc.bias else 'no'} bias, "
+                      f"loss {sc.loss}, {sc.optimizer} λ={sc.lr:g}", style="dim"))
+    for title, rows in groups:
+        parts.append(section_table(title, rows))
+    parts.append(Text(loss_text(trace, decimals)))
+    for w in trace.warnings:
+        parts.append(Text(f"warning: {w}", style="yellow"))
+    return Group(*parts)
