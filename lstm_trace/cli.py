@@ -29,8 +29,7 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from .errors import LstmTraceError
 
-        debug = (click.get_current_context().find_root().params.get("debug") or
-                 os.environ.get("LSTM_TRACE_DEBUG") == "1")
+        debug = click.get_current_context().find_root().params.get("debug") or os.environ.get("LSTM_TRACE_DEBUG") == "1"
         try:
             return fn(*args, **kwargs)
         except LstmTraceError as exc:
@@ -97,14 +96,22 @@ def cli(debug: bool) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits after the point (default: the scenario's).")
 @click.option("--steps", metavar="LIST", help="Time steps to show: 0,2-3 or first, last, all.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
-              help="Only these sections (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--section", "sections", multiple=True, type=click.Choice(SECTIONS), help="Only these sections (repeatable)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
-def run(scenario: str, decimals: int | None, steps: str | None, sections: tuple[str, ...], fmt: str,
-        output: str | None) -> None:
+def run(
+    scenario: str, decimals: int | None, steps: str | None, sections: tuple[str, ...], fmt: str, output: str | None
+) -> None:
     """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
 
     Example:

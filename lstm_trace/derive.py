@@ -177,7 +177,7 @@ class _Deriver:
 
     def gradients(self) -> list[Equation]:
         eqs = []
-        for p, (rows, cols) in self.cell.params.items():
+        for p in self.cell.params:
             terms = [t for _, t in self.contributions(p)]
             expr = sp.MatAdd(*terms) if terms and isinstance(terms[0], sp.MatrixExpr) else sp.Add(*terms)
             eqs.append(Equation(f"d{p}", self.in_forward_terms(expr), "sum"))

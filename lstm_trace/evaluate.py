@@ -100,8 +100,10 @@ def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -
             return np.array(sc.lr)
         if r.base in values:
             return values[r.base]
-        return np.vstack([values[f"{r.base}_{g}"] for g in GATES]) if r.base in "WU" else np.concatenate(
-            [values[f"{r.base}_{g}"] for g in GATES]
+        return (
+            np.vstack([values[f"{r.base}_{g}"] for g in GATES])
+            if r.base in "WU"
+            else np.concatenate([values[f"{r.base}_{g}"] for g in GATES])
         )
     name = f"{r.base}_{step + r.shift}"
     if name in values:
@@ -207,7 +209,5 @@ def _warnings(sc: Scenario) -> list[str]:
         for t, label in enumerate(sc.label):
             bad = [v for v in label if not -1 < v < 1]
             if bad:
-                out.append(
-                    f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it"
-                )
+                out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
     return out

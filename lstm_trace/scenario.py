@@ -91,9 +91,14 @@ def _first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
     if kind == "missing":
         return doc.error(path, "missing: this key is required")
     expected = {
-        "float_type": "a number", "finite_number": "a finite number (not NaN or inf)",
-        "list_type": "a list", "model_type": "a mapping", "model_attributes_type": "a mapping",
-        "dict_type": "a mapping", "string_type": "text", "int_type": "a whole number",
+        "float_type": "a number",
+        "finite_number": "a finite number (not NaN or inf)",
+        "list_type": "a list",
+        "model_type": "a mapping",
+        "model_attributes_type": "a mapping",
+        "dict_type": "a mapping",
+        "string_type": "text",
+        "int_type": "a whole number",
         "too_short": "a non-empty list",
     }.get(kind)
     if kind == "literal_error":
@@ -164,7 +169,7 @@ def _per_gate(block: Any, raw: Any, path: Path, doc: yamlio.Document, rows: int 
 def _check(arr: np.ndarray, shape: tuple[int, ...], what: str, path: Path, doc: yamlio.Document) -> None:
     if arr.shape != shape:
         hint = " (the transpose would fit)" if arr.ndim == 2 and arr.shape[::-1] == shape else ""
-        raise doc.error(path, f"expected {what} of shape {_dims(shape)}, found {_dims(arr.shape)}{hint}")
+        raise doc.error(path, f"expected {what} to be {_dims(shape)}, found {_dims(arr.shape)}{hint}")
 
 
 def _dims(shape: tuple[int, ...]) -> str:
@@ -175,41 +180,50 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
     U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
-    H, D = W["a"].shape
+    # H from U (square), D from the first input: then W's shape is checked against both
+    H, D = U["a"].shape[0], len(spec.sequence[0].x)
     params: dict[str, np.ndarray] = {}
-    stacked = not isinstance(raw["W"], dict)
     for g in GATES:
-        where = ("parameters", "W") if stacked else ("parameters", "W", g)
-        _check(W[g], (H, D), f"W_{g}: H×D, like W_a", where, doc)
         where = ("parameters", "U") if not isinstance(raw["U"], dict) else ("parameters", "U", g)
-        _check(U[g], (H, H), "U: H×H with H the rows of W", where, doc)
+        _check(U[g], (H, H), f"U_{g} (H×H)", where, doc)
+        where = ("parameters", "W") if not isinstance(raw["W"], dict) else ("parameters", "W", g)
+        _check(W[g], (H, D), f"W_{g} (H×D, D = the length of x_0)", where, doc)
         params[f"W_{g}"], params[f"U_{g}"] = W[g], U[g]
     if raw.get("b") is not None:
         b = _per_gate(spec.parameters.b, raw["b"], ("parameters", "b"), doc, rows=False)
         for g in GATES:
             where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
-            _check(b[g], (H,), "b: H entries", where, doc)
+            _check(b[g], (H,), f"b_{g} (H entries)", where, doc)
             params[f"b_{g}"] = b[g]
     xs, labels = [], []
     for t, step in enumerate(spec.sequence):
         x = np.array(step.x, np.float64)
-        _check(x, (D,), "x: D entries (the columns of W)", ("sequence", t, "x"), doc)
+        _check(x, (D,), f"x_{t} (D entries, like x_0)", ("sequence", t, "x"), doc)
         label = np.atleast_1d(np.array(step.label, np.float64))
-        _check(label, (H,), "label: one per hidden unit", ("sequence", t, "label"), doc)
+        _check(label, (H,), f"label_{t} (one per hidden unit, H)", ("sequence", t, "label"), doc)
         xs.append(x)
         labels.append(label)
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
         init[key] = np.zeros(H) if v is None else np.array(v, np.float64)
-        _check(init[key], (H,), f"initial {key}: H entries", ("initial", key), doc)
+        _check(init[key], (H,), f"initial {key} (H entries)", ("initial", key), doc)
     for arr in params.values():
         arr.setflags(write=False)
     return Scenario(
-        name=spec.name, source=spec.source, cell=spec.model.cell, output=spec.model.output,
-        loss=spec.loss, optimizer=spec.optimizer.name, lr=spec.optimizer.lr, decimals=spec.display.decimals,
-        params=MappingProxyType(params), x=np.array(xs), label=np.array(labels),
-        init_out=init["out"], init_state=init["state"],
+        name=spec.name,
+        source=spec.source,
+        cell=spec.model.cell,
+        output=spec.model.output,
+        loss=spec.loss,
+        optimizer=spec.optimizer.name,
+        lr=spec.optimizer.lr,
+        decimals=spec.display.decimals,
+        params=MappingProxyType(params),
+        x=np.array(xs),
+        label=np.array(labels),
+        init_out=init["out"],
+        init_state=init["state"],
         expected=MappingProxyType(dict(doc.data.get("expected") or {})),
         expected_text=MappingProxyType({p[1:]: t for p, t in doc.texts.items() if p[:1] == ("expected",)}),
         file=doc.file,

@@ -82,7 +82,7 @@ def parse(text: str, file: str) -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         msg = f"invalid YAML: {exc.problem or exc.context}"
-        if "\t" in text and exc.problem and "tab" in exc.problem:
+        if exc.problem and ("\t" in exc.problem or "\\t" in exc.problem):
             msg += " (indent with spaces, not tabs)"
         raise ScenarioError(
             msg, file=file, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None
@@ -114,7 +114,9 @@ def _build(node: yaml.Node, path: Path, doc: Document, loader: _Loader) -> Any:
             if key in out:
                 raise ScenarioError(
                     f"duplicate key {key!r} (YAML would silently keep only the last one)",
-                    file=doc.file, line=knode.start_mark.line + 1, column=knode.start_mark.column + 1,
+                    file=doc.file,
+                    line=knode.start_mark.line + 1,
+                    column=knode.start_mark.column + 1,
                     path=path + (key,),
                 )
             out[key] = _build(vnode, path + (key,), doc, loader)

@@ -45,7 +45,8 @@ def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_i
     if a.ndim == 2 and a.shape[0] == 1:
         a = a[0]
     if a.ndim <= 1:
-        return "[" + " ".join(_elide([fmt_number(v, decimals) for v in _head_tail(a, max_items)], a.size, max_items)) + "]"
+        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items)]
+        return "[" + " ".join(_elide(items, a.size, max_items)) + "]"
     rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
     return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
 

@@ -21,15 +21,28 @@ def to_dict(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> dict[str, 
     return {
         "lstm_trace": __version__,
         "scenario": {
-            "name": sc.name, "source": sc.source, "file": sc.file, "cell": sc.cell, "output": sc.output,
-            "bias": sc.bias, "loss": sc.loss, "optimizer": {"name": sc.optimizer, "lr": sc.lr},
-            "D": sc.D, "H": sc.H, "T": sc.T,
+            "name": sc.name,
+            "source": sc.source,
+            "file": sc.file,
+            "cell": sc.cell,
+            "output": sc.output,
+            "bias": sc.bias,
+            "loss": sc.loss,
+            "optimizer": {"name": sc.optimizer, "lr": sc.lr},
+            "D": sc.D,
+            "H": sc.H,
+            "T": sc.T,
         },
         "values": {k: _plain(v) for k, v in trace.values.items()},
         "equations": {
-            r.name: {"section": r.section, "step": r.step, "symbolic": f"{r.lhs} = {r.symbolic}",
-                     "substituted": r.substituted}
-            for _, rows in groups for r in rows
+            r.name: {
+                "section": r.section,
+                "step": r.step,
+                "symbolic": f"{r.lhs} = {r.symbolic}",
+                "substituted": r.substituted,
+            }
+            for _, rows in groups
+            for r in rows
         },
         "loss": {"E_t": [float(trace.values[f"E_{t}"][0]) for t in range(sc.T)], "E": trace.E},
         "warnings": list(trace.warnings),

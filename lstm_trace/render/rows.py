@@ -55,7 +55,10 @@ def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int
         step = row.step if row.step is not None else 0
         symbolic = EquationPrinter(step=row.step, inline=inline).doprint(expr)
         substituted = EquationPrinter(
-            step=step, inline=inline, decimals=d, max_items=max_items,
+            step=step,
+            inline=inline,
+            decimals=d,
+            max_items=max_items,
             value=lambda s: trace.value_of(s, step),
         ).doprint(expr)
     return RowText(row.section, row.step, row.name, lhs_of(row), symbolic, substituted, value, row.note)
@@ -80,9 +83,6 @@ def loss_text(trace: Trace, decimals: int | None = None) -> str:
     d = trace.scenario.decimals if decimals is None else decimals
     per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
     return f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
-
-
-
 
 
 TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}

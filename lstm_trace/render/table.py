@@ -28,8 +28,13 @@ def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimal
     head = f"{sc.name}" + (f" ({sc.source})" if sc.source else "")
     if head:
         parts.append(Text(head, style="bold"))
-    parts.append(Text(f"{sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, {'with' if sc.bias else 'no'} bias, "
-                      f"loss {sc.loss}, {sc.optimizer} λ={sc.lr:g}", style="dim"))
+    parts.append(
+        Text(
+            f"{sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, {'with' if sc.bias else 'no'} bias, "
+            f"loss {sc.loss}, {sc.optimizer} λ={sc.lr:g}",
+            style="dim",
+        )
+    )
     for title, rows in groups:
         parts.append(section_table(title, rows))
     parts.append(Text(loss_text(trace, decimals)))
