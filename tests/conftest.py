@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+GOMEZ = SCENARIOS / "gomez.yaml"
+GATES = ("a", "i", "f", "o")
+
+
+def random_scenario(seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False) -> dict:  # noqa: N803
+    """A valid scenario dict with random weights, inputs, labels and initial state."""
+    rng = np.random.default_rng(seed)
+
+    def mat(r: int, c: int) -> list:
+        return rng.uniform(-1, 1, (r, c)).round(3).tolist()
+
+    W = {g: mat(H, D) for g in GATES}
+    U = {g: mat(H, H) for g in GATES}
+    params: dict = {"W": W, "U": U}
+    if bias:
+        params["b"] = {g: rng.uniform(-0.5, 0.5, H).round(3).tolist() for g in GATES}
+    if stacked:
+        params = {k: [row for g in GATES for row in v[g]] if k != "b" else [e for g in GATES for e in v[g]]
+                  for k, v in params.items()}
+    return {
+        "name": f"random {seed}",
+        "parameters": params,
+        "initial": {"out": rng.uniform(-0.5, 0.5, H).tolist(), "state": rng.uniform(-1, 1, H).tolist()},
+        "sequence": [{"x": rng.uniform(-2, 2, D).tolist(), "label": rng.uniform(-0.9, 0.9, H).tolist()}
+                     for _ in range(T)],
+        "optimizer": {"name": "sgd", "lr": 0.1},
+    }
+
+
+@pytest.fixture
+def console():
+    """A plain, fixed-width rich console writing to a string."""
+    from rich.console import Console
+
+    return Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False, highlight=False)

@@ -1,0 +1,54 @@
+"""Independent reference: the same LSTM in PyTorch float64, gradients by autograd."""
+
+from __future__ import annotations
+
+import numpy as np
+
+GATES = ("a", "i", "f", "o")
+
+
+def torch_trace(sc) -> dict[str, np.ndarray]:
+    import torch
+
+    def t(a):
+        return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=True)
+
+    P = {k: t(v) for k, v in sc.params.items()}
+    xs = [t(x) for x in sc.x]
+    out, state = t(sc.init_out), t(sc.init_state)
+    leaves = {"out_-1": out, "state_-1": state, **{f"x_{k}": x for k, x in enumerate(xs)}}
+    keep: dict[str, torch.Tensor] = {}
+    E = torch.zeros((), dtype=torch.float64)
+    for k, x in enumerate(xs):
+        z = {g: P[f"W_{g}"] @ x + P[f"U_{g}"] @ out + (P[f"b_{g}"] if f"b_{g}" in P else 0) for g in GATES}
+        a, i, f, o = torch.tanh(z["a"]), torch.sigmoid(z["i"]), torch.sigmoid(z["f"]), torch.sigmoid(z["o"])
+        state = a * i + f * state
+        out_k = torch.tanh(state) * o
+        out_k.retain_grad()
+        state.retain_grad()
+        for g in GATES:
+            z[g].retain_grad()
+            keep[f"d{g}_{k}"] = z[g]
+        keep[f"dstate_{k}"], keep[f"dout_{k}"] = state, out_k
+        vals = {"a": a, "i": i, "f": f, "o": o, "state": state, "out": out_k}
+        for name, v in vals.items():
+            keep[f"{name}_{k}"] = v
+        E_k = 0.5 * ((out_k - torch.tensor(sc.label[k], dtype=torch.float64)) ** 2).sum()
+        keep[f"E_{k}"] = E_k
+        E = E + E_k
+        out = out_k
+    E.backward()
+    ref = {}
+    for name, v in keep.items():
+        if name.startswith("d"):
+            ref[name] = v.grad.numpy().copy()
+        else:
+            ref[name] = np.atleast_1d(v.detach().numpy().copy())
+    ref["E"] = np.array([E.item()])
+    for k, x in enumerate(xs):
+        ref[f"dx_{k}"] = x.grad.numpy().copy()
+    ref["Dout_-1"] = leaves["out_-1"].grad.numpy().copy()
+    for name, p in P.items():
+        ref[f"d{name}"] = p.grad.numpy().copy()
+        ref[f"{name}_new"] = (p - sc.lr * p.grad).detach().numpy()
+    return ref
