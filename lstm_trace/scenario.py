@@ -87,7 +87,7 @@ def _first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
         known = _fields_at(path[:-1])
         near = difflib.get_close_matches(str(path[-1]), known, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else (f"; expected one of {', '.join(known)}" if known else "")
-        return doc.error(path, f"unknown key {path[-1]!r}{hint}")
+        return doc.error(path, f"unknown key {path[-1]!r}{hint}", at_key=True)
     if kind == "missing":
         return doc.error(path, "missing: this key is required")
     expected = {
@@ -180,14 +180,15 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
     U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
-    # H from U (square), D from the first input: then W's shape is checked against both
-    H, D = U["a"].shape[0], len(spec.sequence[0].x)
+    # H from U (square); D from W where its gates agree, else from x_0 (W itself is then blamed)
+    cols = {w.shape[1] for w in W.values()}
+    H, D = U["a"].shape[0], cols.pop() if len(cols) == 1 else len(spec.sequence[0].x)
     params: dict[str, np.ndarray] = {}
     for g in GATES:
         where = ("parameters", "U") if not isinstance(raw["U"], dict) else ("parameters", "U", g)
         _check(U[g], (H, H), f"U_{g} (H×H)", where, doc)
         where = ("parameters", "W") if not isinstance(raw["W"], dict) else ("parameters", "W", g)
-        _check(W[g], (H, D), f"W_{g} (H×D, D = the length of x_0)", where, doc)
+        _check(W[g], (H, D), f"W_{g} (H×D)", where, doc)
         params[f"W_{g}"], params[f"U_{g}"] = W[g], U[g]
     if raw.get("b") is not None:
         b = _per_gate(spec.parameters.b, raw["b"], ("parameters", "b"), doc, rows=False)

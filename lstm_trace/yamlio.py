@@ -32,6 +32,7 @@ class Document:
     file: str
     marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     texts: dict[Path, str] = field(default_factory=dict)  # scalar source text, as written
+    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where a key itself stands
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
         """Line and column of a path, or of its nearest ancestor that exists."""
@@ -40,8 +41,8 @@ class Document:
                 return self.marks[path[:n]]
         return None, None
 
-    def error(self, path: Path, message: str) -> ScenarioError:
-        line, col = self.where(path)
+    def error(self, path: Path, message: str, at_key: bool = False) -> ScenarioError:
+        line, col = self.key_marks[path] if at_key and path in self.key_marks else self.where(path)
         return ScenarioError(message, file=self.file, line=line, column=col, path=path)
 
 
@@ -94,7 +95,8 @@ def parse(text: str, file: str) -> Document:
     doc = Document(data=None, file=file)
     if root is None:
         raise ScenarioError("the file is empty", file=file)
-    return Document(data=_build(root, (), doc, loader), file=file, marks=doc.marks, texts=doc.texts)
+    data = _build(root, (), doc, loader)
+    return Document(data=data, file=file, marks=doc.marks, texts=doc.texts, key_marks=doc.key_marks)
 
 
 def load(path: str | os.PathLike[str]) -> Document:
@@ -119,6 +121,7 @@ def _build(node: yaml.Node, path: Path, doc: Document, loader: _Loader) -> Any:
                     column=knode.start_mark.column + 1,
                     path=path + (key,),
                 )
+            doc.key_marks[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
             out[key] = _build(vnode, path + (key,), doc, loader)
         return out
     if isinstance(node, yaml.SequenceNode):

@@ -25,14 +25,17 @@ def random_scenario(seed: int, D: int, H: int, T: int, bias: bool = True, stacke
     if bias:
         params["b"] = {g: rng.uniform(-0.5, 0.5, H).round(3).tolist() for g in GATES}
     if stacked:
-        params = {k: [row for g in GATES for row in v[g]] if k != "b" else [e for g in GATES for e in v[g]]
-                  for k, v in params.items()}
+        params = {
+            k: [row for g in GATES for row in v[g]] if k != "b" else [e for g in GATES for e in v[g]]
+            for k, v in params.items()
+        }
     return {
         "name": f"random {seed}",
         "parameters": params,
         "initial": {"out": rng.uniform(-0.5, 0.5, H).tolist(), "state": rng.uniform(-1, 1, H).tolist()},
-        "sequence": [{"x": rng.uniform(-2, 2, D).tolist(), "label": rng.uniform(-0.9, 0.9, H).tolist()}
-                     for _ in range(T)],
+        "sequence": [
+            {"x": rng.uniform(-2, 2, D).tolist(), "label": rng.uniform(-0.9, 0.9, H).tolist()} for _ in range(T)
+        ],
         "optimizer": {"name": "sgd", "lr": 0.1},
     }
 

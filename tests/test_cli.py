@@ -1,0 +1,141 @@
+"""CLI behaviour: every option, formats, exit codes, help, and a snapshot of the worked example."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace import __version__
+from lstm_trace.cli import cli
+
+from .conftest import GOMEZ, ROOT, SCENARIOS
+
+GOLDEN = ROOT / "tests" / "golden" / "gomez_run.txt"
+
+
+def invoke(*args, **kw):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False, **kw)
+
+
+def test_version():
+    r = invoke("--version")
+    assert r.exit_code == 0 and __version__ in r.output
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["schema"]])
+def test_every_command_has_help_with_an_example(command):
+    r = invoke(*command, "--help")
+    assert r.exit_code == 0
+    assert "Example:" in r.output
+
+
+def test_every_command_is_covered_by_the_help_test():
+    assert set(cli.commands) == {"run", "schema"}
+
+
+def test_run_snapshot_of_the_worked_example():
+    r = invoke("run", GOMEZ, env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    assert "\x1b[" not in r.output  # not a terminal: plain text
+    if not GOLDEN.exists():  # pragma: no cover - first run writes it, then review and commit
+        GOLDEN.write_text(r.output)
+    assert r.output == GOLDEN.read_text()
+
+
+def test_run_rows_as_in_the_seed():
+    out = invoke("run", GOMEZ, env={"COLUMNS": "250"}).output
+    for fragment in [
+        "│ tanh(W_a·x_0 + U_a·out_{-1} + b_a) │",
+        "tanh([0.45 0.25]·[1 2] + [0.15]·[0] + [0.2])",
+        "δstate_1 ⊙ f_1 ",
+        "Δout_{-1} │ Uᵀ·δgates_0",
+        "E = Σ_t E_t = 0.11491",
+        "warning: label_1 = 1.25 is outside (-1, 1)",
+    ]:
+        assert fragment in out, fragment
+
+
+def test_json_has_values_equations_and_warnings():
+    r = invoke("run", GOMEZ, "--format", "json")
+    data = json.loads(r.output)
+    assert data["values"]["a_0"] == pytest.approx([0.8177540779702877], abs=1e-15)
+    assert len(data["values"]["dW"]) == 4 and len(data["values"]["dW"][0]) == 2
+    assert data["equations"]["dstate_1"]["symbolic"].startswith("δstate_1 = δout_1 ⊙ o_1")
+    assert data["equations"]["Dout_-1"]["substituted"] == "[0.15 0.8 0.1 0.25]·[-0.01702 -0.00165 0 0.00176]"
+    assert data["warnings"] and data["loss"]["E"] == pytest.approx(0.1149104, abs=1e-7)
+    for name in ["Delta_1", "Dout_0", "dgates_1", "dW_a", "W_new", "W_a_new", "U_new", "b_new", "E_0"]:
+        assert name in data["values"], name
+
+
+def test_markdown_tables():
+    out = invoke("run", GOMEZ, "--format", "markdown").output
+    assert "## Forward @ t=0" in out and "| quantity | equation | with numbers | value |" in out
+    assert "## Update: SGD, λ = 0.1" in out
+
+
+def test_decimals_steps_and_sections():
+    out = invoke("run", GOMEZ, "--decimals", "3", "--steps", "0", "--section", "backward").output
+    assert "Backward @ t=0" in out and "Backward @ t=1" not in out and "Forward" not in out
+    assert "0.036 " in out  # Δ_0 to 3 decimals
+    out = invoke("run", GOMEZ, "--steps", "last", "--section", "forward", "--section", "update").output
+    assert "Forward @ t=1" in out and "Forward @ t=0" not in out and "Update" in out
+
+
+@pytest.mark.parametrize("steps", ["5", "x", "0-9", "-3"])
+def test_bad_steps_exit_2(steps):
+    r = invoke("run", GOMEZ, "--steps", steps)
+    assert r.exit_code == 2 and "--steps" in r.output
+
+
+def test_output_file(tmp_path):
+    f = tmp_path / "out.json"
+    assert invoke("run", GOMEZ, "--format", "json", "-o", f).exit_code == 0
+    assert json.loads(f.read_text())["values"]["E"]
+
+
+def test_bad_scenario_exit_2_one_line_no_traceback(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("parameters: {}\noptimiser: 1\n")
+    r = invoke("run", f)
+    assert r.exit_code == 2
+    assert r.output.count("\n") == 1 and "Traceback" not in r.output
+    assert f"{f}:" in r.output
+
+
+def test_schema_is_json_schema():
+    data = json.loads(invoke("schema").output)
+    assert data["title"] == "lstm-trace scenario"
+    assert {"parameters", "sequence", "optimizer"} <= set(data["properties"])
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_scenario_traces(scenario):
+    for fmt in ("table", "json", "markdown"):
+        assert invoke("run", scenario, "--format", fmt).exit_code == 0
+
+
+def test_python_dash_m_and_no_color(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "lstm_trace", "run", str(GOMEZ), "--steps", "0"],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": ""},
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "\x1b[" not in r.stdout and "a_0" in r.stdout
+
+
+def test_library_api():
+    import lstm_trace
+
+    tr = lstm_trace.trace(lstm_trace.load_scenario(GOMEZ))
+    assert tr["δstate_1"][0] == pytest.approx(-0.071108, abs=1e-6)  # aliases read too
+    assert tr["Δout_{-1}"][0] == tr["Dout_-1"][0]
+    assert "| a_0 |" in tr._repr_markdown_()
+    with pytest.raises(lstm_trace.LstmTraceError, match="did you mean 'dstate_1'"):
+        tr["dstat_1"]
