@@ -11,7 +11,7 @@ from .conftest import GOMEZ, random_scenario
 
 CASES = [
     (seed, D, H, T, bias, stacked)
-    for seed, (D, H, T) in enumerate([(1, 1, 1), (2, 1, 2), (3, 2, 3), (5, 5, 6), (4, 3, 1), (1, 4, 5), (2, 2, 4)])
+    for seed, (D, H, T) in enumerate([(1, 1, 1), (2, 1, 2), (3, 2, 3), (5, 5, 6), (4, 3, 1), (1, 4, 5), (2, 2, 4), (6, 8, 10)])
     for bias, stacked in [(True, False), (False, True), (True, True)]
 ]
 
