@@ -9,9 +9,10 @@ from lstm_trace import load_scenario, trace
 
 from .conftest import GOMEZ, random_scenario
 
+SIZES = [(1, 1, 1), (2, 1, 2), (3, 2, 3), (5, 5, 6), (4, 3, 1), (1, 4, 5), (2, 2, 4), (6, 8, 10)]  # (D, H, T)
 CASES = [
     (seed, D, H, T, bias, stacked)
-    for seed, (D, H, T) in enumerate([(1, 1, 1), (2, 1, 2), (3, 2, 3), (5, 5, 6), (4, 3, 1), (1, 4, 5), (2, 2, 4), (6, 8, 10)])
+    for seed, (D, H, T) in enumerate(SIZES)
     for bias, stacked in [(True, False), (False, True), (True, True)]
 ]
 
