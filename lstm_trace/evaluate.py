@@ -98,13 +98,7 @@ def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -
     if r.shift is None:
         if r.base == "lr":
             return np.array(sc.lr)
-        if r.base in values:
-            return values[r.base]
-        return (
-            np.vstack([values[f"{r.base}_{g}"] for g in GATES])
-            if r.base in "WU"
-            else np.concatenate([values[f"{r.base}_{g}"] for g in GATES])
-        )
+        return values[r.base]
     name = f"{r.base}_{step + r.shift}"
     if name in values:
         return values[name]
@@ -143,6 +137,10 @@ def trace(scenario: Scenario) -> Trace:
     model = model_for(scenario)
     sc = scenario
     values: dict[str, np.ndarray] = dict(sc.params)
+    # the stacked W = [W_a; W_i; W_f; W_o] (and U, b), built once: every step reads them
+    for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
+        if f"{p}_a" in values:
+            values[p] = stack([values[f"{p}_{g}"] for g in GATES])
     values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
     rows: list[Row] = []
     losses = []
