@@ -20,8 +20,7 @@ def render_markdown(trace: Trace, groups: list[tuple[str, list[RowText]]] | None
     for title, rows in groups:
         lines += [f"## {title}", "", "| quantity | equation | with numbers | value |", "|---|---|---|---|"]
         for r in rows:
-            sub = r.substituted or (f"({r.note})" if r.note else "")
-            lines.append(f"| {_cell(r.lhs)} | {_cell(r.symbolic)} | {_cell(sub)} | {_cell(r.value)} |")
+            lines.append(f"| {_cell(r.lhs)} | {_cell(r.symbolic)} | {_cell(r.shown)} | {_cell(r.value)} |")
         lines.append("")
     lines.append(loss_text(trace))
     lines += [f"\n> warning: {w}" for w in trace.warnings]

@@ -24,6 +24,11 @@ class RowText:
     value: str
     note: str = ""
 
+    @property
+    def shown(self) -> str:
+        """The numbers column: the substitution, or the note of a boundary value."""
+        return self.substituted or (f"({self.note})" if self.note else "")
+
 
 def lhs_of(row: Row) -> str:
     if row.name.endswith("_new"):
@@ -66,16 +71,16 @@ def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int
 
 def _sum_terms(trace: Trace, expr: sp.Basic, d: int, max_items: int) -> list[str]:
     T = trace.scenario.T
-    steps = list(range(T)) if T <= MAX_TERMS else [0, 1, T - 2, T - 1]
-    out = []
-    for t in steps:
-        out.append(
-            EquationPrinter(step=t, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)).doprint(
-                expr
-            )
+    head = MAX_TERMS // 2
+    steps = list(range(T)) if T <= MAX_TERMS else [*range(head), *range(T - (MAX_TERMS - head), T)]
+    out = [
+        EquationPrinter(step=t, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)).doprint(
+            expr
         )
+        for t in steps
+    ]
     if T > MAX_TERMS:
-        out[2:2] = [f"…({T - 4} more terms)…"]
+        out[head:head] = [f"…({T - MAX_TERMS} more terms)…"]
     return out
 
 

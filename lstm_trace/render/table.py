@@ -17,8 +17,7 @@ def section_table(title: str, rows: list[RowText]) -> Table:
     table.add_column("with numbers", overflow="fold")
     table.add_column("value", style="bold", overflow="fold")
     for r in rows:
-        sub = r.substituted or (f"({r.note})" if r.note else "")
-        table.add_row(r.lhs, r.symbolic, sub, r.value)
+        table.add_row(r.lhs, r.symbolic, r.shown, r.value)
     return table
 
 
