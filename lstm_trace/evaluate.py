@@ -107,29 +107,48 @@ def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -
     return np.zeros(_size(r.base, sc))
 
 
-def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
+Fetch = Callable[[Ref, int], np.ndarray]
+
+
+def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:
+    """Look symbols up in a mapping of values (zeros beyond the sequence's ends)."""
+    return lambda r, step: _lookup(values, sc, r, step)
+
+
+def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) -> np.ndarray:
+    """Evaluate an equation at a step, reading its symbols through fetch.
+
+    A "sum" equation (a parameter gradient) is evaluated once over all steps:
+    Σ_t g_t ⊗ x_t = [g_0 … g_T]·[x_0 … x_T]ᵀ, and Σ_t g_t sums the columns.
+    """
     args, fn = compiled(eq, stacked)
-    vals = []
-    for a in args:
-        v = _lookup(values, sc, ref_of(a), step)
-        vals.append(v.reshape(-1, 1) if isinstance(a, sp.MatrixSymbol) and v.ndim == 1 else v)
-    out = np.asarray(fn(*vals), dtype=np.float64)
-    return out.ravel() if eq.kind == "linear" else out
+    return run(eq, args, fn, fetch, step, T, stacked)
 
 
-def _sum_over_steps(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario) -> np.ndarray:
-    """Σ_t of a per-step linear term, in one product: Σ_t g_t ⊗ x_t = [g_0 … g_T]·[x_0 … x_T]ᵀ."""
-    args, fn = compiled(eq, eq.stacked is not None)
+def run(
+    eq: Equation, args: tuple, fn: Callable[..., np.ndarray], fetch: Fetch, step: int, T: int, stacked: bool
+) -> np.ndarray:
+    """Call a function compiled from eq (or from an expression of the same kind) on fetched values."""
     vals = []
     for a in args:
         r = ref_of(a)
-        if r.shift is None:
-            vals.append(_lookup(values, sc, r, 0))
+        if eq.kind == "sum" and r.shift is not None:
+            v = np.stack([fetch(r, t) for t in range(T)], axis=1)
         else:
-            vals.append(np.stack([_lookup(values, sc, r, t) for t in range(sc.T)], axis=1))
+            v = fetch(r, step)
+            if isinstance(a, sp.MatrixSymbol) and v.ndim == 1:
+                v = v.reshape(-1, 1)
+        vals.append(v)
     out = np.asarray(fn(*vals), dtype=np.float64)
-    expr = eq.stacked if eq.stacked is not None else eq.expr
-    return out.sum(axis=1) if expr.shape[1] == 1 else out
+    if eq.kind == "sum":
+        expr = eq.stacked if stacked else eq.expr
+        cols = expr.shape[1] if isinstance(expr, sp.MatrixExpr) else 1
+        return out.sum(axis=1) if cols == 1 else out
+    return out.ravel() if eq.kind == "linear" else out
+
+
+def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
+    return apply(eq, fetcher(values, sc), step, sc.T, stacked)
 
 
 def trace(scenario: Scenario) -> Trace:
@@ -146,7 +165,7 @@ def trace(scenario: Scenario) -> Trace:
     losses = []
     for t in range(sc.T):
         values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
-        z = _call(model.linear[0], values, sc, t, stacked=True)
+        z = values[f"z_{t}"] = _call(model.linear[0], values, sc, t, stacked=True)
         for g, zg in zip(GATES, np.split(z, 4), strict=True):
             values[f"z{g}_{t}"] = zg
         for eq in model.forward:
@@ -177,14 +196,14 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> lis
         if eq.stacked is not None:
             if family in done:
                 continue
-            whole = _sum_over_steps(eq, values, sc)
+            whole = _call(eq, values, sc, 0, stacked=True)
             values[family] = whole
             for g, part in zip(GATES, np.split(whole, 4), strict=True):
                 values[f"{family}_{g}"] = part
             done.add(family)
             rows.append(Row("gradients", None, family, eq, stacked=True))
         else:
-            values[eq.name] = _sum_over_steps(eq, values, sc)
+            values[eq.name] = _call(eq, values, sc, 0)
             rows.append(Row("gradients", None, eq.name, eq))
     return rows
 

@@ -6,14 +6,15 @@ import difflib
 import os
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from . import yamlio
+from . import answers, yamlio
+from .answers import Answers
 from .cells.base import GATES
 from .errors import ScenarioError
 from .schema import TAGS, ScenarioModel
@@ -38,8 +39,9 @@ class Scenario:
     label: np.ndarray  # (T, H)
     init_out: np.ndarray  # (H,)
     init_state: np.ndarray  # (H,)
-    expected: Mapping[str, Any] = field(default_factory=dict)
-    expected_text: Mapping[str, Any] = field(default_factory=dict)
+    expected: Answers = Answers("<dict>", ())
+    parts: tuple[Part, ...] = ()
+    carried_credit: float = 0.5
     file: str = "<dict>"
 
     @property
@@ -57,6 +59,25 @@ class Scenario:
     @property
     def T(self) -> int:  # noqa: N802
         return self.x.shape[0]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A homework part; where[k] is the (line, column) of quantities[k], for messages."""
+
+    id: str
+    title: str
+    quantities: tuple[str, ...]
+    points: float
+    where: tuple[tuple[int | None, int | None], ...]
+    file: str = "<dict>"
+
+
+def _part(spec: Any, k: int, doc: yamlio.Document) -> Part:
+    names = tuple(spec.quantities)
+    where = tuple(doc.where(("parts", k, "quantities", j)) for j in range(len(names)))
+    points = float(len(names)) if spec.points is None else float(spec.points)
+    return Part(spec.id, spec.title, names, points, where, doc.file)
 
 
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
@@ -225,7 +246,8 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         label=np.array(labels),
         init_out=init["out"],
         init_state=init["state"],
-        expected=MappingProxyType(dict(doc.data.get("expected") or {})),
-        expected_text=MappingProxyType({p[1:]: t for p, t in doc.texts.items() if p[:1] == ("expected",)}),
+        expected=answers.from_document(doc, ("expected",)),
+        parts=tuple(_part(p, k, doc) for k, p in enumerate(spec.parts)),
+        carried_credit=spec.grading.carried_credit,
         file=doc.file,
     )

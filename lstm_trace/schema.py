@@ -94,6 +94,23 @@ class Display(_Strict):
     decimals: Annotated[int, Field(strict=True, ge=0, le=15)] = 5
 
 
+class Part(_Strict):
+    """A homework part: its quantities (by name, in the order asked) and what it is worth."""
+
+    id: Annotated[str, Field(min_length=1, description="short label, e.g. a")]
+    title: str = ""
+    quantities: Annotated[list[str], Field(min_length=1, description="names as in answers files: a_0, dW, ...")]
+    points: Annotated[float, Field(strict=False, gt=0, allow_inf_nan=False)] | None = Field(
+        default=None, description="the part's worth, shared equally by its quantities (default: one each)"
+    )
+
+
+class Grading(_Strict):
+    carried_credit: Annotated[float, Field(strict=False, ge=0, le=1, allow_inf_nan=False)] = Field(
+        default=0.5, description="the share of a quantity's points for an answer carried from an earlier mistake"
+    )
+
+
 class ScenarioModel(_Strict):
     """One exercise: a model, its parameters, a sequence, the loss and the optimizer."""
 
@@ -111,6 +128,8 @@ class ScenarioModel(_Strict):
     expected: dict[str, NumberOrMatrix] = Field(
         default_factory=dict, description="numbers as the source printed them, by quantity name"
     )
+    parts: list[Part] = Field(default_factory=list, description="homework parts, for check and template")
+    grading: Grading = Grading()
 
 
 def json_schema() -> dict[str, Any]:

@@ -18,7 +18,8 @@ from .conftest import GOMEZ
 
 SC = load_scenario(GOMEZ)
 TR = trace(SC)
-P = SC.expected  # as printed
+P = SC.expected.raw()  # as printed
+TEXT = SC.expected.texts()
 
 
 def printed(name: str, *idx: int) -> float:
@@ -34,7 +35,7 @@ def exact(name: str, *idx: int) -> float:
 
 
 def decimals(path: tuple) -> int:
-    return -Decimal(SC.expected_text[path]).as_tuple().exponent
+    return -Decimal(TEXT[path]).as_tuple().exponent
 
 
 # (name, *index) -> why the printed last digit differs from the exact value
@@ -62,7 +63,7 @@ HAND_ROUNDED = {
 
 
 def all_printed() -> list[tuple]:
-    return sorted(SC.expected_text, key=str)
+    return sorted(TEXT, key=str)
 
 
 @pytest.mark.parametrize("path", all_printed(), ids=lambda p: "".join(map(str, p)))
@@ -78,8 +79,8 @@ def test_printed_number_is_reproduced(path):
 
 def test_every_printed_number_of_the_article_is_in_the_scenario():
     # 6 forward × 2 steps; backward 11 at t=1 (δx has 2), 10 at t=0; δW 8, δU 4, δb 4; updates 8 + 4 + 4
-    assert len(SC.expected_text) == 12 + 11 + 10 + 8 + 4 + 4 + 16
-    assert set(HAND_ROUNDED) <= set(SC.expected_text)
+    assert len(TEXT) == 12 + 11 + 10 + 8 + 4 + 4 + 16
+    assert set(HAND_ROUNDED) <= set(TEXT)
 
 
 def test_hand_rounded_gradients_follow_from_the_printed_gates():

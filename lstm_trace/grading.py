@@ -1,0 +1,326 @@
+"""Answers -> verdicts, marked the way a good teacher marks.  Returns data; prints nothing.
+
+Two worlds are walked through the graph in order:
+- the true one (the trace), where an answer is *correct* if it lies within the
+  rounding the student wrote (0.0922 means ±0.00005) plus the rounding carried
+  in from their earlier values, propagated through the equation's partial
+  derivatives (rounding.py);
+- the student's own, where every answered quantity takes the student's number
+  and every other one is recomputed from those.  An answer that is not correct
+  but agrees with the student's world, downstream of a mistake, is *carried*.
+Anything else is *wrong*, and causes.py looks for the likely slip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .answers import Answer, AnswerProblem, Answers, half_unit
+from .causes import Cause, Entry, find_cause, wrong_entries
+from .errors import NameNotFound, ScenarioError
+from .evaluate import Trace
+from .graph import JOIN, Graph, Node
+from .names import canonical
+from .rounding import bound
+
+VERDICTS = ("correct", "carried", "wrong", "missing", "unknown", "invalid")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One answer's mark.  given/expected are arrays in the quantity's own shape."""
+
+    given_name: str
+    name: str | None  # canonical; None when the name is unknown
+    verdict: str
+    part: str | None = None
+    given: np.ndarray | None = None
+    text: str = ""  # the answer as written
+    expected: np.ndarray | None = None
+    problem: str = ""  # unknown or invalid: what is wrong with the answer itself
+    cause: Cause | None = None
+    carried_from: tuple[str, ...] = ()
+    entries: tuple[Entry, ...] = ()  # the wrong entries of a vector or matrix
+    rounding: bool = False  # correct once the rounding carried in is allowed for
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class PartScore:
+    id: str
+    title: str
+    score: float
+    max_score: float
+    names: tuple[str, ...]  # canonical names of the verdicts in this part, in order
+
+
+@dataclass(frozen=True)
+class Report:
+    trace: Trace
+    file: str
+    verdicts: tuple[Verdict, ...]  # every answer given (graph order), then the missing ones
+    parts: tuple[PartScore, ...]
+    graph: Graph = field(repr=False)
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.parts)
+
+    @property
+    def given(self) -> tuple[Verdict, ...]:
+        return tuple(v for v in self.verdicts if v.verdict != "missing")
+
+    @property
+    def first_mistake(self) -> Verdict | None:
+        return next((v for v in self.verdicts if v.verdict == "wrong"), None)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every answer given is correct, else 1."""
+        return 0 if all(v.verdict == "correct" for v in self.given) else 1
+
+
+@dataclass(frozen=True)
+class _Given:
+    answer: Answer
+    values: np.ndarray  # in the quantity's shape
+    tol: np.ndarray  # half a unit in the last digit written, per entry
+    transposed: bool
+
+
+def grade(trace: Trace, answers: Answers, carried_credit: float | None = None) -> Report:
+    """Mark each answer correct, carried, wrong, unknown or invalid, and each part's unanswered quantity missing."""
+    sc = trace.scenario
+    graph = Graph(trace)
+    known = set(trace.values) | set(graph.nodes)
+    given, early = _read(answers, known, trace)
+    marks = _Walk(trace, graph, given).run()
+    marks.update(early)
+    order = {name: k for k, name in enumerate(graph.nodes)}
+    verdicts = sorted(marks.values(), key=lambda v: order.get(v.name or "", len(order)))
+    credit = sc.carried_credit if carried_credit is None else carried_credit
+    return _score(trace, graph, verdicts, known, credit, answers.file)
+
+
+def _read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, _Given], dict[object, Verdict]]:
+    given: dict[str, _Given] = {}
+    early: dict[object, Verdict] = {}
+    for k, a in enumerate(answers):
+        if a.blank:
+            continue
+        try:
+            name = canonical(a.given_name, known)
+        except NameNotFound as exc:
+            early[k] = Verdict(a.given_name, None, "unknown", problem=exc.message, line=a.line, text=_text(a))
+            continue
+        try:
+            if name in given or name in early:
+                first = given[name].answer if name in given else None
+                also = f" (as {first.given_name!r} on line {first.line})" if first else ""
+                raise AnswerProblem(f"{name} is answered twice{also}; only the first is graded")
+            values, texts = a.numbers()
+            values, texts, transposed = _fit(values, texts, trace.values[name].shape)
+        except AnswerProblem as exc:
+            early[k if name in given else name] = Verdict(
+                a.given_name, name, "invalid", problem=str(exc), line=a.line, text=_text(a)
+            )
+            continue
+        given[name] = _Given(a, values, half_unit(texts, trace.scenario.decimals), transposed)
+    return given, early
+
+
+def _text(a: Answer) -> str:
+    if not a.texts:
+        return str(a.raw)
+    if () in a.texts:
+        return a.texts[()]
+    rows: dict[int, list[str]] = {}
+    for idx, t in sorted(a.texts.items()):
+        rows.setdefault(idx[0], []).append(t)
+    if all(len(i) == 1 for i in a.texts):
+        return "[" + ", ".join(t for _, t in sorted(a.texts.items())) + "]"
+    return "[" + ", ".join("[" + ", ".join(r) + "]" for _, r in sorted(rows.items())) + "]"
+
+
+def _fit(values: np.ndarray, texts: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The answer in the quantity's shape: a flat list serves for one row or one column."""
+    size = int(np.prod(shape))
+    if values.shape == shape:
+        return values, texts, False
+    flat_ok = values.ndim == 0 or values.ndim == 1 or 1 in values.shape
+    if values.size == size and flat_ok and (len(shape) < 2 or 1 in shape):
+        return values.reshape(shape), texts.reshape(shape), False
+    if len(shape) == 2 and values.shape == shape[::-1]:
+        return values.T, texts.T, True
+    want = "×".join(map(str, shape)) if len(shape) == 2 else f"{size} number{'s' if size > 1 else ''}"
+    found = "×".join(map(str, values.shape)) if values.ndim == 2 else f"{values.size} number{'s' * (values.size > 1)}"
+    hint = " (the transpose would fit)" if values.ndim == 2 and values.shape[::-1] == shape else ""
+    raise AnswerProblem(f"expected {want}, found {found}{hint}")
+
+
+class _Walk:
+    """Both worlds, node by node in the graph's order."""
+
+    def __init__(self, trace: Trace, graph: Graph, given: dict[str, _Given]) -> None:
+        self.tr, self.graph, self.given = trace, graph, given
+        self.half = 0.5 * 10.0**-trace.scenario.decimals  # an unwritten intermediate, rounded by hand
+        # the student's numbers; composites (δgates_t) are re-joined from their parts on lookup
+        self.world = {k: v for k, v in trace.values.items() if not graph[k].parts}
+        self.true_err: dict[str, np.ndarray] = {}
+        self.world_err: dict[str, np.ndarray] = {}
+        self.taint: dict[str, frozenset[str]] = {}  # the wrong answers a quantity was computed from
+
+    def run(self) -> dict[object, Verdict]:
+        out: dict[object, Verdict] = {}
+        for node in self.graph:
+            v = self.visit(node)
+            if v is not None:
+                out[node.name] = v
+        for name, g in self.given.items():  # given quantities (parameters, inputs) answered back
+            if name not in out:
+                t = self.tr.values[name]
+                ok = np.abs(g.values - t) <= g.tol + 1e-9 * (1 + np.abs(t))
+                out[name] = self._verdict(Node(name), g, "correct" if ok.all() else "wrong", t, t, g.tol, ok, ok)
+        return out
+
+    def _bounds(self, node: Node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The value on the student's numbers, and how far their rounding moves the true and their value."""
+        g, sc = self.graph, self.tr.scenario
+        if node.parts:
+            join = JOIN[node.join]
+            return (
+                join([self._world(p) for p in node.parts]),
+                join([self.true_err[p] for p in node.parts]),
+                join([self.world_err[p] for p in node.parts]),
+            )
+        s = g.evaluate(node, g.fetch(self.world), self.world)
+        eq, step = node.equation, node.step or 0
+        if eq is None:  # a boundary value such as Δout_{T-1} = 0: exact
+            return s, np.zeros_like(s), np.zeros_like(s)
+        bt = bound(eq, step, sc, self.tr.values, self.true_err, node.stacked)
+        bs = bound(eq, step, sc, self.world, self.world_err, node.stacked)
+        if node.reduce:
+            bt, bs = np.array([bt.sum()]), np.array([bs.sum()])
+        return s, np.broadcast_to(bt, s.shape), np.broadcast_to(bs, s.shape)
+
+    def _world(self, name: str) -> np.ndarray:
+        node = self.graph[name]
+        if node.parts:
+            return JOIN[node.join]([self._world(p) for p in node.parts])
+        return self.world[name]
+
+    def visit(self, node: Node) -> Verdict | None:
+        name, t = node.name, self.tr.values[node.name]
+        s, bt, bs = self._bounds(node)
+        taint = frozenset().union(*(self.taint.get(j, frozenset()) for j in self.graph.reads(node)))
+        g = self.given.get(name)
+        if g is None:  # worked out by hand but not written down: rounded like the rest
+            extra = 0.0 if node.parts else self.half
+            self._set(node, s, bt + extra, bs + extra, taint)
+            return None
+        v, w = g.values, g.tol
+        slack = 1e-9 * (1 + np.abs(t))
+        ok_true = np.abs(v - t) <= w + bt + slack
+        ok_world = np.abs(v - s) <= w + bs + slack
+        if ok_true.all() and not g.transposed:
+            verdict, taint_out = "correct", frozenset()
+        elif taint and (ok_true | ok_world).all() and not g.transposed:
+            verdict, taint_out = "carried", taint
+        else:
+            verdict, taint_out = "wrong", frozenset({name})
+        # downstream, a right entry is off by what the student wrote; a wrong one as if worked out afresh
+        self._set(node, v, np.where(ok_true, np.maximum(np.abs(v - t), w), bt + self.half), w, taint_out)
+        return self._verdict(node, g, verdict, t, s, w + bs + slack, ok_true, ok_world, taint)
+
+    def _set(self, node: Node, value: np.ndarray, terr: np.ndarray, werr: np.ndarray, taint: frozenset[str]) -> None:
+        name = node.name
+        self.taint[name] = taint
+        if not node.parts:
+            self.world[name], self.true_err[name], self.world_err[name] = value, terr, werr
+            return
+        if node.join == "sum":
+            return
+        for arr, into in ((value, self.world), (terr, self.true_err), (werr, self.world_err)):
+            into.update(self.graph.split(name, np.broadcast_to(arr, value.shape)))
+        for p in node.parts:
+            self.taint[p] = taint
+
+    def _verdict(self, node, g, verdict, t, s, tol, ok_true, ok_world, taint=frozenset()) -> Verdict:  # noqa: ANN001
+        cause, entries = None, ()
+        if verdict == "wrong":
+            cause = Cause("transposed") if g.transposed else find_cause(self.graph, node, g.values, s, tol, self.world)
+            entries = wrong_entries(self.graph, node, g.values, t, s, tol, ok_true | ok_world)
+        order = list(self.graph.nodes)
+        return Verdict(
+            g.answer.given_name,
+            node.name,
+            verdict,
+            given=g.values,
+            text=_text(g.answer),
+            expected=t,
+            cause=cause,
+            carried_from=tuple(sorted(taint, key=order.index)) if verdict == "carried" else (),
+            entries=entries,
+            rounding=verdict == "correct" and bool(np.any(np.abs(g.values - t) > g.tol + 1e-9 * (1 + np.abs(t)))),
+            line=g.answer.line,
+        )
+
+
+def _score(trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], credit: float, file: str) -> Report:
+    sc = trace.scenario
+    worth = {"correct": 1.0, "carried": credit}
+    by_name = {v.name: v for v in verdicts if v.name is not None}
+    parts: list[PartScore] = []
+    out: list[Verdict] = []
+    missing: list[Verdict] = []
+    for part in sc.parts:
+        names = []
+        for q, (line, col) in zip(part.quantities, part.where, strict=True):
+            try:
+                names.append(canonical(q, known))
+            except NameNotFound as exc:
+                raise ScenarioError(exc.message, file=part.file, line=line, column=col, path=("parts",)) from None
+        each = part.points / len(names)
+        score = 0.0
+        for name in names:
+            v = by_name.get(name)
+            if v is None:
+                missing.append(Verdict(name, name, "missing", part=part.id, expected=trace.values[name]))
+                continue
+            score += each * worth.get(v.verdict, 0.0)
+        parts.append(PartScore(part.id, part.title, score, part.points, tuple(names)))
+    in_part = {n: p.id for p in reversed(parts) for n in p.names}
+    for v in verdicts:
+        out.append(_with_part(v, in_part.get(v.name or "")))
+    if not sc.parts:  # every answer given is worth one point, grouped as a worked solution is
+        groups: dict[str, list[str]] = {}
+        for v in out:
+            if v.name is not None:
+                groups.setdefault(_section(trace, graph, v.name), []).append(v.name)
+        for title, names in groups.items():
+            score = sum(worth.get(by_name[n].verdict, 0.0) for n in names)
+            parts.append(PartScore("", title, score, float(len(names)), tuple(names)))
+    return Report(trace, file, tuple(out + missing), tuple(parts), graph)
+
+
+def _with_part(v: Verdict, part: str | None) -> Verdict:
+    from dataclasses import replace
+
+    return replace(v, part=part)
+
+
+def _section(trace: Trace, graph: Graph, name: str) -> str:
+    row = graph.row_of.get(name, name)
+    for r in trace.rows:
+        if r.name == row:
+            return f"{r.section}" + (f" @ t={r.step}" if r.step is not None else "")
+    return "given"
+
+
+__all__ = ["VERDICTS", "Verdict", "PartScore", "Report", "grade"]
