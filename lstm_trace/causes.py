@@ -47,27 +47,40 @@ class Entry:
     cause: Cause | None
 
 
-def _simple(v: np.ndarray, s: np.ndarray, tol: np.ndarray) -> Cause | None:
-    """A flipped sign or a misplaced decimal point, over the whole answer."""
-    if not np.any(np.abs(s) > tol):
+def _simple(v: np.ndarray, s: np.ndarray, written: np.ndarray, carried: np.ndarray) -> Cause | None:
+    """A flipped sign or a misplaced decimal point, over the whole answer.
+
+    written: the rounding of the student's number; carried: the rounding carried into s,
+    which moves with s when the point moves.
+    """
+    if not np.any(np.abs(s) > written + carried):
         return None
-    if np.all(np.abs(v + s) <= tol):
+    if np.all(np.abs(v + s) <= written + carried):
         return Cause("sign")
     for k in SCALES:
-        if np.all(np.abs(v - s * 10.0**k) <= tol * max(1.0, 10.0**k)):
+        if np.all(np.abs(v - s * 10.0**k) <= written + carried * 10.0**k):
             return Cause("scale", factor=k)
     return None
 
 
 def find_cause(
-    graph: Graph, node: Node, v: np.ndarray, s: np.ndarray, tol: np.ndarray, world: dict[str, np.ndarray]
+    graph: Graph,
+    node: Node,
+    v: np.ndarray,
+    s: np.ndarray,
+    tols: tuple[np.ndarray, np.ndarray],
+    world: dict[str, np.ndarray],
 ) -> Cause | None:
-    """The first slip that reproduces the student's number v (s: the value on their own inputs)."""
+    """The first slip that reproduces the student's number v (s: the value on their own inputs).
+
+    tols: (the rounding the student wrote, the rounding carried into s).
+    """
+    tol = tols[0] + tols[1]
 
     def near(x: np.ndarray) -> bool:
         return bool(np.all(np.abs(v - x) <= tol))
 
-    found = _simple(v, s, tol)
+    found = _simple(v, s, *tols)
     if found:
         return found
     match = STEP_NAME.fullmatch(node.name)
@@ -146,7 +159,13 @@ def _only_step(fetch: Callable[[Ref, int], np.ndarray], t: int) -> Callable[[Ref
 
 
 def wrong_entries(
-    graph: Graph, node: Node, v: np.ndarray, t: np.ndarray, s: np.ndarray, tol: np.ndarray, ok: np.ndarray
+    graph: Graph,
+    node: Node,
+    v: np.ndarray,
+    t: np.ndarray,
+    s: np.ndarray,
+    tols: tuple[np.ndarray, np.ndarray],
+    ok: np.ndarray,
 ) -> tuple[Entry, ...]:
     """The entries of a vector or matrix answer that are wrong, each named and, where it can be, explained."""
     if v.size == 1:
@@ -154,7 +173,7 @@ def wrong_entries(
     out = []
     for idx in zip(*np.nonzero(~ok), strict=True):
         idx = tuple(int(i) for i in idx)
-        cause = _simple(np.array(v[idx]), np.array(s[idx]), np.array(tol[idx]))
+        cause = _simple(np.array(v[idx]), np.array(s[idx]), *(np.broadcast_to(x, v.shape)[idx] for x in tols))
         out.append(Entry(idx, entry_label(graph, node, idx), float(v[idx]), float(t[idx]), cause))
     return tuple(out)
 

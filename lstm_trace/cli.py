@@ -135,11 +135,99 @@ def run(
     else:
         from .render.table import render_tables
 
-        if output:
-            with open(output, "w", encoding="utf-8") as fh:
-                console(fh).print(render_tables(tr, groups, decimals))
-        else:
-            console().print(render_tables(tr, groups, decimals))
+        _print(render_tables(tr, groups, decimals), output)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("answers", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@click.option("--gradescope", "gradescope_path", type=click.Path(dir_okay=False), help="Also write Gradescope results.")
+@click.option(
+    "--carried-credit",
+    type=click.FloatRange(0, 1),
+    help="Share of the points for an answer carried from an earlier mistake (default: the scenario's, else 0.5).",
+)
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown for expected values.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@friendly
+def check(
+    scenario: str,
+    answers: str | None,
+    fmt: str,
+    gradescope_path: str | None,
+    carried_credit: float | None,
+    decimals: int | None,
+    output: str | None,
+) -> None:
+    """Grade ANSWERS (a YAML file of name: number) against SCENARIO, like a teacher would.
+
+    Each answer is correct (within the rounding you wrote and the rounding carried in
+    from your earlier numbers), carried (wrong, but right from your own earlier answers),
+    wrong (with the likely cause), missing, unknown or invalid.  Without ANSWERS, the
+    scenario's own expected: block is graded, so a source's misprints show up.
+    Exit code 0 when every answer given is correct, 1 otherwise, 2 for unusable input.
+
+    Example:
+
+        lstm-trace template scenarios/gomez-homework.yaml -o answers.yaml
+
+        lstm-trace check scenarios/gomez-homework.yaml answers.yaml
+    """
+    from .answers import load_answers
+    from .evaluate import trace
+    from .grading import grade
+    from .scenario import load_scenario
+
+    tr = trace(load_scenario(scenario))
+    if answers is not None:
+        given = load_answers(answers)
+    elif len(tr.scenario.expected):
+        given = tr.scenario.expected
+    else:
+        raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
+    report = grade(tr, given, carried_credit)
+    if gradescope_path:
+        from .render.report import gradescope
+
+        _emit(gradescope(report, decimals) + "\n", gradescope_path)
+    if fmt == "json":
+        from .render.report import render_json
+
+        _emit(render_json(report, decimals) + "\n", output)
+    else:
+        from .render.report import render_report
+
+        _print(render_report(report, decimals), output)
+    raise click.exceptions.Exit(report.exit_code)
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@friendly
+def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
+    """Write a blank answers file for SCENARIO: every name, in order, grouped by part.
+
+    Example:
+
+        lstm-trace template scenarios/gomez-homework.yaml --part b -o answers.yaml
+    """
+    from .evaluate import trace
+    from .names import did_you_mean
+    from .render.template import render_template
+    from .scenario import load_scenario
+
+    tr = trace(load_scenario(scenario))
+    ids = [p.id for p in tr.scenario.parts]
+    for p in parts:
+        if p not in ids:
+            have = f"; the parts are {', '.join(ids)}" if ids else "; the scenario has no parts: section"
+            raise BadInput(f"--part: no part {p!r}{did_you_mean(p, ids) or have}")
+    _emit(render_template(tr, parts, check_as=output or "answers.yaml"), output)
 
 
 @cli.command()
@@ -156,6 +244,15 @@ def schema() -> None:
     from .schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+def _print(renderable: Any, output: str | None) -> None:
+    """A rich renderable to stdout, or as plain text to a file."""
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            console(fh).print(renderable)
+    else:
+        console().print(renderable)
 
 
 def _emit(text: str, output: str | None) -> None:

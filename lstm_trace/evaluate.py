@@ -84,6 +84,18 @@ class Trace:
         return render_markdown(self)
 
 
+TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}
+
+
+def section_title(trace: Trace, section: str, step: int | None) -> str:
+    """Forward @ t=0, Backward @ t=1, Parameter gradients, Update: SGD, λ = 0.1."""
+    if step is not None:
+        return f"{TITLES[section]} @ t={step}"
+    if section == "update":
+        return f"Update: {trace.scenario.optimizer.upper()}, λ = {trace.scenario.lr:g}"
+    return TITLES[section]
+
+
 def model_for(scenario: Scenario) -> Model:
     return derive(lstm(bias=scenario.bias), scenario.loss, scenario.optimizer)
 

@@ -13,17 +13,18 @@ Anything else is *wrong*, and causes.py looks for the likely slip.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .answers import Answer, AnswerProblem, Answers, half_unit
 from .causes import Cause, Entry, find_cause, wrong_entries
 from .errors import NameNotFound, ScenarioError
-from .evaluate import Trace
+from .evaluate import Trace, section_title
 from .graph import JOIN, Graph, Node
 from .names import canonical
 from .rounding import bound
+from .scenario import Part, Scenario
 
 VERDICTS = ("correct", "carried", "wrong", "missing", "unknown", "invalid")
 
@@ -63,6 +64,15 @@ class Report:
     verdicts: tuple[Verdict, ...]  # every answer given (graph order), then the missing ones
     parts: tuple[PartScore, ...]
     graph: Graph = field(repr=False)
+    carried_credit: float = 0.5
+
+    def points(self, v: Verdict) -> tuple[float, float]:
+        """(earned, possible) for one verdict; (0, 0) for an answer outside every part."""
+        for p in self.parts:
+            if v.name in p.names:
+                each = p.max_score / len(p.names)
+                return each * credit(v.verdict, self.carried_credit), each
+        return 0.0, 0.0
 
     @property
     def score(self) -> float:
@@ -103,7 +113,11 @@ def grade(trace: Trace, answers: Answers, carried_credit: float | None = None) -
     marks = _Walk(trace, graph, given).run()
     marks.update(early)
     order = {name: k for k, name in enumerate(graph.nodes)}
-    verdicts = sorted(marks.values(), key=lambda v: order.get(v.name or "", len(order)))
+    # given quantities (parameters, inputs) answered back come first, unknown names last
+    verdicts = sorted(
+        marks.values(),
+        key=lambda v: -1 if v.name in trace.values and v.name not in order else order.get(v.name or "", len(order)),
+    )
     credit = sc.carried_credit if carried_credit is None else carried_credit
     return _score(trace, graph, verdicts, known, credit, answers.file)
 
@@ -186,7 +200,8 @@ class _Walk:
             if name not in out:
                 t = self.tr.values[name]
                 ok = np.abs(g.values - t) <= g.tol + 1e-9 * (1 + np.abs(t))
-                out[name] = self._verdict(Node(name), g, "correct" if ok.all() else "wrong", t, t, g.tol, ok, ok)
+                zero = np.zeros_like(t)
+                out[name] = self._verdict(Node(name), g, "correct" if ok.all() else "wrong", t, t, (g.tol, zero), ok)
         return out
 
     def _bounds(self, node: Node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -236,7 +251,7 @@ class _Walk:
             verdict, taint_out = "wrong", frozenset({name})
         # downstream, a right entry is off by what the student wrote; a wrong one as if worked out afresh
         self._set(node, v, np.where(ok_true, np.maximum(np.abs(v - t), w), bt + self.half), w, taint_out)
-        return self._verdict(node, g, verdict, t, s, w + bs + slack, ok_true, ok_world, taint)
+        return self._verdict(node, g, verdict, t, s, (w + slack, bs), ok_true | ok_world, taint)
 
     def _set(self, node: Node, value: np.ndarray, terr: np.ndarray, werr: np.ndarray, taint: frozenset[str]) -> None:
         name = node.name
@@ -251,11 +266,12 @@ class _Walk:
         for p in node.parts:
             self.taint[p] = taint
 
-    def _verdict(self, node, g, verdict, t, s, tol, ok_true, ok_world, taint=frozenset()) -> Verdict:  # noqa: ANN001
+    def _verdict(self, node, g, verdict, t, s, tols, ok, taint=frozenset()) -> Verdict:  # noqa: ANN001
+        """tols: (the rounding written, the rounding carried in); ok: the entries right in either world."""
         cause, entries = None, ()
         if verdict == "wrong":
-            cause = Cause("transposed") if g.transposed else find_cause(self.graph, node, g.values, s, tol, self.world)
-            entries = wrong_entries(self.graph, node, g.values, t, s, tol, ok_true | ok_world)
+            cause = Cause("transposed") if g.transposed else find_cause(self.graph, node, g.values, s, tols, self.world)
+            entries = wrong_entries(self.graph, node, g.values, t, s, tols, ok)
         order = list(self.graph.nodes)
         return Verdict(
             g.answer.given_name,
@@ -272,55 +288,53 @@ class _Walk:
         )
 
 
-def _score(trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], credit: float, file: str) -> Report:
-    sc = trace.scenario
-    worth = {"correct": 1.0, "carried": credit}
-    by_name = {v.name: v for v in verdicts if v.name is not None}
-    parts: list[PartScore] = []
-    out: list[Verdict] = []
-    missing: list[Verdict] = []
+def credit(verdict: str, carried_credit: float) -> float:
+    """The share of a quantity's points an answer earns."""
+    return {"correct": 1.0, "carried": carried_credit}.get(verdict, 0.0)
+
+
+def part_names(sc: Scenario, known: set[str]) -> list[tuple[Part, list[str]]]:
+    """Each part with its quantities' canonical names; a name the model lacks is the scenario's error."""
+    out = []
     for part in sc.parts:
         names = []
-        for q, (line, col) in zip(part.quantities, part.where, strict=True):
+        for k, (q, (line, col)) in enumerate(zip(part.quantities, part.where, strict=True)):
             try:
                 names.append(canonical(q, known))
             except NameNotFound as exc:
-                raise ScenarioError(exc.message, file=part.file, line=line, column=col, path=("parts",)) from None
-        each = part.points / len(names)
-        score = 0.0
-        for name in names:
-            v = by_name.get(name)
-            if v is None:
-                missing.append(Verdict(name, name, "missing", part=part.id, expected=trace.values[name]))
-                continue
-            score += each * worth.get(v.verdict, 0.0)
-        parts.append(PartScore(part.id, part.title, score, part.points, tuple(names)))
-    in_part = {n: p.id for p in reversed(parts) for n in p.names}
-    for v in verdicts:
-        out.append(_with_part(v, in_part.get(v.name or "")))
+                path = ("parts", sc.parts.index(part), "quantities", k)
+                raise ScenarioError(exc.message, file=part.file, line=line, column=col, path=path) from None
+        out.append((part, names))
+    return out
+
+
+def _score(trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], carried: float, file: str) -> Report:
+    sc = trace.scenario
+    by_name = {v.name: v for v in verdicts if v.name is not None}
+    layout = [(part.id, part.title, part.points, names) for part, names in part_names(sc, known)]
     if not sc.parts:  # every answer given is worth one point, grouped as a worked solution is
         groups: dict[str, list[str]] = {}
-        for v in out:
+        for v in verdicts:
             if v.name is not None:
                 groups.setdefault(_section(trace, graph, v.name), []).append(v.name)
-        for title, names in groups.items():
-            score = sum(worth.get(by_name[n].verdict, 0.0) for n in names)
-            parts.append(PartScore("", title, score, float(len(names)), tuple(names)))
-    return Report(trace, file, tuple(out + missing), tuple(parts), graph)
-
-
-def _with_part(v: Verdict, part: str | None) -> Verdict:
-    from dataclasses import replace
-
-    return replace(v, part=part)
+        layout = [("", title, float(len(names)), names) for title, names in groups.items()]
+    parts, missing = [], []
+    for pid, title, points, names in layout:
+        for name in names:
+            if name not in by_name:
+                missing.append(Verdict(name, name, "missing", part=pid or None, expected=trace.values[name]))
+                by_name[name] = missing[-1]
+        score = sum(points / len(names) * credit(by_name[n].verdict, carried) for n in names)
+        parts.append(PartScore(pid, title, score, points, tuple(names)))
+    in_part = {n: p.id for p in reversed(parts) for n in p.names if p.id}
+    out = [replace(v, part=in_part.get(v.name or "")) for v in verdicts]
+    return Report(trace, file, tuple(out + missing), tuple(parts), graph, carried)
 
 
 def _section(trace: Trace, graph: Graph, name: str) -> str:
     row = graph.row_of.get(name, name)
-    for r in trace.rows:
-        if r.name == row:
-            return f"{r.section}" + (f" @ t={r.step}" if r.step is not None else "")
-    return "given"
+    found = next((r for r in trace.rows if r.name == row), None)
+    return "Given" if found is None else section_title(trace, found.section, found.step)
 
 
 __all__ = ["VERDICTS", "Verdict", "PartScore", "Report", "grade"]

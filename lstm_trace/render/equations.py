@@ -76,6 +76,18 @@ def name_of(ref: Ref, step: int | None) -> str:
     return f"{base}_{sub}"
 
 
+def display_name(name: str) -> str:
+    """A canonical name as a worked solution prints it: dstate_1 -> δstate_1, Dout_-1 -> Δout_{-1}, db_o -> δb_o."""
+    name, bracket, index = name.partition("[")
+    index = bracket + index
+    if name.endswith("_new"):
+        return name[: -len("_new")] + "^new" + index
+    base, _, step = name.rpartition("_")
+    if base and step.lstrip("-").isdigit():
+        return name_of(Ref(base, int(step)), 0) + index
+    return name_of(Ref(name, None), None) + index
+
+
 class EquationPrinter(StrPrinter):
     """Prints an equation's right-hand side with names, or with values if `value` is given."""
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..cells.base import Ref, q
-from ..evaluate import Row, Trace
-from .equations import MAX_ITEMS, EquationPrinter, fmt_array, name_of
+from ..cells.base import q
+from ..evaluate import Row, Trace, section_title
+from .equations import MAX_ITEMS, EquationPrinter, display_name, fmt_array
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -31,12 +31,7 @@ class RowText:
 
 
 def lhs_of(row: Row) -> str:
-    if row.name.endswith("_new"):
-        return row.name[: -len("_new")] + "^new"
-    base, _, step = row.name.rpartition("_")
-    if row.step is not None and step.lstrip("-").isdigit():
-        return name_of(Ref(base, int(step)), 0)
-    return name_of(Ref(row.name, None), None)
+    return display_name(row.name)
 
 
 def _inline(trace: Trace) -> dict[sp.Basic, sp.Basic]:
@@ -88,17 +83,6 @@ def loss_text(trace: Trace, decimals: int | None = None) -> str:
     d = trace.scenario.decimals if decimals is None else decimals
     per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
     return f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
-
-
-TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}
-
-
-def section_title(trace: Trace, section: str, step: int | None) -> str:
-    if step is not None:
-        return f"{TITLES[section]} @ t={step}"
-    if section == "update":
-        return f"Update: {trace.scenario.optimizer.upper()}, λ = {trace.scenario.lr:g}"
-    return TITLES[section]
 
 
 def grouped(
