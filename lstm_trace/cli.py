@@ -150,6 +150,7 @@ def run(
     type=click.FloatRange(0, 1),
     help="Share of the points for an answer carried from an earlier mistake (default: the scenario's, else 0.5).",
 )
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown for expected values.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
 @friendly
@@ -157,6 +158,7 @@ def check(
     scenario: str,
     answers: str | None,
     fmt: str,
+    parts: tuple[str, ...],
     gradescope_path: str | None,
     carried_credit: float | None,
     decimals: int | None,
@@ -182,13 +184,14 @@ def check(
     from .scenario import load_scenario
 
     tr = trace(load_scenario(scenario))
+    _check_parts(tr.scenario, parts)
     if answers is not None:
         given = load_answers(answers)
     elif len(tr.scenario.expected):
         given = tr.scenario.expected
     else:
         raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
-    report = grade(tr, given, carried_credit)
+    report = grade(tr, given, carried_credit, parts)
     if gradescope_path:
         from .render.report import gradescope
 
@@ -217,16 +220,11 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
         lstm-trace template scenarios/gomez-homework.yaml --part b -o answers.yaml
     """
     from .evaluate import trace
-    from .names import did_you_mean
     from .render.template import render_template
     from .scenario import load_scenario
 
     tr = trace(load_scenario(scenario))
-    ids = [p.id for p in tr.scenario.parts]
-    for p in parts:
-        if p not in ids:
-            have = f"; the parts are {', '.join(ids)}" if ids else "; the scenario has no parts: section"
-            raise BadInput(f"--part: no part {p!r}{did_you_mean(p, ids) or have}")
+    _check_parts(tr.scenario, parts)
     _emit(render_template(tr, parts, check_as=output or "answers.yaml"), output)
 
 
@@ -244,6 +242,16 @@ def schema() -> None:
     from .schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+def _check_parts(sc: Any, parts: tuple[str, ...]) -> None:
+    from .names import did_you_mean
+
+    ids = [p.id for p in sc.parts]
+    for p in parts:
+        if p not in ids:
+            have = f"; the parts are {', '.join(ids)}" if ids else "; the scenario has no parts: section"
+            raise BadInput(f"--part: no part {p!r}{did_you_mean(p, ids) or have}")
 
 
 def _print(renderable: Any, output: str | None) -> None:

@@ -104,8 +104,11 @@ class _Given:
     transposed: bool
 
 
-def grade(trace: Trace, answers: Answers, carried_credit: float | None = None) -> Report:
-    """Mark each answer correct, carried, wrong, unknown or invalid, and each part's unanswered quantity missing."""
+def grade(trace: Trace, answers: Answers, carried_credit: float | None = None, only: tuple[str, ...] = ()) -> Report:
+    """Mark each answer correct, carried, wrong, unknown or invalid, and each part's unanswered quantity missing.
+
+    only: part ids to grade; answers belonging to the other parts are left out.
+    """
     sc = trace.scenario
     graph = Graph(trace)
     known = set(trace.values) | set(graph.nodes)
@@ -119,7 +122,7 @@ def grade(trace: Trace, answers: Answers, carried_credit: float | None = None) -
         key=lambda v: -1 if v.name in trace.values and v.name not in order else order.get(v.name or "", len(order)),
     )
     credit = sc.carried_credit if carried_credit is None else carried_credit
-    return _score(trace, graph, verdicts, known, credit, answers.file)
+    return _score(trace, graph, verdicts, known, credit, answers.file, only)
 
 
 def _read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, _Given], dict[object, Verdict]]:
@@ -308,10 +311,16 @@ def part_names(sc: Scenario, known: set[str]) -> list[tuple[Part, list[str]]]:
     return out
 
 
-def _score(trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], carried: float, file: str) -> Report:
+def _score(
+    trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], carried: float, file: str, only: tuple
+) -> Report:
     sc = trace.scenario
-    by_name = {v.name: v for v in verdicts if v.name is not None}
     layout = [(part.id, part.title, part.points, names) for part, names in part_names(sc, known)]
+    if only:
+        skipped = {n for pid, _, _, names in layout if pid not in only for n in names}
+        verdicts = [v for v in verdicts if v.name not in skipped]
+        layout = [p for p in layout if p[0] in only]
+    by_name = {v.name: v for v in verdicts if v.name is not None}
     if not sc.parts:  # every answer given is worth one point, grouped as a worked solution is
         groups: dict[str, list[str]] = {}
         for v in verdicts:

@@ -150,3 +150,14 @@ def test_carried_credit_option(tmp_path):
         for opt in ([], ["--carried-credit", "1"])
     ]
     assert scores == [0.5, 1.0]
+
+
+def test_check_one_part(tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("a_0: 0.81775\nδstate_0: 0.00840\nδa_0: 0.00267\n")
+    data = json.loads(invoke("check", HOMEWORK, f, "--part", "b", "--format", "json").output)
+    assert [p["id"] for p in data["parts"]] == ["b"] and data["max_score"] == 10
+    verdicts = {a["name"]: a["verdict"] for a in data["answers"] if a["verdict"] != "missing"}
+    assert verdicts == {"dstate_0": "wrong", "da_0": "carried"}  # a_0 belongs to part a: left out
+    assert data["score"] == 0.5
+    assert invoke("check", HOMEWORK, f, "--part", "z").exit_code == 2

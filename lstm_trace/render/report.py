@@ -80,7 +80,7 @@ def _groups(report: Report) -> list[tuple[str, list[Verdict]]]:
     placed = {n for p in report.parts for n in p.names}
     rest = [v for v in report.verdicts if v.name not in placed]
     if rest:
-        out.append(("Not part of the exercise (not scored)", rest))
+        out.append(("Not in any part (not scored)", rest))
     return out
 
 
