@@ -57,7 +57,7 @@ def cause_text(c: Cause, expected: np.ndarray | None = None) -> str:
 def message(v: Verdict, decimals: int) -> str:
     """The note a teacher would write next to the answer."""
     if v.verdict in ("unknown", "invalid"):
-        return v.problem
+        return f"line {v.line}: {v.problem}" if v.line else v.problem
     if v.verdict == "missing":
         return "not answered"
     if v.verdict == "carried":
