@@ -57,6 +57,8 @@ def _simple(v: np.ndarray, s: np.ndarray, written: np.ndarray, carried: np.ndarr
         return None
     if np.all(np.abs(v + s) <= written + carried):
         return Cause("sign")
+    if not np.any(np.abs(v) > written):  # 0 is not the value with its point moved
+        return None
     for k in SCALES:
         if np.all(np.abs(v - s * 10.0**k) <= written + carried * 10.0**k):
             return Cause("scale", factor=k)
@@ -126,9 +128,11 @@ def _slips(graph: Graph, node: Node, world: dict[str, np.ndarray]) -> Iterator[t
             tv = apply(teq, fetch, step, T).reshape(s.shape)
             yield Cause("missing-term", term=term, step=step), s - tv
             yield Cause("flipped-term", term=term, step=step), s - 2 * tv
-    bases = sorted({ref_of(a).base for eq, st in eqs for a in _per_step(eq.stacked if st else eq.expr)})
-    for base in bases:
+    reads = [ref_of(a) for eq, st in eqs for a in _per_step(eq.stacked if st else eq.expr)]
+    for base in sorted({r.base for r in reads}):
         for k in (-1, 1):
+            if eqs[0][0].kind != "sum" and not all(graph.exists(r.at(k), step) for r in reads if r.base == base):
+                continue  # beyond the sequence's ends there is no value to have used
 
             def moved(eq: Equation, expr: sp.Basic, base: str = base, k: int = k) -> Equation:
                 subs = {a: shifted(a, k) for a in _per_step(expr) if ref_of(a).base == base}

@@ -113,7 +113,8 @@ def grade(trace: Trace, answers: Answers, carried_credit: float | None = None, o
     graph = Graph(trace)
     known = set(trace.values) | set(graph.nodes)
     given, early = _read(answers, known, trace)
-    marks = _Walk(trace, graph, given).run()
+    with np.errstate(over="ignore", invalid="ignore"):  # an answer of 1e308 is wrong, not an overflow warning
+        marks = _Walk(trace, graph, given).run()
     marks.update(early)
     order = {name: k for k, name in enumerate(graph.nodes)}
     # given quantities (parameters, inputs) answered back come first, unknown names last

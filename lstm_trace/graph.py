@@ -114,6 +114,10 @@ class Graph:
             return [f"{r.base[0]}{g}_{step + r.shift}" for g in GATES]
         return [name] if name in self.trace.values else []
 
+    def exists(self, r: Ref, step: int) -> bool:
+        """Whether a symbol names a traced value at a step (not a zero beyond the sequence's ends)."""
+        return r.shift is None or any(n in self.trace.values for n in self._names(r, step))
+
     def evaluate(self, node: Node, fetch: Fetch, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """The node's value with its inputs read through fetch (parts from values)."""
         if node.parts:

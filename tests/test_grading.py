@@ -322,3 +322,11 @@ def test_library_api(tmp_path):
     report = lstm_trace.grade(TR, lstm_trace.load_answers(f))
     assert isinstance(report, lstm_trace.Report)
     assert [(v.name, v.verdict) for v in report.verdicts] == [("a_0", "correct")]
+
+
+@pytest.mark.parametrize("text", ["da_0: 0", "da_0: 1.0e-320", "dgates_0: [0, 0, 0, 0]", "da_0: 1.0e308"])
+def test_no_made_up_cause_for_zero_or_absurd_answers(text):
+    """0 is not a value with its point moved, and nothing beyond the sequence's ends was read."""
+    (v,) = check(text + "\n").verdicts
+    assert v.verdict == "wrong" and v.cause is None
+    assert all(e.cause is None for e in v.entries)
