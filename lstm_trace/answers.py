@@ -44,6 +44,36 @@ class Answer:
         """Left empty (``a_0:`` in a template): not answered."""
         return self.raw is None
 
+    @property
+    def written(self) -> str:
+        """The answer as the file wrote it: 0.0922, [0.1, 0.2], [[0.1, 0.2], [0.3, 0.4]]."""
+        if not self.texts:
+            return str(self.raw)
+        if () in self.texts:
+            return self.texts[()]
+        rows: dict[int, list[str]] = {}
+        for idx, t in sorted(self.texts.items()):
+            rows.setdefault(idx[0], []).append(t)
+        if all(len(i) == 1 for i in self.texts):
+            return "[" + ", ".join(t for _, t in sorted(self.texts.items())) + "]"
+        return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows.values()) + "]"
+
+    def shaped(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Values and texts in a quantity's shape, and whether they were written transposed.
+
+        A flat list serves for one row or one column, a number for one entry.
+        """
+        values, texts = self.numbers()
+        size = int(np.prod(shape))
+        if values.shape == shape:
+            return values, texts, False
+        flat = values.ndim < 2 or 1 in values.shape
+        if values.size == size and flat and (len(shape) < 2 or 1 in shape):
+            return values.reshape(shape), texts.reshape(shape), False
+        if len(shape) == 2 and values.shape == shape[::-1]:
+            return values.T, texts.T, True
+        raise AnswerProblem(f"expected {_dims(shape)}, found {_dims(values.shape)}")
+
     def numbers(self) -> tuple[np.ndarray, np.ndarray]:
         """The values (0-, 1- or 2-D) and, with the same shape, the text each was written as."""
         raw = self.raw
@@ -81,6 +111,13 @@ class Answer:
         if not math.isfinite(v):
             raise AnswerProblem(f"expected a finite number{' at ' + where if where else ''}, found {v}")
         return float(v), text if text is not None else repr(v)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    if len(shape) == 2:
+        return "×".join(map(str, shape))
+    size = int(np.prod(shape))
+    return f"{size} number{'s' if size != 1 else ''}"
 
 
 def written_decimals(text: str) -> int | None:

@@ -74,6 +74,10 @@ class Trace:
     def E(self) -> float:  # noqa: N802 - the maths' name
         return float(self.values["E"][0])
 
+    def row(self, name: str) -> Row | None:
+        """The row a quantity is printed in, by canonical name."""
+        return next((r for r in self.rows if r.name == name), None)
+
     def value_of(self, sym: sp.Basic, step: int | None) -> np.ndarray:
         """The value a symbol of an equation takes at a step (zeros beyond the sequence's ends)."""
         return _lookup(self.values, self.scenario, ref_of(sym), step or 0)

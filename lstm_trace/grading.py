@@ -135,51 +135,22 @@ def _read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, _G
         try:
             name = canonical(a.given_name, known)
         except NameNotFound as exc:
-            early[k] = Verdict(a.given_name, None, "unknown", problem=exc.message, line=a.line, text=_text(a))
+            early[k] = Verdict(a.given_name, None, "unknown", problem=exc.message, line=a.line, text=a.written)
             continue
+        twice = name in given or name in early
         try:
-            if name in given or name in early:
+            if twice:
                 first = given[name].answer if name in given else None
                 also = f" (as {first.given_name!r} on line {first.line})" if first else ""
                 raise AnswerProblem(f"{name} is answered twice{also}; only the first is graded")
-            values, texts = a.numbers()
-            values, texts, transposed = _fit(values, texts, trace.values[name].shape)
+            values, texts, transposed = a.shaped(trace.values[name].shape)
         except AnswerProblem as exc:
-            early[k if name in given else name] = Verdict(
-                a.given_name, name, "invalid", problem=str(exc), line=a.line, text=_text(a)
+            early[k if twice else name] = Verdict(
+                a.given_name, name, "invalid", problem=str(exc), line=a.line, text=a.written
             )
             continue
         given[name] = _Given(a, values, half_unit(texts, trace.scenario.decimals), transposed)
     return given, early
-
-
-def _text(a: Answer) -> str:
-    if not a.texts:
-        return str(a.raw)
-    if () in a.texts:
-        return a.texts[()]
-    rows: dict[int, list[str]] = {}
-    for idx, t in sorted(a.texts.items()):
-        rows.setdefault(idx[0], []).append(t)
-    if all(len(i) == 1 for i in a.texts):
-        return "[" + ", ".join(t for _, t in sorted(a.texts.items())) + "]"
-    return "[" + ", ".join("[" + ", ".join(r) + "]" for _, r in sorted(rows.items())) + "]"
-
-
-def _fit(values: np.ndarray, texts: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The answer in the quantity's shape: a flat list serves for one row or one column."""
-    size = int(np.prod(shape))
-    if values.shape == shape:
-        return values, texts, False
-    flat_ok = values.ndim == 0 or values.ndim == 1 or 1 in values.shape
-    if values.size == size and flat_ok and (len(shape) < 2 or 1 in shape):
-        return values.reshape(shape), texts.reshape(shape), False
-    if len(shape) == 2 and values.shape == shape[::-1]:
-        return values.T, texts.T, True
-    want = "×".join(map(str, shape)) if len(shape) == 2 else f"{size} number{'s' if size > 1 else ''}"
-    found = "×".join(map(str, values.shape)) if values.ndim == 2 else f"{values.size} number{'s' * (values.size > 1)}"
-    hint = " (the transpose would fit)" if values.ndim == 2 and values.shape[::-1] == shape else ""
-    raise AnswerProblem(f"expected {want}, found {found}{hint}")
 
 
 class _Walk:
@@ -282,7 +253,7 @@ class _Walk:
             node.name,
             verdict,
             given=g.values,
-            text=_text(g.answer),
+            text=g.answer.written,
             expected=t,
             cause=cause,
             carried_from=tuple(sorted(taint, key=order.index)) if verdict == "carried" else (),
@@ -342,9 +313,8 @@ def _score(
 
 
 def _section(trace: Trace, graph: Graph, name: str) -> str:
-    row = graph.row_of.get(name, name)
-    found = next((r for r in trace.rows if r.name == row), None)
-    return "Given" if found is None else section_title(trace, found.section, found.step)
+    row = trace.row(graph.row_of.get(name, name))
+    return "Given" if row is None else section_title(trace, row.section, row.step)
 
 
 __all__ = ["VERDICTS", "Verdict", "PartScore", "Report", "grade"]

@@ -26,18 +26,7 @@ def printed(**changes: str) -> str:
     """The worked example's printed answers as an answers file, with some answers rewritten."""
     lines = []
     for a in TR.scenario.expected:
-        text = changes.pop(a.given_name, None)
-        if text is None:
-            rows: dict[int, list[str]] = {}
-            for idx, t in sorted(a.texts.items()):
-                rows.setdefault(idx[0] if idx else 0, []).append(t)
-            nested = any(len(i) == 2 for i in a.texts)
-            if () in a.texts:
-                text = a.texts[()]
-            elif nested:
-                text = "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows.values()) + "]"
-            else:
-                text = "[" + ", ".join(t for _, t in sorted(a.texts.items())) + "]"
+        text = changes.pop(a.given_name, a.written)
         lines.append(f"{a.given_name}: {text}")
     lines += [f"{k}: {v}" for k, v in changes.items()]
     return "\n".join(lines) + "\n"
@@ -330,3 +319,10 @@ def test_no_made_up_cause_for_zero_or_absurd_answers(text):
     (v,) = check(text + "\n").verdicts
     assert v.verdict == "wrong" and v.cause is None
     assert all(e.cause is None for e in v.entries)
+
+
+def test_an_answer_given_twice_keeps_both_verdicts():
+    report = check("a_0: abc\na_{0}: 0.81775\n")
+    assert [(v.given_name, v.verdict) for v in report.verdicts] == [("a_0", "invalid"), ("a_{0}", "invalid")]
+    assert "not a number" in report.verdicts[0].problem or "found the text" in report.verdicts[0].problem
+    assert "answered twice" in report.verdicts[1].problem

@@ -125,8 +125,7 @@ def _first_mistake(report: Report, v: Verdict, d: int) -> Group:
     """The first real mistake, with its equation and the correct numbers substituted."""
     assert v.name is not None
     tr = report.trace
-    row_name = report.graph.row_of.get(v.name, v.name)
-    row = next((r for r in tr.rows if r.name == row_name), None)
+    row = tr.row(report.graph.row_of.get(v.name, v.name))
     lines: list[RenderableType] = [
         Text(f"First mistake: {display_name(v.name)} (line {v.line})" if v.line else "First mistake:", style="bold red")
     ]

@@ -19,8 +19,8 @@ def _shape(trace: Trace, name: str) -> str:
     return f"{size} numbers […]"
 
 
-def _equation(trace: Trace, graph: Graph, name: str) -> str:
-    row = next((r for r in trace.rows if r.name == name), None)
+def _equation(trace: Trace, name: str) -> str:
+    row = trace.row(name)
     if row is None or row.equation is None:
         return ""
     rt = row_text(trace, row)
@@ -50,7 +50,7 @@ def render_template(trace: Trace, part_ids: tuple[str, ...] = (), check_as: str 
     for title, names in sections:
         lines += ["", f"# {title}"]
         for name in names:
-            eq = _equation(trace, graph, name)
+            eq = _equation(trace, name)
             note = _shape(trace, name) + (f"; {eq}" if eq else f"; {display_name(name)}")
             lines.append(f"{name + ':':<{width}} # {note}")
     return "\n".join(lines) + "\n"
