@@ -116,7 +116,7 @@ def grade(trace: Trace, answers: Answers, carried_credit: float | None = None, o
     with np.errstate(over="ignore", invalid="ignore"):  # an answer of 1e308 is wrong, not an overflow warning
         marks = _Walk(trace, graph, given).run()
     marks.update(early)
-    order = {name: k for k, name in enumerate(graph.nodes)}
+    order = graph.position
     # given quantities (parameters, inputs) answered back come first, unknown names last
     verdicts = sorted(
         marks.values(),
@@ -247,7 +247,6 @@ class _Walk:
         if verdict == "wrong":
             cause = Cause("transposed") if g.transposed else find_cause(self.graph, node, g.values, s, tols, self.world)
             entries = wrong_entries(self.graph, node, g.values, t, s, tols, ok)
-        order = list(self.graph.nodes)
         return Verdict(
             g.answer.given_name,
             node.name,
@@ -256,7 +255,7 @@ class _Walk:
             text=g.answer.written,
             expected=t,
             cause=cause,
-            carried_from=tuple(sorted(taint, key=order.index)) if verdict == "carried" else (),
+            carried_from=tuple(sorted(taint, key=self.graph.position.__getitem__)) if verdict == "carried" else (),
             entries=entries,
             rounding=verdict == "correct" and bool(np.any(np.abs(g.values - t) > g.tol + 1e-9 * (1 + np.abs(t)))),
             line=g.answer.line,

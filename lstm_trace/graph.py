@@ -52,6 +52,7 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.row_of: dict[str, str] = {}  # a node -> the row a worked solution prints it in
         self._build()
+        self.position = {name: k for k, name in enumerate(self.nodes)}  # evaluation order
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
