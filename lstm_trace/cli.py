@@ -229,6 +229,32 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
 
 
 @cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("name")
+@click.option("--depth", type=click.IntRange(1, 50), default=4, show_default=True, help="Levels of the tree to show.")
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits after the point (default: the scenario's).")
+@friendly
+def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
+    """Why NAME has its value: its equation, its inputs, and what feeds them, back to the loss.
+
+    NAME is a quantity as everywhere: dstate_0, δstate_0, Δout_{-1}, dW, db_o, W_a_new.
+
+    Example:
+
+        lstm-trace explain scenarios/gomez.yaml dstate_0
+    """
+    from .evaluate import trace
+    from .graph import Graph
+    from .names import canonical
+    from .render.explain import render_explain
+    from .scenario import load_scenario
+
+    tr = trace(load_scenario(scenario))
+    known = set(tr.values) | set(Graph(tr).nodes)
+    console().print(render_explain(tr, canonical(name, known), decimals, depth))
+
+
+@cli.command()
 @friendly
 def schema() -> None:
     """Print the JSON Schema of scenario files, for editors to validate against.

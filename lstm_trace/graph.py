@@ -17,7 +17,7 @@ import sympy as sp
 from .cells import GATES
 from .cells.base import Ref, ref_of
 from .derive import Equation
-from .evaluate import Fetch, Trace, apply, compiled, fetcher
+from .evaluate import Fetch, Row, Trace, apply, compiled, fetcher
 
 # how a composite is made of its parts
 JOIN: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {
@@ -114,6 +114,32 @@ class Graph:
         if r.base in ("dgates", "z"):
             return [f"{r.base[0]}{g}_{step + r.shift}" for g in GATES]
         return [name] if name in self.trace.values else []
+
+    def row(self, name: str) -> Row | None:
+        """The row that prints name: the trace's own, or one made for an implicit quantity (za_t, δW_a)."""
+        found = self.trace.row(name)
+        node = self[name]
+        if found is not None or node.equation is None:
+            return found
+        section = {"sum": "gradients"}.get(node.equation.kind, "forward" if name[0] in "zE" else "backward")
+        return Row(section, node.step, name, node.equation, node.stacked)
+
+    def feeds(self, name: str) -> tuple[str, ...]:
+        """The quantities a name is computed from, as a worked solution names them (δgates_t, not δa_t … δo_t)."""
+        node = self[name]
+        if node.equation is None:
+            return node.parts
+        args, _ = compiled(node.equation, node.stacked)
+        steps = range(self.trace.scenario.T) if node.equation.kind == "sum" else (node.step or 0,)
+        out = []
+        for a in args:
+            r = ref_of(a)
+            for t in steps:
+                if r.shift is None:
+                    out += [] if r.base in ("lr", "eps") else [r.base]
+                elif self.exists(r, t):
+                    out.append(f"{r.base}_{t + r.shift}")
+        return tuple(dict.fromkeys(out))
 
     def exists(self, r: Ref, step: int) -> bool:
         """Whether a symbol names a traced value at a step (not a zero beyond the sequence's ends)."""
