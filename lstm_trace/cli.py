@@ -255,6 +255,41 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
 
 
 @cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--step", "h", type=click.FloatRange(min=0, min_open=True), default=1e-6, show_default=True)
+@click.option("--max-entries", type=click.IntRange(min=1), help="Check at most this many entries per gradient.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@friendly
+def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> None:
+    """Check every traced gradient against central finite differences of the loss.
+
+    Each entry of W, U, b, every x_t and out_{-1} is moved by ±h and the sequence
+    rerun: (E(p + h) − E(p − h)) / 2h must match δp within 1e-7 + 1e-5·|δp|.
+    Exit code 0 when all agree, 1 on a mismatch.
+
+    Example:
+
+        lstm-trace gradcheck scenarios/gomez.yaml
+    """
+    from .evaluate import trace
+    from .gradcheck import gradcheck as run_check
+    from .scenario import load_scenario
+
+    checks = run_check(trace(load_scenario(scenario)), h=h, max_entries=max_entries)
+    if fmt == "json":
+        from .render.gradcheck import gradcheck_json
+
+        click.echo(gradcheck_json(checks, h))
+    else:
+        from .render.gradcheck import render_gradcheck
+
+        console().print(render_gradcheck(checks, h))
+    raise click.exceptions.Exit(0 if all(c.ok for c in checks) else 1)
+
+
+@cli.command()
 @friendly
 def schema() -> None:
     """Print the JSON Schema of scenario files, for editors to validate against.
