@@ -26,7 +26,9 @@ def test_version():
     assert r.exit_code == 0 and __version__ in r.output
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["schema"], ["check"], ["template"], ["explain"], ["gradcheck"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["schema"], ["check"], ["template"], ["explain"], ["gradcheck"], ["derive"]]
+)
 def test_every_command_has_help_with_an_example(command):
     r = invoke(*command, "--help")
     assert r.exit_code == 0
@@ -34,7 +36,7 @@ def test_every_command_has_help_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert set(cli.commands) == {"run", "schema", "check", "template", "explain", "gradcheck"}
+    assert set(cli.commands) == {"run", "schema", "check", "template", "explain", "gradcheck", "derive"}
 
 
 def test_run_snapshot_of_the_worked_example():

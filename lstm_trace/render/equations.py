@@ -91,6 +91,10 @@ def display_name(name: str) -> str:
 class EquationPrinter(StrPrinter):
     """Prints an equation's right-hand side with names, or with values if `value` is given."""
 
+    # the notation's tokens; LatexEquationPrinter swaps them
+    ODOT, TIMES, DOT, OTIMES, TRANSPOSE, MINUS, SIGMA = " ⊙ ", " × ", "·", " ⊗ ", "ᵀ", "−", "σ"
+    SUM = "Σ_t "  # before a parameter gradient's per-step term
+
     def __init__(
         self,
         step: int | None = None,
@@ -112,27 +116,30 @@ class EquationPrinter(StrPrinter):
             return self._print(self.inline[expr])
         if self.value is not None:
             return fmt_array(self.value(expr), self.decimals, bare_scalar=True, max_items=self.max_items)
-        return name_of(ref_of(expr), self.step)
+        return self.name(ref_of(expr))
+
+    def name(self, ref: Ref) -> str:
+        return name_of(ref, self.step)
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: N802
         if self.value is not None:
             return fmt_array(self.value(expr), self.decimals, max_items=self.max_items)
-        return name_of(ref_of(expr), self.step)
+        return self.name(ref_of(expr))
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: N802
         if self.value is not None and isinstance(expr.arg, sp.MatrixSymbol):
             return fmt_array(np.atleast_2d(self.value(expr.arg)).T, self.decimals, max_items=self.max_items)
-        return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + "ᵀ"
+        return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + self.TRANSPOSE
 
     def _print_Integer(self, expr: sp.Integer) -> str:  # noqa: N802
-        return str(expr).replace("-", "−")
+        return str(expr).replace("-", self.MINUS)
 
     # -- operators
     def _print_MatMul(self, expr: sp.MatMul) -> str:  # noqa: N802
         a, b = expr.args[0], expr.args[-1]
         if len(expr.args) == 2 and isinstance(b, sp.Transpose) and b.arg.shape[1] == 1:
-            return f"{self._print(a)} ⊗ {self._print(b.arg)}"  # column·rowᵀ is an outer product
-        return "·".join(self.parenthesize(x, precedence(expr)) for x in expr.args)
+            return f"{self._print(a)}{self.OTIMES}{self._print(b.arg)}"  # column·rowᵀ is an outer product
+        return self.DOT.join(self.parenthesize(x, precedence(expr)) for x in expr.args)
 
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:  # noqa: N802
         terms = sorted(expr.args, key=lambda t: _linear_key(t))
@@ -144,26 +151,26 @@ class EquationPrinter(StrPrinter):
         for t in terms:
             neg = t.could_extract_minus_sign()
             s = self.parenthesize(-t if neg else t, PRECEDENCE["Add"])
-            out += (" − " if neg else " + ") + s if out else ("−" if neg else "") + s
+            out += (f" {self.MINUS} " if neg else " + ") + s if out else (self.MINUS if neg else "") + s
         return out
 
     def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: N802
         coeff, factors = expr.as_coeff_mul()
         if coeff < 0:
-            return "−" + self.parenthesize(-expr, PRECEDENCE["Mul"])
+            return self.MINUS + self.parenthesize(-expr, PRECEDENCE["Mul"])
         num = [f for f in factors if not (f.is_Pow and f.exp == -1)]
         den = [f.base for f in factors if f.is_Pow and f.exp == -1]
         if isinstance(coeff, sp.Rational) and coeff.q != 1:
             den.append(sp.Integer(coeff.q))
             coeff = sp.Integer(coeff.p)
         num = sorted(num, key=lambda f: _mul_key(f, num))
-        sep = " × " if self.value is not None else " ⊙ "
+        sep = self.TIMES if self.value is not None else self.ODOT
         lead = ""
         while num and num[0].is_Symbol and ref_of(num[0]).base in CONSTANTS:
-            lead += self._print(num.pop(0)) + ("·" if self.value is None else " × ")
+            lead += self._print(num.pop(0)) + (self.DOT if self.value is None else self.TIMES)
         body = lead + sep.join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in num)
         if coeff != 1:
-            body = self._print(coeff) + "·" + body
+            body = self._print(coeff) + self.DOT + body
         if den:
             body += "/" + "/".join(self.parenthesize(d, PRECEDENCE["Pow"]) for d in den)
         return body
@@ -171,14 +178,17 @@ class EquationPrinter(StrPrinter):
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:  # noqa: N802
         base, exp = expr.args
         if exp.is_Integer and exp > 1:
-            sup = str(exp).translate(SUPERSCRIPT)
+            sup = self.power(int(exp))
             if isinstance(base, sp.Function):
                 return f"{self._fname(base)}{sup}({self._print(base.args[0])})"
             return self.parenthesize(base, PRECEDENCE["Pow"], strict=True) + sup
         return super()._print_Pow(expr, rational)
 
+    def power(self, n: int) -> str:
+        return str(n).translate(SUPERSCRIPT)
+
     def _fname(self, f: sp.Function) -> str:
-        return {"sigmoid": "σ"}.get(type(f).__name__, type(f).__name__)
+        return {"sigmoid": self.SIGMA}.get(type(f).__name__, type(f).__name__)
 
     def _print_Function(self, expr: sp.Function) -> str:  # noqa: N802
         return f"{self._fname(expr)}({', '.join(self._print(a) for a in expr.args)})"

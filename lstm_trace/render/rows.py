@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..cells.base import q
+from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
 from .equations import MAX_ITEMS, EquationPrinter, display_name, fmt_array
 
@@ -34,9 +35,23 @@ def lhs_of(row: Row) -> str:
     return display_name(row.name)
 
 
-def _inline(trace: Trace) -> dict[sp.Basic, sp.Basic]:
+def _inline(model: Model) -> dict[sp.Basic, sp.Basic]:
     """za_t is printed as its definition W_a·x_t + U_a·out_{t-1} + b_a, as the seed does."""
-    return {q(eq.name): eq.expr for eq in trace.model.linear}
+    return {q(eq.name): eq.expr for eq in model.linear}
+
+
+def symbolic_of(
+    eq: Equation,
+    stacked: bool,
+    step: int | None,
+    inline: dict[sp.Basic, sp.Basic],
+    printer: type[EquationPrinter] = EquationPrinter,
+) -> str:
+    """The right-hand side with names: at a step, or at t when step is None; Σ_t before a gradient's term."""
+    expr = eq.stacked if stacked else eq.expr
+    if eq.kind == "sum":
+        return printer.SUM + printer(step=None, inline=inline).doprint(expr)
+    return printer(step=step, inline=inline).doprint(expr)
 
 
 def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int = MAX_ITEMS) -> RowText:
@@ -46,14 +61,12 @@ def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int
         return RowText(row.section, row.step, row.name, lhs_of(row), "0", "", value, row.note)
     eq = row.equation
     expr = eq.stacked if row.stacked else eq.expr
-    inline = _inline(trace) if row.section == "forward" else {}
+    inline = _inline(trace.model) if row.section == "forward" else {}
+    symbolic = symbolic_of(eq, row.stacked, row.step, inline)
     if eq.kind == "sum":
-        term_sym = EquationPrinter(step=None, inline=inline).doprint(expr)
-        symbolic = f"Σ_t {term_sym}"
         substituted = " + ".join(_sum_terms(trace, expr, d, max_items))
     else:
         step = row.step if row.step is not None else 0
-        symbolic = EquationPrinter(step=row.step, inline=inline).doprint(expr)
         substituted = EquationPrinter(
             step=step,
             inline=inline,

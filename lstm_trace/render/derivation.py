@@ -1,0 +1,98 @@
+"""The derivation sheet: a model's forward and backward equations at step t, no numbers."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .. import __version__
+from ..cells import GATES
+from ..cells.base import Ref, q, ref_of
+from ..derive import Equation, Model
+from .equations import EquationPrinter, name_of
+from .latex import LatexEquationPrinter, tex_name, tex_text
+from .rows import _inline, symbolic_of
+
+Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation]]]]
+
+
+def _family(eq: Equation) -> tuple[str, sp.Basic] | None:
+    """W_a_new = W_a − λ·δW_a -> ("W", W − λ·δW): the update of a whole stacked parameter."""
+    base = eq.name[: -len("_new")]
+    if base[-2:] not in tuple(f"_{g}" for g in GATES):
+        return None
+    whole = base[:-2]
+    subs = {s: q(ref_of(s).base.replace(base, whole), None) for s in eq.expr.free_symbols if base in ref_of(s).base}
+    return whole, eq.expr.xreplace(subs)
+
+
+def sheet(model: Model) -> Sheet:
+    """Sections of (left-hand side, kind of name, expression override, equation)."""
+    out: Sheet = [
+        ("Forward", [(Ref(e.name, 0), "", None, e) for e in model.forward]),
+        ("Loss", [(Ref("E", 0), "", None, model.loss_eq)]),
+        ("Backward", [(Ref(e.name, e.shift), "", None, e) for e in model.backward]),
+    ]
+    grads, seen = [], set()
+    for e in model.gradients:
+        family = e.name.split("_")[0]
+        if e.stacked is not None and family not in seen:
+            seen.add(family)
+            grads.append((Ref(family, None), "stacked", None, e))
+        elif e.stacked is None:
+            grads.append((Ref(e.name, None), "", None, e))
+    out.append(("Parameter gradients", grads))
+    updates, seen = [], set()
+    for e in model.update:
+        fam = _family(e)
+        if fam is None:
+            updates.append((Ref(e.name, None), "new", None, e))
+        elif fam[0] not in seen:
+            seen.add(fam[0])
+            updates.append((Ref(fam[0] + "_new", None), "new", fam[1], e))
+    out.append(("Update", updates))
+    return out
+
+
+def _lhs(ref: Ref, kind: str, latex: bool) -> str:
+    if kind == "new":
+        base = ref.base[: -len("_new")]
+        return (tex_name(Ref(base, None), None) if latex else base) + ("^{\\mathrm{new}}" if latex else "^new")
+    return tex_name(ref, None) if latex else name_of(ref, None)
+
+
+def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation, printer: type[EquationPrinter]) -> str:
+    inline = _inline(model) if eq in model.forward else {}
+    if expr is not None:
+        return printer(step=None).doprint(expr)
+    return symbolic_of(eq, kind == "stacked", None, inline, printer)
+
+
+def render_text(model: Model) -> str:
+    lines = [f"{model.cell.name} cell, loss {model.loss}: equations at step t (derived by lstm-trace {__version__})"]
+    for title, rows in sheet(model):
+        lines += ["", title]
+        lhs = [_lhs(ref, kind, False) for ref, kind, _, _ in rows]
+        width = max(map(len, lhs))
+        for name, (_, kind, expr, eq) in zip(lhs, rows, strict=True):
+            lines.append(f"  {name:<{width}} = {_rhs(model, kind, expr, eq, EquationPrinter)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_latex(model: Model) -> str:
+    """A complete LaTeX document: one align* per section."""
+    out = [
+        r"\documentclass{article}",
+        r"\usepackage{amsmath,amssymb}",
+        r"\begin{document}",
+        rf"\section*{{{tex_text(model.cell.name)} cell, loss {tex_text(model.loss)}: equations at step $t$}}",
+    ]
+    for title, rows in sheet(model):
+        out += [rf"\subsection*{{{title}}}", r"\begin{align*}"]
+        body = [
+            f"  {_lhs(ref, kind, True)} &= {_rhs(model, kind, expr, eq, LatexEquationPrinter)}"
+            for ref, kind, expr, eq in rows
+        ]
+        out.append(" \\\\\n".join(body))
+        out.append(r"\end{align*}")
+    out.append(r"\end{document}")
+    return "\n".join(out) + "\n"
