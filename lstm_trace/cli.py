@@ -102,10 +102,10 @@ def cli(debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "markdown"]),
+    type=click.Choice(["table", "json", "markdown", "latex", "html", "svg"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format: tables on screen, JSON for machines, or a worked-solution document.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
@@ -117,25 +117,45 @@ def run(
     Example:
 
         lstm-trace run scenarios/gomez.yaml --steps 0 --section backward
+
+        lstm-trace run scenarios/gomez.yaml --format latex -o solution.tex
     """
     from .evaluate import trace
     from .render.rows import grouped
     from .scenario import load_scenario
 
     tr = trace(load_scenario(scenario))
-    groups = grouped(tr, parse_steps(steps, tr.scenario.T), sections or None, decimals)
+    chosen = (parse_steps(steps, tr.scenario.T), sections or None, decimals)
+    if fmt in ("markdown", "latex"):
+        from .render.latex import LatexEquationPrinter
+
+        groups = grouped(tr, *chosen, printer=LatexEquationPrinter)
+        if fmt == "markdown":
+            from .render.markdown import render_markdown
+
+            _emit(render_markdown(tr, groups), output)
+        else:
+            from .render.latexdoc import render_latex_document
+
+            _emit(render_latex_document(tr, groups), output)
+        return
+    groups = grouped(tr, *chosen)
     if fmt == "json":
         from .render.jsonout import render_json
 
         _emit(render_json(tr, groups) + "\n", output)
-    elif fmt == "markdown":
-        from .render.markdown import render_markdown
+    elif fmt in ("html", "svg"):
+        from .render.table import recorded
 
-        _emit(render_markdown(tr, groups), output)
+        _emit(recorded(render_tables_of(tr, groups, decimals), fmt, tr.scenario.name or tr.scenario.file), output)
     else:
-        from .render.table import render_tables
+        _print(render_tables_of(tr, groups, decimals), output)
 
-        _print(render_tables(tr, groups, decimals), output)
+
+def render_tables_of(tr: Any, groups: Any, decimals: int | None) -> Any:
+    from .render.table import render_tables
+
+    return render_tables(tr, groups, decimals)
 
 
 @cli.command()

@@ -46,3 +46,30 @@ def console():
     from rich.console import Console
 
     return Console(width=200, file=io.StringIO(), color_system=None, soft_wrap=False, highlight=False)
+
+
+def assert_balanced_latex(tex: str) -> None:
+    """Every \\begin has its \\end, in order, and braces pair up."""
+    import re
+
+    stack = []
+    for kind, env in re.findall(r"\\(begin|end)\{([^}]*)\}", tex):
+        if kind == "begin":
+            stack.append(env)
+        else:
+            assert stack and stack.pop() == env, env
+    assert not stack, stack
+    assert tex.count("{") - tex.count("\\{") == tex.count("}") - tex.count("\\}")
+
+
+def compile_latex(tex: str, where: Path) -> None:
+    """pdflatex the document where it is installed; otherwise skip, saying so."""
+    import shutil
+    import subprocess
+
+    assert_balanced_latex(tex)
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed here; the document was checked for balanced environments only")
+    (where / "doc.tex").write_text(tex)
+    r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "doc.tex"], cwd=where, capture_output=True, check=False)
+    assert r.returncode == 0, r.stdout[-2000:]

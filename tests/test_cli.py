@@ -116,7 +116,7 @@ def test_schema_is_json_schema():
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_scenario_traces(scenario):
-    for fmt in ("table", "json", "markdown"):
+    for fmt in ("table", "json", "markdown", "latex", "html", "svg"):
         assert invoke("run", scenario, "--format", fmt).exit_code == 0
 
 
@@ -138,6 +138,6 @@ def test_library_api():
     tr = lstm_trace.trace(lstm_trace.load_scenario(GOMEZ))
     assert tr["δstate_1"][0] == pytest.approx(-0.071108, abs=1e-6)  # aliases read too
     assert tr["Δout_{-1}"][0] == tr["Dout_-1"][0]
-    assert "| a_0 |" in tr._repr_markdown_()
+    assert "| $a_{0}$ |" in tr._repr_markdown_()
     with pytest.raises(lstm_trace.LstmTraceError, match="did you mean 'dstate_1'"):
         tr["dstat_1"]

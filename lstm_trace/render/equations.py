@@ -76,16 +76,16 @@ def name_of(ref: Ref, step: int | None) -> str:
     return f"{base}_{sub}"
 
 
-def display_name(name: str) -> str:
+def display_name(name: str, namer: Callable[[Ref, int | None], str] = name_of, new: str = "^new") -> str:
     """A canonical name as a worked solution prints it: dstate_1 -> δstate_1, Dout_-1 -> Δout_{-1}, db_o -> δb_o."""
     name, bracket, index = name.partition("[")
     index = bracket + index
     if name.endswith("_new"):
-        return name[: -len("_new")] + "^new" + index
+        return namer(Ref(name[: -len("_new")], None), None) + new + index
     base, _, step = name.rpartition("_")
     if base and step.lstrip("-").isdigit():
-        return name_of(Ref(base, int(step)), 0) + index
-    return name_of(Ref(name, None), None) + index
+        return namer(Ref(base, int(step)), 0) + index
+    return namer(Ref(name, None), None) + index
 
 
 class EquationPrinter(StrPrinter):
@@ -115,20 +115,28 @@ class EquationPrinter(StrPrinter):
         if expr in self.inline:
             return self._print(self.inline[expr])
         if self.value is not None:
-            return fmt_array(self.value(expr), self.decimals, bare_scalar=True, max_items=self.max_items)
+            return self.number(self.value(expr), bare_scalar=True)
         return self.name(ref_of(expr))
 
     def name(self, ref: Ref) -> str:
         return name_of(ref, self.step)
 
+    def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
+        return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
+
+    @staticmethod
+    def display(name: str) -> str:
+        """A canonical name as this notation prints it."""
+        return display_name(name)
+
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: N802
         if self.value is not None:
-            return fmt_array(self.value(expr), self.decimals, max_items=self.max_items)
+            return self.number(self.value(expr))
         return self.name(ref_of(expr))
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: N802
         if self.value is not None and isinstance(expr.arg, sp.MatrixSymbol):
-            return fmt_array(np.atleast_2d(self.value(expr.arg)).T, self.decimals, max_items=self.max_items)
+            return self.number(np.atleast_2d(self.value(expr.arg)).T)
         return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + self.TRANSPOSE
 
     def _print_Integer(self, expr: sp.Integer) -> str:  # noqa: N802

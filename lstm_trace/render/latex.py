@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from ..cells.base import Ref
-from .equations import EquationPrinter, name_of
+from .equations import EquationPrinter, display_name, fmt_array, name_of
 
-SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_{}"})
+SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
 
 
 def tex_name(ref: Ref, step: int | None) -> str:
@@ -44,6 +45,13 @@ class LatexEquationPrinter(EquationPrinter):
     def name(self, ref: Ref) -> str:
         return tex_name(ref, self.step)
 
+    def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
+        return tex_number(fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items))
+
+    @staticmethod
+    def display(name: str) -> str:
+        return display_name(name, tex_name, r"^{\mathrm{new}}")
+
     def power(self, n: int) -> str:
         return f"^{{{n}}}"
 
@@ -52,6 +60,28 @@ class LatexEquationPrinter(EquationPrinter):
         return {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}.get(name, rf"\mathrm{{{name}}}")
 
 
+def tex_number(text: str) -> str:
+    """[0.45 0.25] in maths: spaces kept, the elision as dots."""
+    return text.replace(" ", r"\ ").replace("…", r"\dots ")
+
+
+UNICODE = {
+    "λ": r"$\lambda$",
+    "δ": r"$\delta$",
+    "Δ": r"$\Delta$",
+    "Σ": r"$\Sigma$",
+    "σ": r"$\sigma$",
+    "⊙": r"$\odot$",
+    "⊗": r"$\otimes$",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "−": "-",
+    "…": r"\dots{}",
+    "ᵀ": r"$^\top$",
+    "²": r"$^2$",
+}
+
+
 def tex_text(text: str) -> str:
-    """Plain text safe inside LaTeX."""
-    return text.translate(SPECIAL)
+    """Plain text safe inside LaTeX (pdflatex included): specials escaped, maths symbols as maths."""
+    return "".join(UNICODE.get(c, c) for c in text.translate(SPECIAL))

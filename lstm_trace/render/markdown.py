@@ -1,18 +1,20 @@
-"""Markdown tables, one per section: a worked solution to publish or hand in."""
+"""Markdown tables, one per section, with the maths in $…$: a worked solution to publish or hand in."""
 
 from __future__ import annotations
 
 from ..evaluate import Trace
+from .latex import LatexEquationPrinter
 from .rows import RowText, grouped, loss_text
 
 
-def _cell(s: str) -> str:
-    return s.replace("|", "\\|") if s else ""
+def _math(s: str) -> str:
+    return f"${s}$".replace("|", r"\vert ") if s else ""
 
 
 def render_markdown(trace: Trace, groups: list[tuple[str, list[RowText]]] | None = None) -> str:
+    """groups: rows in LaTeX notation (grouped(..., printer=LatexEquationPrinter)); all of them by default."""
     sc = trace.scenario
-    groups = grouped(trace) if groups is None else groups
+    groups = grouped(trace, printer=LatexEquationPrinter) if groups is None else groups
     lines = [f"# {sc.name or 'LSTM trace'}", ""]
     if sc.source:
         lines += [f"Source: {sc.source}", ""]
@@ -20,7 +22,8 @@ def render_markdown(trace: Trace, groups: list[tuple[str, list[RowText]]] | None
     for title, rows in groups:
         lines += [f"## {title}", "", "| quantity | equation | with numbers | value |", "|---|---|---|---|"]
         for r in rows:
-            lines.append(f"| {_cell(r.lhs)} | {_cell(r.symbolic)} | {_cell(r.shown)} | {_cell(r.value)} |")
+            shown = _math(r.substituted) if r.substituted else (f"({r.note})" if r.note else "")
+            lines.append(f"| {_math(r.lhs)} | {_math(r.symbolic)} | {shown} | {_math(r.value)} |")
         lines.append("")
     lines.append(loss_text(trace))
     lines += [f"\n> warning: {w}" for w in trace.warnings]

@@ -9,7 +9,7 @@ import sympy as sp
 from ..cells.base import q
 from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, display_name, fmt_array
+from .equations import MAX_ITEMS, EquationPrinter, fmt_array
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -31,10 +31,6 @@ class RowText:
         return self.substituted or (f"({self.note})" if self.note else "")
 
 
-def lhs_of(row: Row) -> str:
-    return display_name(row.name)
-
-
 def _inline(model: Model) -> dict[sp.Basic, sp.Basic]:
     """za_t is printed as its definition W_a·x_t + U_a·out_{t-1} + b_a, as the seed does."""
     return {q(eq.name): eq.expr for eq in model.linear}
@@ -54,42 +50,41 @@ def symbolic_of(
     return printer(step=step, inline=inline).doprint(expr)
 
 
-def row_text(trace: Trace, row: Row, decimals: int | None = None, max_items: int = MAX_ITEMS) -> RowText:
+def row_text(
+    trace: Trace,
+    row: Row,
+    decimals: int | None = None,
+    max_items: int = MAX_ITEMS,
+    printer: type[EquationPrinter] = EquationPrinter,
+) -> RowText:
+    """A row's name, equation, equation with numbers and value, in the printer's notation."""
     d = trace.scenario.decimals if decimals is None else decimals
-    value = fmt_array(trace.values[row.name], d, bare_scalar=True, max_items=max_items)
+    value = printer(decimals=d, max_items=max_items).number(trace.values[row.name], bare_scalar=True)
+    lhs = printer.display(row.name)
     if row.equation is None:
-        return RowText(row.section, row.step, row.name, lhs_of(row), "0", "", value, row.note)
+        return RowText(row.section, row.step, row.name, lhs, "0", "", value, row.note)
     eq = row.equation
     expr = eq.stacked if row.stacked else eq.expr
     inline = _inline(trace.model) if row.section == "forward" else {}
-    symbolic = symbolic_of(eq, row.stacked, row.step, inline)
-    if eq.kind == "sum":
-        substituted = " + ".join(_sum_terms(trace, expr, d, max_items))
-    else:
-        step = row.step if row.step is not None else 0
-        substituted = EquationPrinter(
-            step=step,
-            inline=inline,
-            decimals=d,
-            max_items=max_items,
-            value=lambda s: trace.value_of(s, step),
+    symbolic = symbolic_of(eq, row.stacked, row.step, inline, printer)
+    steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T)
+    terms = [
+        printer(
+            step=t, inline=inline, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)
         ).doprint(expr)
-    return RowText(row.section, row.step, row.name, lhs_of(row), symbolic, substituted, value, row.note)
-
-
-def _sum_terms(trace: Trace, expr: sp.Basic, d: int, max_items: int) -> list[str]:
-    T = trace.scenario.T
-    head = MAX_TERMS // 2
-    steps = list(range(T)) if T <= MAX_TERMS else [*range(head), *range(T - (MAX_TERMS - head), T)]
-    out = [
-        EquationPrinter(step=t, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)).doprint(
-            expr
-        )
+        if t is not None
+        else f"…({trace.scenario.T - MAX_TERMS} more terms)…"
         for t in steps
     ]
-    if T > MAX_TERMS:
-        out[head:head] = [f"…({T - MAX_TERMS} more terms)…"]
-    return out
+    return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note)
+
+
+def _sum_steps(T: int) -> list[int | None]:  # noqa: N803 - the maths' name
+    """The steps a Σ_t shows: all, or the first and last few around an elision (None)."""
+    if T <= MAX_TERMS:
+        return list(range(T))
+    head = MAX_TERMS // 2
+    return [*range(head), None, *range(T - (MAX_TERMS - head), T)]
 
 
 def loss_text(trace: Trace, decimals: int | None = None) -> str:
@@ -104,6 +99,7 @@ def grouped(
     sections: tuple[str, ...] | None = None,
     decimals: int | None = None,
     max_items: int = MAX_ITEMS,
+    printer: type[EquationPrinter] = EquationPrinter,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
     out: list[tuple[str, list[RowText]]] = []
@@ -116,5 +112,5 @@ def grouped(
         if (row.section, row.step) != key:
             key = (row.section, row.step)
             out.append((section_title(trace, row.section, row.step), []))
-        out[-1][1].append(row_text(trace, row, decimals, max_items))
+        out[-1][1].append(row_text(trace, row, decimals, max_items, printer))
     return out

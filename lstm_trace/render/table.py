@@ -40,3 +40,14 @@ def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimal
     for w in trace.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
     return Group(*parts)
+
+
+def recorded(renderable: RenderableType, fmt: str, title: str, width: int = 160) -> str:
+    """The tables as a standalone HTML page or SVG image, through rich's console recorder."""
+    import io
+
+    from rich.console import Console
+
+    rec = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor", highlight=False)
+    rec.print(renderable)
+    return rec.export_html(inline_styles=True) if fmt == "html" else rec.export_svg(title=title)
