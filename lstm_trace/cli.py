@@ -334,6 +334,37 @@ def derive(cell: str, bias: bool, fmt: str, output: str | None) -> None:
     _emit((render_latex if fmt == "latex" else render_text)(model), output)
 
 
+@cli.command("check-formula")
+@click.argument("formula")
+@click.option("--cell", type=click.Choice(["lstm"]), default="lstm", show_default=True, help="The cell.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
+@friendly
+def check_formula(formula: str, cell: str, fmt: str) -> None:
+    """Judge your own FORMULA ("quantity = expression") against the derived one.
+
+    Names with a time suffix (dstate_t, f_{t+1}, state_{t-1}), their aliases (δstate_t,
+    ahat_t for za_t, c_t/h_t), gradients written dE/da_t or ∂E/∂a_t; functions tanh,
+    sigmoid (σ), exp, log; operators + - * / ** (* and ⊙ are elementwise).  Gradients on
+    the right are given quantities; forward ones are read through their definitions,
+    so 1 - a_t**2 and 1 - tanh(za_t)**2 are the same.  The text is parsed, never run.
+    Exit code 0 correct, 1 wrong, 2 unreadable.
+
+    Example:
+
+        lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
+    """
+    from .cells import lstm
+    from .derive import derive as derive_model
+    from .formula import judge
+    from .render.formula import render_formula_json, render_formula_text
+
+    j = judge(derive_model(lstm()), formula)
+    _emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)
+    raise click.exceptions.Exit(0 if j.verdict == "correct" else 1)
+
+
 @cli.command()
 @friendly
 def schema() -> None:

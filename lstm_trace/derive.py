@@ -51,6 +51,8 @@ class Model:
     backward: tuple[Equation, ...]  # in evaluation order within one step
     gradients: tuple[Equation, ...]  # one per parameter, Σ over t
     update: tuple[Equation, ...]  # p_new = p − lr · δp
+    # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
+    activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
 
 
 def loss_expr(loss: str) -> sp.Expr:
@@ -247,6 +249,9 @@ def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
         backward=_order(dv.backward()),
         gradients=tuple(grads),
         update=update,
+        activation_adjoints=tuple(
+            (v, dv.in_forward_terms(dv.adjoint(v))) for v in cell.elementwise if v not in ADJOINT_NAMES
+        ),
     )
 
 

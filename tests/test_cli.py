@@ -36,7 +36,16 @@ def test_every_command_has_help_with_an_example(command):
 
 
 def test_every_command_is_covered_by_the_help_test():
-    assert set(cli.commands) == {"run", "schema", "check", "template", "explain", "gradcheck", "derive"}
+    assert set(cli.commands) == {
+        "run",
+        "schema",
+        "check",
+        "template",
+        "explain",
+        "gradcheck",
+        "derive",
+        "check-formula",
+    }
 
 
 def test_run_snapshot_of_the_worked_example():

@@ -1,0 +1,260 @@
+"""A student's formula, read safely and judged against the derived one.
+
+The text is never evaluated: a few hand-written symbols are rewritten into
+Python tokens (keeping a map back to the original columns, for the caret in
+an error), Python's ``ast`` parses it, and a whitelist of node types builds
+the sympy expression by hand.  Two formulas are the same when they agree once
+forward quantities are written through their definitions (a_t = tanh(za_t),
+out_t = tanh(state_t) ⊙ o_t) and gradients are left as given quantities.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from .cells.base import q, ref_of, shifted, sigmoid
+from .derive import ADJOINT_NAMES, Model
+from .errors import LstmTraceError
+from .names import did_you_mean, normalise
+
+FUNCTIONS = {"tanh": sp.tanh, "sigmoid": sigmoid, "sigma": sigmoid, "σ": sigmoid, "exp": sp.exp, "log": sp.log}
+# spellings of the seeds: â_t / ahat_t for za_t, c/h notation for state/out
+ALIASES = {"ahat": "za", "ihat": "zi", "fhat": "zf", "ohat": "zo", "c": "state", "h": "out"}
+ALIASES |= {"â": "za", "î": "zi", "ô": "zo"}
+TIME = re.compile(r"_\{\s*t\s*(?:([+\-−])\s*(\d+))?\s*\}")
+SQUARED_CALL = re.compile(r"(tanh|sigmoid|sigma|σ|exp|log)²\(")
+NAME = re.compile(r"(.+?)(?:__t(?:([pm])(\d+))?_|_t(?:([pm])(\d+))?)$")
+
+
+class FormulaError(LstmTraceError):
+    """A formula that cannot be read; the message points at the column with a caret."""
+
+    def __init__(self, text: str, column: int, message: str, width: int = 1) -> None:
+        caret = " " * column + "^" * max(1, width)
+        super().__init__(f"cannot read the formula: {message}\n  {text}\n  {caret}")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: str  # correct | wrong
+    lhs: sp.Basic  # the quantity (a symbol), or ∂E/∂v for an activation
+    lhs_name: str
+    expected: sp.Expr  # the derived right-hand side, in forward terms
+    given: sp.Expr
+    counterexample: dict | None  # {"at": {name: value}, "expected": x, "given": y}
+
+
+def _rewrite(text: str) -> tuple[str, list[int]]:
+    """Hand-written maths as Python tokens, and for each new character the column it came from."""
+    out, origin = [], []
+    rules = [
+        (TIME, lambda m: "__t" + ("" if m[1] is None else ("p" if m[1] == "+" else "m") + m[2]) + "_"),  # _{t+1}
+        (SQUARED_CALL, lambda m: m[1] + "__sq("),
+        (re.compile("²"), lambda m: "**2"),
+        (re.compile("[⊙·×]"), lambda m: "*"),
+        (re.compile("−"), lambda m: "-"),
+        (re.compile("∂"), lambda m: "d"),
+    ]
+    k = 0
+    while k < len(text):
+        for rx, fn in rules:
+            m = rx.match(text, k)
+            if m:
+                new = fn(m)
+                out.append(new)
+                origin += [k] * len(new)
+                k = m.end()
+                break
+        else:
+            out.append(text[k])
+            origin.append(k)
+            k += 1
+    origin.append(len(text))
+    return "".join(out), origin
+
+
+class _Reader:
+    """One side of the formula: text[offset:] of the whole, full."""
+
+    def __init__(self, model: Model, text: str, full: str, offset: int) -> None:
+        self.model, self.full, self.offset = model, full, offset
+        self.src, self.origin = _rewrite(text)
+        self.activations = dict(model.activation_adjoints)
+        self.adjoints = set(ADJOINT_NAMES.values()) | {"Delta", "Dout"}
+        self.forward = set(model.cell.elementwise) | set(model.cell.linear) | {"x", "label"}
+
+    def fail(self, node: ast.AST | None, message: str) -> FormulaError:
+        col = getattr(node, "col_offset", 0) or 0
+        end = getattr(node, "end_col_offset", col + 1) or col + 1
+        start, stop = self.origin[min(col, len(self.origin) - 1)], self.origin[min(end, len(self.origin) - 1)]
+        return FormulaError(self.full, self.offset + start, message, stop - start)
+
+    def parse(self) -> tuple[sp.Basic, str | None]:
+        """The expression, and for a bare name or ∂E/∂v its quantity."""
+        try:
+            tree = ast.parse(self.src.strip() or "?", mode="eval")
+        except SyntaxError as exc:
+            col = (exc.offset or 1) - 1 + (len(self.src) - len(self.src.lstrip()))
+            raise FormulaError(self.full, self.offset + self.origin[min(col, len(self.origin) - 1)], exc.msg) from None
+        lead = len(self.src) - len(self.src.lstrip())
+        for n in ast.walk(tree):
+            if hasattr(n, "col_offset"):
+                n.col_offset += lead
+                n.end_col_offset = (n.end_col_offset or n.col_offset) + lead
+        return self.build(tree.body), self._quantity(tree.body)
+
+    def _quantity(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return node.id
+        if self._is_derivative(node):
+            return "dE/" + node.right.id  # type: ignore[attr-defined]
+        return None
+
+    def _is_derivative(self, node: ast.AST) -> bool:
+        """dE/dv (∂E/∂v): the gradient of E with respect to v."""
+        return (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Div)
+            and isinstance(node.left, ast.Name)
+            and node.left.id == "dE"
+            and isinstance(node.right, ast.Name)
+            and node.right.id.startswith("d")
+        )
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        if self._is_derivative(node):
+            return self.gradient(node.right)  # type: ignore[attr-defined]
+        if isinstance(node, ast.BinOp):
+            ops = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
+            left, right = self.build(node.left), self.build(node.right)
+            if isinstance(node.op, ast.Pow):
+                return left**right
+            for kind, fn in ops.items():
+                if isinstance(node.op, kind):
+                    return fn(left, right)
+            raise self.fail(node, f"the operator {type(node.op).__name__} is not allowed; use + - * / **")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            inner = self.build(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return sp.Integer(node.value) if isinstance(node.value, int) else sp.Float(node.value)
+        if isinstance(node, ast.Name):
+            return self.symbol(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise self.fail(node, f"{type(node).__name__} is not allowed in a formula")
+
+    def call(self, node: ast.Call) -> sp.Expr:
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        squared = name.endswith("__sq")
+        fn = FUNCTIONS.get(name[: -len("__sq")] if squared else name)
+        if fn is None:
+            what = f"unknown function {name!r}" if name else "only functions can be called"
+            raise self.fail(node.func, f"{what}; the functions are tanh, sigmoid (σ), exp and log")
+        if len(node.args) != 1 or node.keywords:
+            raise self.fail(node, f"{name} takes one argument")
+        out = fn(self.build(node.args[0]))
+        return out**2 if squared else out
+
+    def _split(self, node: ast.Name) -> tuple[str, int]:
+        m = NAME.fullmatch(node.id)
+        if m is None and (node.id in self.model.cell.params or node.id in ("W", "U", "b")):
+            raise self.fail(node, f"{node.id} is a parameter matrix: check-formula judges elementwise formulas")
+        if m is None:
+            raise self.fail(node, f"{node.id!r} needs a time suffix: _t, _{{t+1}} or _{{t-1}}")
+        sign, k = (m[2], m[3]) if m[2] else (m[4], m[5])
+        shift = 0 if sign is None else (int(k) if sign == "p" else -int(k))
+        base = normalise(m[1])
+        base = ALIASES.get(base, base)
+        if base.startswith("d") and base[1:] in ALIASES:
+            base = "d" + ALIASES[base[1:]]
+        return base, shift
+
+    def symbol(self, node: ast.Name) -> sp.Expr:
+        base, shift = self._split(node)
+        if base.startswith("dz") and base[1:] in self.model.cell.linear:
+            base = ADJOINT_NAMES[base[1:]]  # dza_t is δa_t
+        if base in self.forward or base in self.adjoints:
+            return q(base, shift)
+        known = [f"{k}_t" for k in sorted(self.forward | self.adjoints)]
+        raise self.fail(node, f"unknown quantity {base + '_t'!r}{did_you_mean(base + '_t', known)}")
+
+    def gradient(self, node: ast.Name) -> sp.Expr:
+        """∂E/∂v_t: a named gradient (δstate_t), or an activation's (∂E/∂a_t = δstate_t ⊙ i_t)."""
+        inner = ast.Name(id=node.id[1:], col_offset=node.col_offset, end_col_offset=node.end_col_offset)
+        base, shift = self._split(inner)
+        if base in ADJOINT_NAMES:
+            return q(ADJOINT_NAMES[base], shift)
+        if base in self.activations:
+            return shifted(self.activations[base], shift)
+        raise self.fail(node, f"no gradient ∂E/∂{base} in this model")
+
+
+def _expected(model: Model, lhs: sp.Expr, quantity: str, reader: _Reader) -> sp.Expr:
+    """The derived right-hand side for the quantity on the left."""
+    if quantity.startswith("dE/") and not isinstance(lhs, sp.Symbol):
+        return lhs  # ∂E/∂a_t: the activation's gradient as derived
+    r = ref_of(lhs)
+    for eq in (*model.backward, *model.forward):
+        if eq.name == r.base and eq.shift == 0:
+            if eq.kind != "elementwise":
+                raise reader.fail(None, f"{r.base} is a matrix equation; check-formula judges elementwise ones")
+            return shifted(eq.expr, r.shift or 0)
+    raise reader.fail(None, f"{r.base} has no elementwise equation to compare with (try its gate: za_t -> a_t)")
+
+
+def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
+    """Forward quantities through their definitions (state kept), δout_t as Δ_t + Δout_t."""
+    defs = {v: e for v, e in model.cell.elementwise.items() if v != "state"}
+    defs |= {eq.name: eq.expr for eq in model.backward if eq.name == "dout"}
+    for _ in range(4):
+        subs = {}
+        for s in expr.free_symbols:
+            r = ref_of(s)
+            if r.base in defs and r.shift is not None:
+                subs[s] = shifted(defs[r.base], r.shift)
+        if not subs:
+            break
+        expr = expr.xreplace(subs)
+    return expr
+
+
+def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
+    """None when the two agree at random points; else the first point where they differ."""
+    from .evaluate import np_sigmoid
+
+    syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
+    rng = np.random.default_rng(0)
+    vals = {s: rng.uniform(-1.5, 1.5, points).round(2) for s in syms}
+    modules = [{"sigmoid": np_sigmoid}, "numpy"]
+    with np.errstate(all="ignore"):
+        e = np.broadcast_to(sp.lambdify(syms, expected, modules=modules)(*vals.values()), (points,))
+        g = np.broadcast_to(sp.lambdify(syms, given, modules=modules)(*vals.values()), (points,))
+    differ = ~(np.abs(e - g) <= 1e-9 * (1 + np.abs(e)))
+    if not differ.any():
+        return None
+    k = int(np.argmax(differ))
+    return {"at": {s: float(v[k]) for s, v in vals.items()}, "expected": float(e[k]), "given": float(g[k])}
+
+
+def judge(model: Model, text: str) -> Judgement:
+    """'LHS = RHS' -> correct or wrong, with the derived form and a point where they differ."""
+    k = next(
+        (i for i, c in enumerate(text) if c == "=" and text[i - 1 : i] not in "<>!=" and text[i + 1 : i + 2] != "="), -1
+    )
+    if k < 0:
+        example = "'da_t = dstate_t * i_t * (1 - a_t**2)'"
+        raise FormulaError(text, len(text), f"expected 'quantity = formula', e.g. {example}")
+    left = _Reader(model, text[:k], text, 0)
+    lhs, quantity = left.parse()
+    if quantity is None:
+        raise left.fail(None, "the left-hand side must name one quantity: dstate_t, da_t or dE/da_t")
+    given, _ = _Reader(model, text[k + 1 :], text, k + 1).parse()
+    expected = _expected(model, lhs, quantity, left)
+    point = _compare(_expand(model, expected), _expand(model, given))
+    return Judgement("correct" if point is None else "wrong", lhs, quantity, expected, given, point)

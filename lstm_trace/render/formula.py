@@ -1,0 +1,59 @@
+"""A judged formula: the verdict, the derived form, and where a wrong one differs."""
+
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from ..cells.base import ref_of
+from ..formula import Judgement
+from .equations import EquationPrinter, name_of
+
+
+def _side(expr: sp.Basic) -> str:
+    return EquationPrinter(step=None).doprint(expr)
+
+
+def _lhs(j: Judgement) -> str:
+    if isinstance(j.lhs, sp.Symbol):
+        return name_of(ref_of(j.lhs), None)
+    base = j.lhs_name.split("/", 1)[1]
+    return "∂E/∂" + base[1:].replace("__t_", "_t")
+
+
+def _point(j: Judgement) -> dict[str, float]:
+    assert j.counterexample is not None
+    return {name_of(ref_of(s), None): v for s, v in j.counterexample["at"].items()}
+
+
+def render_formula_text(j: Judgement) -> str:
+    lhs = _lhs(j)
+    if j.verdict == "correct":
+        return f"correct: {lhs} = {_side(j.given)}\n(the derived form: {lhs} = {_side(j.expected)})\n"
+    assert j.counterexample is not None
+    at = ", ".join(f"{k} = {v:g}" for k, v in _point(j).items())
+    ce = j.counterexample
+    return (
+        f"wrong:   {lhs} = {_side(j.given)}\n"
+        f"derived: {lhs} = {_side(j.expected)}\n"
+        f"They differ at {at}: the derived form gives {ce['expected']:.6g}, yours {ce['given']:.6g}.\n"
+    )
+
+
+def render_formula_json(j: Judgement) -> str:
+    lhs = _lhs(j)
+    ce = None
+    if j.counterexample is not None:
+        ce = {"at": _point(j), "expected": j.counterexample["expected"], "given": j.counterexample["given"]}
+    return json.dumps(
+        {
+            "verdict": j.verdict,
+            "quantity": lhs,
+            "expected": f"{lhs} = {_side(j.expected)}",
+            "given": f"{lhs} = {_side(j.given)}",
+            "counterexample": ce,
+        },
+        indent=1,
+        ensure_ascii=False,
+    )
