@@ -93,27 +93,11 @@ class Graph:
                 self._add(Node(f"{p}_new", parts=parts, join="concat" if p == "b" else "vstack"), parts[0])
 
     def reads(self, node: Node) -> tuple[str, ...]:
-        """The names a node is computed from (for a gradient, at every step)."""
-        if node.parts:
-            return node.parts
-        if node.equation is None:
-            return ()
-        args, _ = compiled(node.equation, node.stacked)
-        steps = range(self.trace.scenario.T) if node.equation.kind == "sum" else (node.step or 0,)
+        """The names a node is computed from, composites (δgates_t) opened into their parts."""
         out: list[str] = []
-        for a in args:
-            r = ref_of(a)
-            for t in steps:
-                out += self._names(r, t)
+        for name in self.feeds(node.name):
+            out += self.nodes[name].parts if name in self.nodes and self.nodes[name].parts else [name]
         return tuple(dict.fromkeys(out))
-
-    def _names(self, r: Ref, step: int) -> list[str]:
-        if r.shift is None:
-            return [] if r.base in ("lr", "eps") else [r.base]
-        name = f"{r.base}_{step + r.shift}"
-        if r.base in ("dgates", "z"):
-            return [f"{r.base[0]}{g}_{step + r.shift}" for g in GATES]
-        return [name] if name in self.trace.values else []
 
     def row(self, name: str) -> Row | None:
         """The row that prints name: the trace's own, or one made for an implicit quantity (za_t, δW_a)."""
@@ -143,7 +127,7 @@ class Graph:
 
     def exists(self, r: Ref, step: int) -> bool:
         """Whether a symbol names a traced value at a step (not a zero beyond the sequence's ends)."""
-        return r.shift is None or any(n in self.trace.values for n in self._names(r, step))
+        return r.shift is None or f"{r.base}_{step + r.shift}" in self.trace.values
 
     def evaluate(self, node: Node, fetch: Fetch, values: Mapping[str, np.ndarray]) -> np.ndarray:
         """The node's value with its inputs read through fetch (parts from values)."""
