@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .cells.base import q, ref_of, shifted, sigmoid
+from .cells.base import Ref, q, ref_of, shifted, sigmoid
 from .derive import ADJOINT_NAMES, Model
 from .errors import LstmTraceError
 from .names import did_you_mean, normalise
@@ -42,8 +42,8 @@ class FormulaError(LstmTraceError):
 @dataclass(frozen=True)
 class Judgement:
     verdict: str  # correct | wrong
-    lhs: sp.Basic  # the quantity (a symbol), or ∂E/∂v for an activation
-    lhs_name: str
+    lhs: sp.Basic  # the quantity (a symbol), or the expression ∂E/∂v stands for
+    of: Ref | None  # for ∂E/∂v of an activation: v
     expected: sp.Expr  # the derived right-hand side, in forward terms
     given: sp.Expr
     counterexample: dict | None  # {"at": {name: value}, "expected": x, "given": y}
@@ -94,7 +94,7 @@ class _Reader:
         start, stop = self.origin[min(col, len(self.origin) - 1)], self.origin[min(end, len(self.origin) - 1)]
         return FormulaError(self.full, self.offset + start, message, stop - start)
 
-    def parse(self) -> tuple[sp.Basic, str | None]:
+    def parse(self) -> tuple[sp.Basic, str | Ref | None]:
         """The expression, and for a bare name or ∂E/∂v its quantity."""
         try:
             tree = ast.parse(self.src.strip() or "?", mode="eval")
@@ -108,11 +108,14 @@ class _Reader:
                 n.end_col_offset = (n.end_col_offset or n.col_offset) + lead
         return self.build(tree.body), self._quantity(tree.body)
 
-    def _quantity(self, node: ast.AST) -> str | None:
+    def _quantity(self, node: ast.AST) -> str | Ref | None:
+        """A bare name, or for ∂E/∂v the quantity v (as a Ref)."""
         if isinstance(node, ast.Name):
             return node.id
         if self._is_derivative(node):
-            return "dE/" + node.right.id  # type: ignore[attr-defined]
+            right = node.right  # type: ignore[attr-defined]
+            base, shift = self._split(ast.Name(id=right.id[1:], col_offset=right.col_offset))
+            return Ref(base, shift)
         return None
 
     def _is_derivative(self, node: ast.AST) -> bool:
@@ -195,9 +198,9 @@ class _Reader:
         raise self.fail(node, f"no gradient ∂E/∂{base} in this model")
 
 
-def _expected(model: Model, lhs: sp.Expr, quantity: str, reader: _Reader) -> sp.Expr:
+def _expected(model: Model, lhs: sp.Expr, quantity: str | Ref, reader: _Reader) -> sp.Expr:
     """The derived right-hand side for the quantity on the left."""
-    if quantity.startswith("dE/") and not isinstance(lhs, sp.Symbol):
+    if isinstance(quantity, Ref) and not isinstance(lhs, sp.Symbol):
         return lhs  # ∂E/∂a_t: the activation's gradient as derived
     r = ref_of(lhs)
     for eq in (*model.backward, *model.forward):
@@ -257,4 +260,5 @@ def judge(model: Model, text: str) -> Judgement:
     given, _ = _Reader(model, text[k + 1 :], text, k + 1).parse()
     expected = _expected(model, lhs, quantity, left)
     point = _compare(_expand(model, expected), _expand(model, given))
-    return Judgement("correct" if point is None else "wrong", lhs, quantity, expected, given, point)
+    of = quantity if isinstance(quantity, Ref) and not isinstance(lhs, sp.Symbol) else None
+    return Judgement("correct" if point is None else "wrong", lhs, of, expected, given, point)

@@ -125,3 +125,8 @@ def test_cli_exit_codes_and_json(tmp_path):
     marker = tmp_path / "pwned"
     r = invoke("check-formula", f"da_t = __import__('os').system('touch {marker}')")
     assert r.exit_code == 2 and "Traceback" not in r.output and not marker.exists()
+
+
+def test_the_gradient_of_an_activation_is_named_as_written():
+    r = invoke("check-formula", "dE/da_{t+1} = dstate_{t+1} * i_{t+1}")
+    assert r.exit_code == 0 and r.output.startswith("correct: ∂E/∂a_{t+1} = δstate_{t+1} ⊙ i_{t+1}\n")

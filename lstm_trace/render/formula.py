@@ -16,10 +16,7 @@ def _side(expr: sp.Basic) -> str:
 
 
 def _lhs(j: Judgement) -> str:
-    if isinstance(j.lhs, sp.Symbol):
-        return name_of(ref_of(j.lhs), None)
-    base = j.lhs_name.split("/", 1)[1]
-    return "∂E/∂" + base[1:].replace("__t_", "_t")
+    return "∂E/∂" + name_of(j.of, None) if j.of is not None else name_of(ref_of(j.lhs), None)
 
 
 def _point(j: Judgement) -> dict[str, float]:
