@@ -1,0 +1,95 @@
+"""The bad-input corpus: every file ends in exit 2 and one line naming the file, with the expected words.
+
+tests/bad_inputs/cases.tsv lists each file, the command it is given to (run: as
+the scenario; check: as the scenario, or as the answers file when its name ends
+in .answers.yaml) and a fragment of the message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace.cli import cli
+from lstm_trace.yamlio import MAX_BYTES
+
+from .conftest import GOMEZ, ROOT
+
+CORPUS = ROOT / "tests" / "bad_inputs"
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in (CORPUS / "cases.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, command, fragment = line.split("\t")
+            rows.append((name, command, fragment))
+    return rows
+
+
+def test_the_corpus_is_large_enough():
+    assert len(_cases()) >= 40
+
+
+@pytest.mark.parametrize("name, command, fragment", _cases(), ids=[c[0] for c in _cases()])
+def test_bad_input_gives_one_clear_message(tmp_path, name, command, fragment):
+    path = CORPUS / name
+    if name == "<over 5 MB>":
+        path = tmp_path / "huge.yaml"
+        with open(path, "wb") as fh:
+            fh.write(b"name: x\n" + b"#" * (MAX_BYTES + 1))
+    args = [command, str(path)]
+    if name.endswith(".answers.yaml"):
+        args = [command, str(GOMEZ), str(path)]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.output
+    assert r.output.count("\n") == 1, r.output
+    assert r.output.startswith(f"Error: {path}"), r.output
+    assert fragment in r.output, r.output
+
+
+def test_no_file_ran_code(tmp_path, monkeypatch):
+    """Three cases try to run `touch pwned-marker` (a YAML tag, an expression, an answer's tag)."""
+    monkeypatch.chdir(tmp_path)
+    tried = 0
+    for name, command, _ in _cases():
+        path = CORPUS / name
+        if path.is_file() and b"pwned-marker" in path.read_bytes():
+            args = [command, str(GOMEZ), str(path)] if name.endswith(".answers.yaml") else [command, str(path)]
+            assert CliRunner().invoke(cli, args).exit_code == 2
+            tried += 1
+    assert tried == 3 and not (tmp_path / "pwned-marker").exists()
+
+
+def test_every_case_file_is_listed():
+    listed = {c[0] for c in _cases()}
+    present = {p.name for p in CORPUS.iterdir() if p.name != "cases.tsv"}
+    assert present <= listed, present - listed
+    assert Path(CORPUS / "a-directory").is_dir()
+
+
+def test_debug_shows_the_traceback_for_bug_reports(monkeypatch):
+    bad = str(CORPUS / "30-negative-lr.yaml")
+    r = CliRunner().invoke(cli, ["run", bad])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    for args, env in ((["--debug", "run", bad], {}), (["run", bad], {"LSTM_TRACE_DEBUG": "1"})):
+        r = CliRunner().invoke(cli, args, env=env)
+        assert r.exit_code == 1 and type(r.exception).__name__ == "ScenarioError"  # raised, not turned into a message
+
+
+def test_a_bug_is_reported_briefly_without_debug(monkeypatch):
+    import lstm_trace.evaluate
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(lstm_trace.evaluate, "trace", broken)
+    r = CliRunner().invoke(cli, ["run", str(GOMEZ)])
+    assert r.exit_code == 1
+    assert r.output == "Error: internal error: ZeroDivisionError: planted. Rerun with --debug and report it, please.\n"
+    r = CliRunner().invoke(cli, ["--debug", "run", str(GOMEZ)])
+    assert isinstance(r.exception, ZeroDivisionError)
