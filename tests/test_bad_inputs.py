@@ -93,3 +93,26 @@ def test_a_bug_is_reported_briefly_without_debug(monkeypatch):
     assert r.output == "Error: internal error: ZeroDivisionError: planted. Rerun with --debug and report it, please.\n"
     r = CliRunner().invoke(cli, ["--debug", "run", str(GOMEZ)])
     assert isinstance(r.exception, ZeroDivisionError)
+
+
+@pytest.mark.parametrize("scale", [1e2, 1e4, -1e4])
+def test_extreme_preactivations_stay_finite_and_quiet(scale, console):
+    """Pre-activations up to ±1e4 (pytest turns any overflow warning into a failure)."""
+    import numpy as np
+
+    from lstm_trace import load_scenario, trace
+    from lstm_trace.render.rows import grouped
+    from lstm_trace.render.table import render_tables
+
+    from .conftest import random_scenario
+
+    data = random_scenario(7, 2, 3, 3)
+    for g in data["parameters"]["W"]:
+        data["parameters"]["W"][g] = (np.array(data["parameters"]["W"][g]) * scale).tolist()
+    tr = trace(load_scenario(data))
+    z = np.concatenate([tr.values[f"z_{t}"] for t in range(3)])
+    assert np.abs(z).max() > abs(scale) / 10
+    assert all(np.isfinite(v).all() for v in tr.values.values())
+    console.print(render_tables(tr, grouped(tr)))
+    out = console.file.getvalue()
+    assert "nan" not in out and "inf" not in out and "-0 " not in out and "-0]" not in out
