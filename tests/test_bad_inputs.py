@@ -116,3 +116,9 @@ def test_extreme_preactivations_stay_finite_and_quiet(scale, console):
     console.print(render_tables(tr, grouped(tr)))
     out = console.file.getvalue()
     assert "nan" not in out and "inf" not in out and "-0 " not in out and "-0]" not in out
+
+
+def test_noise_around_zero_prints_as_0():
+    from lstm_trace.render.equations import fmt_number
+
+    assert [fmt_number(v, 5) for v in (-1e-17, -0.0, 1e-300, -2.5e-7)] == ["0", "0", "0", "-2.5000e-07"]

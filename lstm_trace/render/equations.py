@@ -30,8 +30,8 @@ def fmt_number(v: float, decimals: int) -> str:
     v = float(v) + 0.0  # -0.0 -> 0.0
     if v == 0:
         return "0"
-    if abs(v - round(v, decimals)) < 1e-12 * max(1.0, abs(v)):
-        return np.format_float_positional(round(v, decimals), trim="-")
+    if abs(v - round(v, decimals)) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
+        return np.format_float_positional(round(v, decimals) + 0.0, trim="-")  # + 0.0: noise such as -1e-17 is 0
     if abs(v) < 0.5 * 10.0**-decimals:
         return f"{v:.{max(decimals - 1, 1)}e}"
     return f"{v:.{decimals}f}"
