@@ -313,12 +313,13 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
 @click.option("--cell", type=click.Choice(["lstm"]), default="lstm", show_default=True, help="The cell.")
 @click.option("--output", "head", type=click.Choice(["none"]), default="none", show_default=True, help="Output layer.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
 @click.option("-o", "out_file", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
-def derive(cell: str, head: str, bias: bool, fmt: str, out_file: str | None) -> None:
+def derive(cell: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None) -> None:
     """Print the model's forward and backward equations at step t: the derivation sheet, no numbers.
 
     Every backward equation is derived from the forward ones by sympy, as in run.
@@ -331,7 +332,7 @@ def derive(cell: str, head: str, bias: bool, fmt: str, out_file: str | None) -> 
     from .derive import derive as derive_model
     from .render.derivation import render_latex, render_text
 
-    model = derive_model(lstm(bias=bias))
+    model = derive_model(lstm(bias=bias), "l2", optimizer)
     _emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 

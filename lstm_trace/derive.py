@@ -50,7 +50,7 @@ class Model:
     loss_eq: Equation  # E_t, summed over units
     backward: tuple[Equation, ...]  # in evaluation order within one step
     gradients: tuple[Equation, ...]  # one per parameter, Σ over t
-    update: tuple[Equation, ...]  # p_new = p − lr · δp
+    update: tuple[Equation, ...]  # p_new = p − λ·δp (and an optimizer's own state, such as Adagrad's cache)
     # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
     activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
 
@@ -210,9 +210,23 @@ def _order(eqs: list[Equation]) -> tuple[Equation, ...]:
     return tuple(done)
 
 
-def sgd(param: str) -> sp.Expr:
-    """p_new = p − λ·δp."""
-    return q(param, None) - q("lr", None) * q(f"d{param}", None)
+OPTIMIZERS = ("sgd", "adagrad")
+
+
+def updates(param: str, optimizer: str) -> list[Equation]:
+    """sgd:      p_new = p − λ·δp
+    adagrad:  cache_p_new = cache_p + δp²;  p_new = p − λ·δp / √(cache_p_new + ε)
+    """
+    p, g, lr = q(param, None), q(f"d{param}", None), q("lr", None)
+    if optimizer == "sgd":
+        return [Equation(f"{param}_new", p - lr * g, "elementwise")]
+    if optimizer == "adagrad":
+        cache = f"cache_{param}"
+        return [
+            Equation(f"{cache}_new", q(cache, None) + g**2, "elementwise"),
+            Equation(f"{param}_new", p - lr * g / sp.sqrt(q(f"{cache}_new", None) + q("eps", None)), "elementwise"),
+        ]
+    raise ValueError(f"unknown optimizer {optimizer!r}")
 
 
 _MODELS: dict[tuple, Model] = {}
@@ -239,7 +253,7 @@ def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
         if len(per_gate) == len(cell.gates):
             stacked_grads[kind] = stack(per_gate)
     grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(e.name[1])) for e in grads]
-    update = tuple(Equation(f"{p}_new", sgd(p), "elementwise") for p in cell.params)
+    update = tuple(eq for p in cell.params for eq in updates(p, optimizer))
     return Model(
         cell=cell,
         loss=loss,

@@ -96,7 +96,10 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
     if step is not None:
         return f"{TITLES[section]} @ t={step}"
     if section == "update":
-        return f"Update: {trace.scenario.optimizer.upper()}, λ = {trace.scenario.lr:g}"
+        sc = trace.scenario
+        if sc.optimizer == "adagrad":
+            return f"Update: Adagrad, λ = {sc.lr:g}, ε = {sc.eps:g}"
+        return f"Update: {sc.optimizer.upper()}, λ = {sc.lr:g}"
     return TITLES[section]
 
 
@@ -112,8 +115,8 @@ def _size(base: str, sc: Scenario) -> int:
 
 def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -> np.ndarray:
     if r.shift is None:
-        if r.base == "lr":
-            return np.array(sc.lr)
+        if r.base in ("lr", "eps"):
+            return np.array(sc.lr if r.base == "lr" else sc.eps)
         return values[r.base]
     name = f"{r.base}_{step + r.shift}"
     if name in values:
@@ -226,6 +229,11 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> lis
 
 def _update(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
     rows = []
+    for eq in model.update:  # an optimizer's state (Adagrad's cache) starts at zero
+        for s in eq.expr.free_symbols:
+            name = ref_of(s).base
+            if name.startswith("cache_") and not name.endswith("_new"):
+                values.setdefault(name, np.zeros_like(sc.params[name[len("cache_") :]]))
     for eq in model.update:
         values[eq.name] = _call(eq, values, sc, 0)
         rows.append(Row("update", None, eq.name, eq))

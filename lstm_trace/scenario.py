@@ -40,6 +40,7 @@ class Scenario:
     init_out: np.ndarray  # (H,)
     init_state: np.ndarray  # (H,)
     expected: Answers = Answers("<dict>", ())
+    eps: float = 1e-8  # adagrad's ε
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -240,6 +241,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         loss=spec.loss,
         optimizer=spec.optimizer.name,
         lr=spec.optimizer.lr,
+        eps=spec.optimizer.eps,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=np.array(xs),

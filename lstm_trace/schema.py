@@ -86,8 +86,13 @@ class Step(_Strict):
 
 
 class Optimizer(_Strict):
-    name: Literal["sgd"] = "sgd"
+    """sgd: p − λ·δp.  adagrad: cache += δp², p − λ·δp/√(cache + ε) (ε inside the root, as seed 004 writes it)."""
+
+    name: Literal["sgd", "adagrad"] = "sgd"
     lr: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)] = 0.1
+    eps: Annotated[float, Field(strict=False, gt=0, allow_inf_nan=False)] = Field(
+        default=1e-8, description="adagrad only: added to the cache under the square root"
+    )
 
 
 class Display(_Strict):

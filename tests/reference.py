@@ -51,4 +51,10 @@ def torch_trace(sc) -> dict[str, np.ndarray]:
     for name, p in P.items():
         ref[f"d{name}"] = p.grad.numpy().copy()
         ref[f"{name}_new"] = (p - sc.lr * p.grad).detach().numpy()
+    if sc.optimizer == "adagrad":  # PyTorch's own Adagrad: its ε sits outside the root
+        opt = torch.optim.Adagrad(list(P.values()), lr=sc.lr, eps=sc.eps)
+        opt.step()
+        for name, p in P.items():
+            ref[f"{name}_new"] = p.detach().numpy().copy()
+            ref[f"cache_{name}_new"] = opt.state[p]["sum"].numpy().copy()
     return ref

@@ -161,3 +161,22 @@ def test_check_one_part(tmp_path):
     assert verdicts == {"dstate_0": "wrong", "da_0": "carried"}  # a_0 belongs to part a: left out
     assert data["score"] == 0.5
     assert invoke("check", HOMEWORK, f, "--part", "z").exit_code == 2
+
+
+def test_every_command_on_an_adagrad_scenario(tmp_path):
+    """The optimizer's own equations (the cache) are quantities like any other: run, check, explain."""
+    f = tmp_path / "adagrad.yaml"
+    f.write_text(GOMEZ.read_text().split("\nexpected:")[0].replace("{name: sgd, lr: 0.1}", "{name: adagrad, lr: 0.1}"))
+    for fmt in ("table", "json", "markdown", "latex"):
+        assert invoke("run", f, "--format", fmt).exit_code == 0
+    out = invoke("run", f, "--section", "update", env={"COLUMNS": "200"}).output
+    assert "Update: Adagrad, λ = 0.1, ε = 1e-08" in out
+    assert "│ W_a^new       │ W_a − λ·δW_a/√(cache_W_a^new + ε) │" in out
+    tr = trace(load_scenario(f))
+    answers = tmp_path / "a.yaml"
+    cache = np.round(tr.values["cache_W_a_new"], 7).tolist()
+    answers.write_text(f"cache_W_a_new: {cache}\nW_a_new: {np.round(tr.values['W_a_new'], 5).tolist()}\n")
+    data = json.loads(invoke("check", f, answers, "--format", "json").output)
+    assert [a["verdict"] for a in data["answers"]] == ["correct", "correct"]
+    assert invoke("explain", f, "W_a_new").exit_code == 0
+    assert invoke("gradcheck", f).exit_code == 0

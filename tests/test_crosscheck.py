@@ -81,3 +81,29 @@ def test_stacked_and_per_gate_parameters_trace_the_same():
     stacked = trace(load_scenario(random_scenario(5, 3, 2, 3, stacked=True)))
     for name in per_gate.values:
         np.testing.assert_array_equal(per_gate[name], stacked[name], err_msg=name)
+
+
+@pytest.mark.parametrize("seed,D,H,T,bias", [(21, 2, 1, 2, True), (22, 3, 4, 3, False), (23, 5, 3, 6, True)])
+def test_adagrad_agrees_with_pytorch(seed, D, H, T, bias):
+    """torch.optim.Adagrad puts ε outside the root; with ε = 1e-30 the two rules coincide."""
+    pytest.importorskip("torch")
+    from .reference import torch_trace
+
+    data = random_scenario(seed, D, H, T, bias)
+    data["optimizer"] = {"name": "adagrad", "lr": 0.05, "eps": 1e-30}
+    sc = load_scenario(data)
+    tr, ref = trace(sc), torch_trace(sc)
+    for name in [n for n in ref if n.endswith("_new")]:
+        np.testing.assert_allclose(tr[name], ref[name], rtol=0, atol=1e-10, err_msg=name)
+    assert any(n.startswith("cache_") for n in ref)
+
+
+def test_adagrad_puts_eps_inside_the_root_as_seed_004_does():
+    data = random_scenario(24, 2, 2, 3)
+    data["optimizer"] = {"name": "adagrad", "lr": 0.1, "eps": 0.01}
+    tr = trace(load_scenario(data))
+    for p in ("W_a", "U_f", "b_o"):
+        g = tr[f"d{p}"]
+        np.testing.assert_allclose(tr[f"cache_{p}_new"], g**2, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(tr[f"{p}_new"], tr.scenario.params[p] - 0.1 * g / np.sqrt(g**2 + 0.01), atol=1e-15)
+    assert "cache_W_a" in tr.values and not tr.values["cache_W_a"].any()  # the cache starts at zero

@@ -68,3 +68,13 @@ def test_latex_document_is_balanced_and_compiles(tmp_path):
         in tex
     )
     compile_latex(tex, tmp_path)
+
+
+def test_derive_adagrad():
+    lines = invoke("derive", "--optimizer", "adagrad").output.splitlines()
+    assert "  cache_W^new = cache_W + δW²" in lines
+    assert "  W^new       = W − λ·δW/√(cache_W^new + ε)" in lines
+    tex = invoke("derive", "--optimizer", "adagrad", "--format", "latex").output
+    assert (
+        r"W^{\mathrm{new}} &= W - \lambda \cdot \delta W/\sqrt{\mathrm{cache}_{W}^{\mathrm{new}} + \varepsilon}" in tex
+    )

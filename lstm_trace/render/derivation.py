@@ -16,13 +16,14 @@ Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation]]]]
 
 
 def _family(eq: Equation) -> tuple[str, sp.Basic] | None:
-    """W_a_new = W_a − λ·δW_a -> ("W", W − λ·δW): the update of a whole stacked parameter."""
+    """W_a_new = W_a − λ·δW_a -> ("W", W − λ·δW); cache_W_a_new likewise: the update of a stacked parameter."""
     base = eq.name[: -len("_new")]
-    if base[-2:] not in tuple(f"_{g}" for g in GATES):
+    param = base.removeprefix("cache_")
+    if param[-2:] not in tuple(f"_{g}" for g in GATES):
         return None
-    whole = base[:-2]
-    subs = {s: q(ref_of(s).base.replace(base, whole), None) for s in eq.expr.free_symbols if base in ref_of(s).base}
-    return whole, eq.expr.xreplace(subs)
+    whole = param[:-2]
+    subs = {s: q(ref_of(s).base.replace(param, whole), None) for s in eq.expr.free_symbols if param in ref_of(s).base}
+    return base.replace(param, whole), eq.expr.xreplace(subs)
 
 
 def sheet(model: Model) -> Sheet:

@@ -63,6 +63,8 @@ def _elide(items: list[str], total: int, n: int) -> list[str]:
 
 def name_of(ref: Ref, step: int | None) -> str:
     """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
+    if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
+        return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
     base = DISPLAY.get(ref.base, ref.base)
     if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
         base = "δ" + ref.base[1:]
@@ -166,8 +168,8 @@ class EquationPrinter(StrPrinter):
         coeff, factors = expr.as_coeff_mul()
         if coeff < 0:
             return self.MINUS + self.parenthesize(-expr, PRECEDENCE["Mul"])
-        num = [f for f in factors if not (f.is_Pow and f.exp == -1)]
-        den = [f.base for f in factors if f.is_Pow and f.exp == -1]
+        num = [f for f in factors if not (f.is_Pow and f.exp.is_negative)]
+        den = [f.base ** (-f.exp) for f in factors if f.is_Pow and f.exp.is_negative]  # λ·δW/√(cache + ε)
         if isinstance(coeff, sp.Rational) and coeff.q != 1:
             den.append(sp.Integer(coeff.q))
             coeff = sp.Integer(coeff.p)
@@ -179,12 +181,17 @@ class EquationPrinter(StrPrinter):
         body = lead + sep.join(self.parenthesize(f, PRECEDENCE["Mul"]) for f in num)
         if coeff != 1:
             body = self._print(coeff) + self.DOT + body
-        if den:
-            body += "/" + "/".join(self.parenthesize(d, PRECEDENCE["Pow"]) for d in den)
+        if den:  # a root is its own bracket: λ·δW/√(cache + ε)
+            body += "/" + "/".join(
+                self._print(d) if d.is_Pow and d.exp == sp.S.Half else self.parenthesize(d, PRECEDENCE["Pow"])
+                for d in den
+            )
         return body
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:  # noqa: N802
         base, exp = expr.args
+        if exp == sp.S.Half:
+            return self.root(self._print(base))
         if exp.is_Integer and exp > 1:
             sup = self.power(int(exp))
             if isinstance(base, sp.Function):
@@ -194,6 +201,9 @@ class EquationPrinter(StrPrinter):
 
     def power(self, n: int) -> str:
         return str(n).translate(SUPERSCRIPT)
+
+    def root(self, inner: str) -> str:
+        return f"√({inner})"
 
     def _fname(self, f: sp.Function) -> str:
         return {"sigmoid": self.SIGMA}.get(type(f).__name__, type(f).__name__)

@@ -13,13 +13,15 @@ SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbacksl
 
 def tex_name(ref: Ref, step: int | None) -> str:
     """δstate_{t+1} -> \\delta \\mathrm{state}_{t+1}; W_a -> W_{a}; λ -> \\lambda."""
+    if ref.shift is None and ref.base.endswith("_new"):
+        return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
     disp = name_of(Ref(ref.base, None), None)
     prefix = {"δ": r"\delta ", "Δ": r"\Delta "}.get(disp[:1], "")
     if prefix:
         disp = disp[1:]
     head, _, sub = disp.partition("_")
-    if disp == "λ":
-        core = r"\lambda"
+    if disp in ("λ", "ε"):
+        core = {"λ": r"\lambda", "ε": r"\varepsilon"}[disp]
     else:
         core = "" if not head else (head if len(head) == 1 else rf"\mathrm{{{head}}}")
         core += f"_{{{sub}}}" if sub else ""
@@ -54,6 +56,9 @@ class LatexEquationPrinter(EquationPrinter):
 
     def power(self, n: int) -> str:
         return f"^{{{n}}}"
+
+    def root(self, inner: str) -> str:
+        return rf"\sqrt{{{inner}}}"
 
     def _fname(self, f: sp.Function) -> str:
         name = type(f).__name__
