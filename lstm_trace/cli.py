@@ -107,10 +107,17 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Output format: tables on screen, JSON for machines, or a worked-solution document.",
 )
+@click.option("--iteration", type=click.IntRange(min=1), default=1, show_default=True, help="Which iteration to trace.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
 def run(
-    scenario: str, decimals: int | None, steps: str | None, sections: tuple[str, ...], fmt: str, output: str | None
+    scenario: str,
+    decimals: int | None,
+    steps: str | None,
+    sections: tuple[str, ...],
+    fmt: str,
+    iteration: int,
+    output: str | None,
 ) -> None:
     """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
 
@@ -124,7 +131,10 @@ def run(
     from .render.rows import grouped
     from .scenario import load_scenario
 
-    tr = trace(load_scenario(scenario))
+    sc = load_scenario(scenario)
+    if iteration > sc.iterations:
+        raise BadInput(f"--iteration: the scenario has {sc.iterations} iteration(s), found {iteration}")
+    tr = trace(sc, iteration)
     chosen = (parse_steps(steps, tr.scenario.T), sections or None, decimals)
     if fmt in ("markdown", "latex"):
         from .render.latex import LatexEquationPrinter

@@ -8,7 +8,7 @@ O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from types import MappingProxyType
 
@@ -63,6 +63,8 @@ class Trace:
     values: Mapping[str, np.ndarray]
     rows: tuple[Row, ...]
     warnings: tuple[str, ...]
+    iteration: int = 1  # which of the scenario's iterations this is (1-based)
+    losses: tuple[float, ...] = ()  # E of every iteration, 1 … N
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[canonical(name, self.values)]
@@ -170,11 +172,33 @@ def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: in
     return apply(eq, fetcher(values, sc), step, sc.T, stacked)
 
 
-def trace(scenario: Scenario) -> Trace:
-    """Forward over the sequence, backward in reverse, parameter gradients, update."""
-    model = model_for(scenario)
-    sc = scenario
-    values: dict[str, np.ndarray] = dict(sc.params)
+def trace(scenario: Scenario, iteration: int = 1) -> Trace:
+    """The scenario's iterations, each from the last one's parameters and optimizer state; one traced in full.
+
+    An iteration is a forward pass over the sequence, the backward pass in reverse,
+    the parameter gradients and the update.
+    """
+    if not 1 <= iteration <= scenario.iterations:
+        raise ValueError(f"iteration {iteration} is outside 1 … {scenario.iterations}")
+    sc, state, losses, chosen = scenario, {}, [], None
+    for k in range(1, scenario.iterations + 1):
+        tr = _iterate(sc, state)
+        losses.append(tr.E)
+        if k == iteration:
+            chosen = tr
+        new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
+        for v in new.values():
+            v.setflags(write=False)
+        sc = replace(sc, params=MappingProxyType(new))
+        state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
+    assert chosen is not None
+    return replace(chosen, iteration=iteration, losses=tuple(losses))  # its scenario holds that iteration's parameters
+
+
+def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
+    """One iteration on sc's parameters, the optimizer's state (Adagrad's cache) given."""
+    model = model_for(sc)
+    values: dict[str, np.ndarray] = {**sc.params, **state}
     # the stacked W = [W_a; W_i; W_f; W_o] (and U, b), built once: every step reads them
     for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
         if f"{p}_a" in values:

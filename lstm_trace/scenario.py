@@ -41,6 +41,7 @@ class Scenario:
     init_state: np.ndarray  # (H,)
     expected: Answers = Answers("<dict>", ())
     eps: float = 1e-8  # adagrad's ε
+    iterations: int = 1
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -242,6 +243,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         optimizer=spec.optimizer.name,
         lr=spec.optimizer.lr,
         eps=spec.optimizer.eps,
+        iterations=spec.iterations,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=np.array(xs),

@@ -130,6 +130,9 @@ class ScenarioModel(_Strict):
     loss: Literal["l2"] = "l2"
     optimizer: Optimizer = Optimizer()
     display: Display = Display()
+    iterations: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(
+        default=1, description="forward, backward and update repeated, each from the last one's parameters"
+    )
     expected: dict[str, NumberOrMatrix] = Field(
         default_factory=dict, description="numbers as the source printed them, by quantity name"
     )

@@ -150,3 +150,16 @@ def test_library_api():
     assert "| $a_{0}$ |" in tr._repr_markdown_()
     with pytest.raises(lstm_trace.LstmTraceError, match="did you mean 'dstate_1'"):
         tr["dstat_1"]
+
+
+def test_iterations_on_the_command_line(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(GOMEZ.read_text().split("\nexpected:")[0] + "\niterations: 3\n")
+    data = json.loads(invoke("run", f, "--format", "json", "--iteration", "2").output)
+    assert [i["iteration"] for i in data["iterations"]] == [1, 2, 3] and data["iteration"] == 2
+    assert data["values"]["E"] == [data["iterations"][1]["E"]]
+    assert data["values"]["W_a"] != [[0.45, 0.25]]  # the second iteration starts from the updated W
+    out = invoke("run", f, "--iteration", "3").output
+    assert "Iteration 3 of 3 traced. Loss per iteration: 1: 0.11491, 2: " in out
+    r = invoke("run", f, "--iteration", "4")
+    assert r.exit_code == 2 and "the scenario has 3 iteration(s), found 4" in r.output

@@ -107,3 +107,50 @@ def test_adagrad_puts_eps_inside_the_root_as_seed_004_does():
         np.testing.assert_allclose(tr[f"cache_{p}_new"], g**2, rtol=0, atol=1e-15)
         np.testing.assert_allclose(tr[f"{p}_new"], tr.scenario.params[p] - 0.1 * g / np.sqrt(g**2 + 0.01), atol=1e-15)
     assert "cache_W_a" in tr.values and not tr.values["cache_W_a"].any()  # the cache starts at zero
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
+def test_iterations_agree_with_pytorch(optimizer):
+    """Three iterations, each from the last one's parameters (and Adagrad's cache, carried by torch's optimizer)."""
+    torch = pytest.importorskip("torch")
+
+    data = random_scenario(31, 3, 2, 4)
+    data["iterations"] = 3
+    data["optimizer"] = {"name": optimizer, "lr": 0.2, **({"eps": 1e-30} if optimizer == "adagrad" else {})}
+    sc = load_scenario(data)
+    P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in sc.params.items()}
+    params = list(P.values())
+    opt = torch.optim.Adagrad(params, lr=0.2, eps=1e-30) if optimizer == "adagrad" else torch.optim.SGD(params, lr=0.2)
+    losses = []
+    for _ in range(3):
+        opt.zero_grad()
+        out = torch.tensor(sc.init_out, dtype=torch.float64)
+        state = torch.tensor(sc.init_state, dtype=torch.float64)
+        E = torch.zeros((), dtype=torch.float64)
+        for x, label in zip(sc.x, sc.label, strict=True):
+            x = torch.tensor(x, dtype=torch.float64)
+            z = {g: P[f"W_{g}"] @ x + P[f"U_{g}"] @ out + P[f"b_{g}"] for g in "aifo"}
+            state = torch.tanh(z["a"]) * torch.sigmoid(z["i"]) + torch.sigmoid(z["f"]) * state
+            out = torch.tanh(state) * torch.sigmoid(z["o"])
+            E = E + 0.5 * ((out - torch.tensor(label, dtype=torch.float64)) ** 2).sum()
+        E.backward()
+        losses.append(E.item())
+        opt.step()
+    for k in (1, 2, 3):
+        tr = trace(sc, k)
+        assert tr.losses == pytest.approx(losses, abs=1e-10)
+        assert tr.E == pytest.approx(losses[k - 1], abs=1e-10)
+    last = trace(sc, 3)
+    for name, p in P.items():
+        np.testing.assert_allclose(last[f"{name}_new"], p.detach().numpy(), rtol=0, atol=1e-10, err_msg=name)
+
+
+def test_each_iteration_starts_from_the_last_ones_parameters_and_cache():
+    data = random_scenario(32, 2, 2, 2)
+    data["iterations"] = 2
+    data["optimizer"] = {"name": "adagrad", "lr": 0.1}
+    sc = load_scenario(data)
+    first, second = trace(sc, 1), trace(sc, 2)
+    np.testing.assert_array_equal(second["W_a"], first["W_a_new"])
+    np.testing.assert_array_equal(second["cache_W_a"], first["cache_W_a_new"])
+    assert second.iteration == 2 and second.losses == first.losses and len(first.losses) == 2

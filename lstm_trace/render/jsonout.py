@@ -45,6 +45,8 @@ def to_dict(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> dict[str, 
             for r in rows
         },
         "loss": {"E_t": [float(trace.values[f"E_{t}"][0]) for t in range(sc.T)], "E": trace.E},
+        "iteration": trace.iteration,
+        "iterations": [{"iteration": k, "E": e} for k, e in enumerate(trace.losses, start=1)],
         "warnings": list(trace.warnings),
     }
 

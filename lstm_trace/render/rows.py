@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import sympy as sp
 
 from ..cells.base import q
@@ -90,7 +91,11 @@ def _sum_steps(T: int) -> list[int | None]:  # noqa: N803 - the maths' name
 def loss_text(trace: Trace, decimals: int | None = None) -> str:
     d = trace.scenario.decimals if decimals is None else decimals
     per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
-    return f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
+    text = f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
+    if len(trace.losses) > 1:
+        each = ", ".join(f"{k}: {fmt_array(np.array(e), d, True)}" for k, e in enumerate(trace.losses, start=1))
+        text += f"\nIteration {trace.iteration} of {len(trace.losses)} traced. Loss per iteration: {each}"
+    return text
 
 
 def grouped(
