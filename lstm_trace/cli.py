@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -128,14 +129,22 @@ def run(
         lstm-trace run scenarios/gomez.yaml --format latex -o solution.tex
     """
     from .evaluate import trace
-    from .render.rows import grouped
     from .scenario import load_scenario
 
     sc = load_scenario(scenario)
     if iteration > sc.iterations:
         raise BadInput(f"--iteration: the scenario has {sc.iterations} iteration(s), found {iteration}")
     tr = trace(sc, iteration)
-    chosen = (parse_steps(steps, tr.scenario.T), sections or None, decimals)
+    with notation(sc.notation):
+        _run(tr, parse_steps(steps, tr.scenario.T), sections, decimals, fmt, output)
+
+
+def _run(
+    tr: Any, steps: set[int] | None, sections: tuple[str, ...], decimals: int | None, fmt: str, output: str | None
+) -> None:
+    from .render.rows import grouped
+
+    chosen = (steps, sections or None, decimals)
     if fmt in ("markdown", "latex"):
         from .render.latex import LatexEquationPrinter
 
@@ -221,7 +230,11 @@ def check(
         given = tr.scenario.expected
     else:
         raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
-    report = grade(tr, given, carried_credit, parts)
+    with notation(tr.scenario.notation):
+        _check(grade(tr, given, carried_credit, parts), fmt, gradescope_path, decimals, output)
+
+
+def _check(report: Any, fmt: str, gradescope_path: str | None, decimals: int | None, output: str | None) -> None:
     if gradescope_path:
         from .render.report import gradescope
 
@@ -255,7 +268,8 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
 
     tr = trace(load_scenario(scenario))
     _check_parts(tr.scenario, parts)
-    _emit(render_template(tr, parts, check_as=output or "answers.yaml"), output)
+    with notation(tr.scenario.notation):
+        _emit(render_template(tr, parts, check_as=output or "answers.yaml"), output)
 
 
 @cli.command()
@@ -281,7 +295,8 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
 
     tr = trace(load_scenario(scenario))
     known = set(tr.values) | set(Graph(tr).nodes)
-    console().print(render_explain(tr, canonical(name, known), decimals, depth))
+    with notation(tr.scenario.notation):
+        console().print(render_explain(tr, canonical(name, known), decimals, depth))
 
 
 @cli.command()
@@ -391,6 +406,15 @@ def schema() -> None:
     from .schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
+
+
+@contextlib.contextmanager
+def notation(name: str) -> Iterator[None]:
+    """Names printed in the scenario's notation (seed 001's c/h, or state/out)."""
+    from .render.equations import notation as printing_in
+
+    with printing_in(name):
+        yield
 
 
 def _check_parts(sc: Any, parts: tuple[str, ...]) -> None:

@@ -85,9 +85,11 @@ class Trace:
         return _lookup(self.values, self.scenario, ref_of(sym), step or 0)
 
     def _repr_markdown_(self) -> str:
+        from .render.equations import notation
         from .render.markdown import render_markdown
 
-        return render_markdown(self)
+        with notation(self.scenario.notation):
+            return render_markdown(self)
 
 
 TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}

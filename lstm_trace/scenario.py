@@ -42,6 +42,7 @@ class Scenario:
     expected: Answers = Answers("<dict>", ())
     eps: float = 1e-8  # adagrad's ε
     iterations: int = 1
+    notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -244,6 +245,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         lr=spec.optimizer.lr,
         eps=spec.optimizer.eps,
         iterations=spec.iterations,
+        notation=spec.model.notation,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=np.array(xs),

@@ -65,6 +65,9 @@ VectorBlock = Annotated[
 class ModelSpec(_Strict):
     cell: Literal["lstm"] = "lstm"
     output: Literal["none"] = "none"
+    notation: Literal["default", "ch"] = Field(
+        default="default", description="ch: print c_t, h_t, δc_t, δh_t for state_t, out_t (seed 001)"
+    )
 
 
 class Parameters(_Strict):

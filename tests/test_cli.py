@@ -163,3 +163,31 @@ def test_iterations_on_the_command_line(tmp_path):
     assert "Iteration 3 of 3 traced. Loss per iteration: 1: 0.11491, 2: " in out
     r = invoke("run", f, "--iteration", "4")
     assert r.exit_code == 2 and "the scenario has 3 iteration(s), found 4" in r.output
+
+
+NOBIAS_CH = SCENARIOS / "nobias-ch.yaml"
+
+
+def test_ch_notation_prints_c_and_h_and_json_keeps_canonical_names(tmp_path):
+    out = invoke("run", NOBIAS_CH, "--steps", "2", "--section", "backward", env={"COLUMNS": "200"}).output
+    assert "│ δc_2     │ δh_2 ⊙ o_2 ⊙ (1 − tanh²(c_2)) + δc_3 ⊙ f_3 │" in out
+    assert "│ Δh_2     │ 0 " in out and "state" not in out.split("\n", 2)[2]
+    data = json.loads(invoke("run", NOBIAS_CH, "--format", "json").output)
+    assert {"state_0", "out_0", "dstate_0", "dout_0", "Dout_-1"} <= set(data["values"])
+    assert data["equations"]["dstate_0"]["symbolic"].startswith("δc_0 = δh_0 ⊙ o_0")
+    assert "dW" in data["values"] and "db" not in data["values"]  # no bias
+    tex = invoke("run", NOBIAS_CH, "--format", "latex").output
+    assert r"\delta c_{0} &= \delta h_{0} \odot o_{0}" in tex
+
+
+def test_ch_names_are_aliases_everywhere(tmp_path):
+    assert invoke("explain", NOBIAS_CH, "dc_0").output.startswith("δc_0 = δh_0 ⊙ o_0")
+    assert invoke("explain", GOMEZ, "c_0").output.startswith("state_0 = ")  # read anywhere, printed as chosen
+    import lstm_trace
+
+    tr = lstm_trace.trace(lstm_trace.load_scenario(NOBIAS_CH))
+    assert (tr["h_1"] == tr["out_1"]).all() and (tr["δc_0"] == tr["dstate_0"]).all()
+    f = tmp_path / "a.yaml"
+    f.write_text(f"c_0: {tr['state_0'].round(5).tolist()}\ndh_2: {tr['dout_2'].round(5).tolist()}\n")
+    data = json.loads(invoke("check", NOBIAS_CH, f, "--format", "json").output)
+    assert [(a["name"], a["verdict"]) for a in data["answers"]] == [("state_0", "correct"), ("dout_2", "correct")]

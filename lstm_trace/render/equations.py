@@ -8,7 +8,9 @@ local derivatives, a gate just before its own ``(1 − gate)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import sympy as sp
@@ -61,11 +63,27 @@ def _elide(items: list[str], total: int, n: int) -> list[str]:
     return items[: n - 2] + [f"…({total - n + 2} more)…"] + items[-2:]
 
 
+# seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation
+NOTATION: ContextVar[str] = ContextVar("notation", default="default")
+CH = {"state": "c", "out": "h", "dstate": "δc", "dout": "δh", "Dout": "Δh"}
+
+
+@contextmanager
+def notation(name: str) -> Iterator[None]:
+    """Print names in a notation ("default" or "ch") within the block."""
+    token = NOTATION.set(name)
+    try:
+        yield
+    finally:
+        NOTATION.reset(token)
+
+
 def name_of(ref: Ref, step: int | None) -> str:
     """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
     if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
         return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
-    base = DISPLAY.get(ref.base, ref.base)
+    base = CH.get(ref.base) if NOTATION.get() == "ch" and ref.shift is not None else None
+    base = base or DISPLAY.get(ref.base, ref.base)
     if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
         base = "δ" + ref.base[1:]
     if ref.shift is None:

@@ -6,7 +6,7 @@ import numpy as np
 import sympy as sp
 
 from ..cells.base import Ref
-from .equations import EquationPrinter, display_name, fmt_array, name_of
+from .equations import CH, NOTATION, EquationPrinter, display_name, fmt_array, name_of
 
 SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
 
@@ -16,6 +16,8 @@ def tex_name(ref: Ref, step: int | None) -> str:
     if ref.shift is None and ref.base.endswith("_new"):
         return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
     disp = name_of(Ref(ref.base, None), None)
+    if ref.shift is not None and NOTATION.get() == "ch":  # seed 001's c_t and h_t
+        disp = CH.get(ref.base, disp)
     prefix = {"δ": r"\delta ", "Δ": r"\Delta "}.get(disp[:1], "")
     if prefix:
         disp = disp[1:]
