@@ -335,7 +335,14 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
 
 
 @cli.command()
-@click.option("--cell", type=click.Choice(["lstm"]), default="lstm", show_default=True, help="The cell.")
+@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
+@click.option(
+    "--peephole-output",
+    type=click.Choice(["current", "previous"]),
+    default="current",
+    show_default=True,
+    help="The state a peephole output gate sees: state_t, or state_{t-1} as seed 004.",
+)
 @click.option("--output", "head", type=click.Choice(["none"]), default="none", show_default=True, help="Output layer.")
 @click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True)
@@ -344,7 +351,9 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
 )
 @click.option("-o", "out_file", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
-def derive(cell: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None) -> None:
+def derive(
+    cell: str, peephole_output: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None
+) -> None:
     """Print the model's forward and backward equations at step t: the derivation sheet, no numbers.
 
     Every backward equation is derived from the forward ones by sympy, as in run.
@@ -353,11 +362,12 @@ def derive(cell: str, head: str, bias: bool, optimizer: str, fmt: str, out_file:
 
         lstm-trace derive --format latex -o lstm.tex
     """
-    from .cells import lstm
+    from .cells import lstm, peephole
     from .derive import derive as derive_model
     from .render.derivation import render_latex, render_text
 
-    model = derive_model(lstm(bias=bias), "l2", optimizer)
+    the_cell = peephole(bias, peephole_output) if cell == "peephole" else lstm(bias)
+    model = derive_model(the_cell, "l2", optimizer)
     _emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 

@@ -62,6 +62,17 @@ def loss_expr(loss: str) -> sp.Expr:
     raise ValueError(f"unknown loss {loss!r}")
 
 
+def _gate_call(e: sp.Basic) -> str | None:
+    """For a gate's activation f(z_g + …), with z_g entering with weight 1: z_g's name; else None."""
+    if not (isinstance(e, sp.Function) and len(e.args) == 1):
+        return None
+    for s in e.args[0].free_symbols:
+        r = ref_of(s)
+        if r.base.startswith("z") and r.shift == 0 and sp.diff(e.args[0], s) == 1:
+            return r.base
+    return None
+
+
 def _gate_of(expr: sp.Basic) -> str | None:
     gates = {g for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) for g in GATES if _gate_sym(ref_of(s).base, g)}
     return gates.pop() if len(gates) == 1 else None
@@ -114,12 +125,12 @@ class _Deriver:
         self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
         self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})
         self.eqs["E"] = ("loss", loss_expr(loss))
-        # tanh(za_t) -> a_t: derivatives read in the forward quantities, as in the seed
+        # tanh(za_t) -> a_t, σ(zi_t + P_i·state_{t-1}) -> i_t: derivatives read in forward quantities
         self.activations = {
-            (e.func, ref_of(e.args[0]).base): v
-            for v, e in cell.elementwise.items()
-            if len(e.args) == 1 and isinstance(e.args[0], sp.Symbol)
+            shifted(e, k): q(v, k) for v, e in cell.elementwise.items() if _gate_call(e) for k in range(-2, 3)
         }
+        # the gate whose pre-activation z_g sits in an equation's argument: i -> zi
+        self.gate_of = {v: _gate_call(e) for v, e in cell.elementwise.items() if _gate_call(e)}
 
     def contributions(self, v: str) -> list[tuple[str, sp.Basic]]:
         """(consumer kind, δc_{t-s} · ∂c/∂v) for every equation c reading v_{t+s}."""
@@ -132,6 +143,9 @@ class _Deriver:
                 if kind == "linear":
                     adj = m(ADJOINT_NAMES[c], 0, *e.shape)
                     term = sp.Trace(adj.T * e).diff(sym)
+                elif c in self.gate_of and sym != q(self.gate_of[c]):
+                    # through the gate argument z_g + P_g ⊙ state: δg_t · ∂(argument)/∂v, as worked solutions write it
+                    term = q(ADJOINT_NAMES[self.gate_of[c]]) * sp.diff(e.args[0], sym)
                 else:
                     term = self.adjoint(c) * sp.diff(e, sym)
                 out.append((kind, shifted(term, -(r.shift or 0))))
@@ -148,13 +162,7 @@ class _Deriver:
 
     def in_forward_terms(self, expr: sp.Basic) -> sp.Basic:
         """Replace tanh(za_s) by a_s, σ(zi_s) by i_s, ... wherever they occur."""
-        subs = {}
-        for call in expr.atoms(sp.Function):
-            if len(call.args) == 1 and isinstance(call.args[0], sp.Symbol):
-                r = ref_of(call.args[0])
-                v = self.activations.get((call.func, r.base))
-                if v is not None:
-                    subs[call] = q(v, r.shift)
+        subs = {call: self.activations[call] for call in expr.atoms(sp.Function) if call in self.activations}
         return expr.xreplace(subs)
 
     def backward(self) -> list[Equation]:

@@ -15,7 +15,7 @@ from types import MappingProxyType
 import numpy as np
 import sympy as sp
 
-from .cells import GATES, lstm
+from .cells import GATES, lstm, peephole
 from .cells.base import Ref, ref_of
 from .derive import Equation, Model, derive
 from .names import canonical
@@ -108,7 +108,11 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
 
 
 def model_for(scenario: Scenario) -> Model:
-    return derive(lstm(bias=scenario.bias), scenario.loss, scenario.optimizer)
+    if scenario.cell == "peephole":
+        cell = peephole(bias=scenario.bias, output_gate=scenario.peephole_output)
+    else:
+        cell = lstm(bias=scenario.bias)
+    return derive(cell, scenario.loss, scenario.optimizer)
 
 
 def _size(base: str, sc: Scenario) -> int:
@@ -159,8 +163,8 @@ def run(
             v = np.stack([fetch(r, t) for t in range(T)], axis=1)
         else:
             v = fetch(r, step)
-            if isinstance(a, sp.MatrixSymbol) and v.ndim == 1:
-                v = v.reshape(-1, 1)
+            if v.ndim == 1 and (isinstance(a, sp.MatrixSymbol) or eq.kind == "sum"):
+                v = v.reshape(-1, 1)  # a column, also beside the steps of a Σ_t (P_i ⊙ [state_0 … state_T])
         vals.append(v)
     out = np.asarray(fn(*vals), dtype=np.float64)
     if eq.kind == "sum":

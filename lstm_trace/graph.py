@@ -85,8 +85,10 @@ class Graph:
                 self._add(Node(f"E_{t}", model.loss_eq, t, reduce=True), row.name)
                 if t == T - 1:
                     self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), row.name)
-            if row.name == f"d{GATES[-1]}_{t}":  # δgates_t = [δa_t; δi_t; δf_t; δo_t], once all four exist
-                self._add(Node(f"dgates_{t}", parts=tuple(f"d{g}_{t}" for g in GATES), join="concat"), row.name)
+            gates = tuple(f"d{g}_{t}" for g in GATES)
+            if f"dgates_{t}" not in self.nodes and all(p in self.nodes for p in gates):
+                # δgates_t = [δa_t; δi_t; δf_t; δo_t], once all four exist (δo_t comes first with peepholes)
+                self._add(Node(f"dgates_{t}", parts=gates, join="concat"), row.name)
         for p in ("W", "U", "b"):
             if f"{p}_a_new" in tr.values:
                 parts = tuple(f"{p}_{g}_new" for g in GATES)

@@ -43,6 +43,7 @@ class Scenario:
     eps: float = 1e-8  # adagrad's ε
     iterations: int = 1
     notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
+    peephole_output: str = "current"  # the state a peephole output gate sees: state_t or state_{t-1}
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -200,6 +201,22 @@ def _dims(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape)) if len(shape) > 1 else f"{shape[0]} entries"
 
 
+def _peepholes(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> None:  # noqa: N803
+    """P_i, P_f, P_o for a peephole cell; an error for one without, or for P on a plain LSTM."""
+    if spec.model.cell != "peephole":
+        if raw.get("P") is not None:
+            raise doc.error(("parameters", "P"), "peephole weights P need model: {cell: peephole}", at_key=True)
+        return
+    if raw.get("P") is None:
+        raise doc.error(
+            ("parameters",), "missing: P (peephole weights {i: [...], f: [...], o: [...]}) for cell: peephole"
+        )
+    for g in ("i", "f", "o"):
+        v = np.array(raw["P"][g], np.float64)
+        _check(v, (H,), f"P_{g} (H entries)", ("parameters", "P", g), doc)
+        params[f"P_{g}"] = v
+
+
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
@@ -220,6 +237,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
             where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
             _check(b[g], (H,), f"b_{g} (H entries)", where, doc)
             params[f"b_{g}"] = b[g]
+    _peepholes(spec, raw, params, H, doc)
     xs, labels = [], []
     for t, step in enumerate(spec.sequence):
         x = np.array(step.x, np.float64)
@@ -246,6 +264,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         eps=spec.optimizer.eps,
         iterations=spec.iterations,
         notation=spec.model.notation,
+        peephole_output=spec.model.peephole_output,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=np.array(xs),

@@ -62,8 +62,20 @@ VectorBlock = Annotated[
 ]
 
 
+class PeepholeVectors(_Strict):
+    """P_i, P_f, P_o: H entries each, weighting the state elementwise in the gate."""
+
+    i: Vector
+    f: Vector
+    o: Vector
+
+
 class ModelSpec(_Strict):
-    cell: Literal["lstm"] = "lstm"
+    cell: Literal["lstm", "peephole"] = "lstm"
+    peephole_output: Literal["current", "previous"] = Field(
+        default="current",
+        description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} (seed 004)",
+    )
     output: Literal["none"] = "none"
     notation: Literal["default", "ch"] = Field(
         default="default", description="ch: print c_t, h_t, δc_t, δh_t for state_t, out_t (seed 001)"
@@ -76,6 +88,7 @@ class Parameters(_Strict):
     W: MatrixBlock
     U: MatrixBlock
     b: VectorBlock | None = Field(default=None, description="omit for a cell without bias")
+    P: PeepholeVectors | None = Field(default=None, description="peephole weights, for cell: peephole")
 
 
 class Initial(_Strict):

@@ -12,8 +12,13 @@ GOMEZ = SCENARIOS / "gomez.yaml"
 GATES = ("a", "i", "f", "o")
 
 
-def random_scenario(seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False) -> dict:  # noqa: N803
-    """A valid scenario dict with random weights, inputs, labels and initial state."""
+def random_scenario(  # noqa: N803
+    seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False, cell: str = "lstm"
+) -> dict:
+    """A valid scenario dict with random weights, inputs, labels and initial state.
+
+    cell: "lstm", "peephole" (the output gate sees state_t) or "peephole-previous" (state_{t-1}).
+    """
     rng = np.random.default_rng(seed)
 
     def mat(r: int, c: int) -> list:
@@ -29,8 +34,13 @@ def random_scenario(seed: int, D: int, H: int, T: int, bias: bool = True, stacke
             k: [row for g in GATES for row in v[g]] if k != "b" else [e for g in GATES for e in v[g]]
             for k, v in params.items()
         }
+    model: dict = {"cell": "lstm"}
+    if cell.startswith("peephole"):
+        model = {"cell": "peephole", "peephole_output": "previous" if cell.endswith("previous") else "current"}
+        params["P"] = {g: rng.uniform(-0.5, 0.5, H).round(3).tolist() for g in ("i", "f", "o")}
     return {
         "name": f"random {seed}",
+        "model": model,
         "parameters": params,
         "initial": {"out": rng.uniform(-0.5, 0.5, H).tolist(), "state": rng.uniform(-1, 1, H).tolist()},
         "sequence": [

@@ -21,8 +21,19 @@ def torch_trace(sc) -> dict[str, np.ndarray]:
     E = torch.zeros((), dtype=torch.float64)
     for k, x in enumerate(xs):
         z = {g: P[f"W_{g}"] @ x + P[f"U_{g}"] @ out + (P[f"b_{g}"] if f"b_{g}" in P else 0) for g in GATES}
-        a, i, f, o = torch.tanh(z["a"]), torch.sigmoid(z["i"]), torch.sigmoid(z["f"]), torch.sigmoid(z["o"])
-        state = a * i + f * state
+        if sc.cell == "peephole":  # nn.LSTM has no peepholes: Gers & Schmidhuber's, from torch operations
+            previous = state
+            a, i, f = (
+                torch.tanh(z["a"]),
+                torch.sigmoid(z["i"] + P["P_i"] * previous),
+                torch.sigmoid(z["f"] + P["P_f"] * previous),
+            )
+            state = a * i + f * previous
+            seen = state if sc.peephole_output == "current" else previous
+            o = torch.sigmoid(z["o"] + P["P_o"] * seen)
+        else:
+            a, i, f, o = torch.tanh(z["a"]), torch.sigmoid(z["i"]), torch.sigmoid(z["f"]), torch.sigmoid(z["o"])
+            state = a * i + f * state
         out_k = torch.tanh(state) * o
         out_k.retain_grad()
         state.retain_grad()

@@ -191,3 +191,45 @@ def test_ch_names_are_aliases_everywhere(tmp_path):
     f.write_text(f"c_0: {tr['state_0'].round(5).tolist()}\ndh_2: {tr['dout_2'].round(5).tolist()}\n")
     data = json.loads(invoke("check", NOBIAS_CH, f, "--format", "json").output)
     assert [(a["name"], a["verdict"]) for a in data["answers"]] == [("state_0", "correct"), ("dout_2", "correct")]
+
+
+def _peephole_scenario(tmp_path, output_gate="current"):
+    f = tmp_path / f"peephole-{output_gate}.yaml"
+    text = GOMEZ.read_text().split("\nexpected:")[0]
+    text = text.replace(
+        "model: {cell: lstm, output: none}", f"model: {{cell: peephole, peephole_output: {output_gate}}}"
+    )
+    text = text.replace("o: [0.10]}\n", "o: [0.10]}\n  P: {i: [0.1], f: [-0.2], o: [0.3]}\n")
+    f.write_text(text)
+    return f
+
+
+def test_peephole_terms_appear_in_the_gates_and_in_dstate(tmp_path):
+    f = _peephole_scenario(tmp_path)
+    out = invoke("run", f, env={"COLUMNS": "250"}).output
+    assert "σ(W_i·x_0 + U_i·out_{-1} + b_i + P_i ⊙ state_{-1})" in out
+    assert "σ(W_o·x_1 + U_o·out_0 + b_o + P_o ⊙ state_1)" in out
+    assert "δout_0 ⊙ o_0 ⊙ (1 − tanh²(state_0)) + δo_0 ⊙ P_o + δi_1 ⊙ P_i + δf_1 ⊙ P_f + δstate_1 ⊙ f_1" in out
+    assert "│ δP_i     │ Σ_t δi_t ⊙ state_{t-1}" in out and "P_o^new" in out
+    previous = invoke("run", _peephole_scenario(tmp_path, "previous"), env={"COLUMNS": "250"}).output
+    assert "σ(W_o·x_1 + U_o·out_0 + b_o + P_o ⊙ state_0)" in previous and "δo_1 ⊙ P_o" in previous
+    for fmt in ("json", "markdown", "latex", "html"):
+        assert invoke("run", f, "--format", fmt).exit_code == 0
+    assert invoke("explain", f, "dP_o").output.startswith("δP_o = Σ_t δo_t ⊙ state_t")
+    assert invoke("gradcheck", f).exit_code == 0
+    import lstm_trace
+
+    tr = lstm_trace.trace(lstm_trace.load_scenario(f))
+    answers = tmp_path / "a.yaml"
+    answers.write_text(f"dP_i: {tr['dP_i'].round(5).tolist()}\ndstate_0: {-tr['dstate_0'].round(5)[0]}\n")
+    data = json.loads(invoke("check", f, answers, "--format", "json").output)
+    assert [(a["name"], a["verdict"], a["cause"]) for a in data["answers"]] == [
+        ("dstate_0", "wrong", "sign"),
+        ("dP_i", "correct", None),
+    ]
+
+
+def test_derive_peephole():
+    out = invoke("derive", "--cell", "peephole").output
+    assert "  δP_o = Σ_t δo_t ⊙ state_t" in out
+    assert "δo_t ⊙ P_o + δi_{t+1} ⊙ P_i + δf_{t+1} ⊙ P_f" in out

@@ -154,3 +154,31 @@ def test_each_iteration_starts_from_the_last_ones_parameters_and_cache():
     np.testing.assert_array_equal(second["W_a"], first["W_a_new"])
     np.testing.assert_array_equal(second["cache_W_a"], first["cache_W_a_new"])
     assert second.iteration == 2 and second.losses == first.losses and len(first.losses) == 2
+
+
+VARIANTS = [
+    (cell, optimizer, bias)
+    for cell in ("lstm", "peephole", "peephole-previous")
+    for optimizer in ("sgd", "adagrad")
+    for bias in (True, False)
+]
+
+
+@pytest.mark.parametrize("cell,optimizer,bias", VARIANTS)
+@pytest.mark.parametrize("seed,D,H,T", [(41, 2, 1, 2), (42, 3, 4, 5)])
+def test_every_variant_agrees_with_pytorch_and_finite_differences(cell, optimizer, bias, seed, D, H, T):
+    pytest.importorskip("torch")
+    from lstm_trace.gradcheck import gradcheck
+
+    from .reference import torch_trace
+
+    data = random_scenario(seed, D, H, T, bias, cell=cell)
+    data["optimizer"] = {"name": optimizer, "lr": 0.1, **({"eps": 1e-30} if optimizer == "adagrad" else {})}
+    sc = load_scenario(data)
+    tr, ref = trace(sc), torch_trace(sc)
+    assert set(ref) <= set(tr.values), set(ref) - set(tr.values)
+    for name, want in ref.items():
+        np.testing.assert_allclose(tr[name], want, rtol=0, atol=1e-10, err_msg=name)
+    if cell.startswith("peephole"):
+        assert {"dP_i", "dP_f", "dP_o", "P_i_new"} <= set(ref)
+    assert all(c.ok for c in gradcheck(tr, max_entries=3))

@@ -251,10 +251,12 @@ def _is_adjoint(sym: sp.Basic) -> bool:
 def _add_key(term: sp.Basic) -> tuple:
     syms = sorted(term.free_symbols, key=lambda s: s.name)
     shifts = [ref_of(s).shift or 0 for s in syms]
+    preact = term.is_Symbol and ref_of(term).base[:1] == "z" and ref_of(term).shift is not None
     return (
-        0 if term.is_Number else 1,
+        0 if term.is_Number else (1 if preact else 2),  # 1 − a², z_i + P_i ⊙ state_{t-1}
         term.could_extract_minus_sign(),
         max(shifts, default=0),
+        -len(syms),  # the longest chain first: δout_t ⊙ o_t ⊙ (1 − tanh²(state_t)) before δo_t ⊙ P_o
         min((_order_of(s) for s in syms), default=(0, 0)),
     )
 
@@ -266,6 +268,8 @@ def _mul_key(f: sp.Basic, siblings: list[sp.Basic]) -> tuple:
             return (0, 0)  # λ·δW
         if _is_adjoint(f):
             return (1, 0)
+        if r.shift is None:  # a weight, after its adjoint: δo_t ⊙ P_o, P_i ⊙ state_{t-1}
+            return (1, 1)
         # a gate sits just before its own (1 − gate)
         partnered = any(s.is_Add and f in s.free_symbols for s in siblings)
         return (4 if partnered else 3, *_order_of(f))
