@@ -15,14 +15,15 @@ from functools import cache
 
 import sympy as sp
 
-from .cells.base import GATES, Cell, D, H, m, q, ref_of, shifted
+from .cells.base import GATES, Cell, D, H, logsumexp, m, q, ref_of, shifted, unitsum
+from .cells.heads import Head, no_head
 
 # Adjoints the seed gives names to; others (the gate activations) are inlined.
-ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}}
+ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}, "s": "ds"}
 # A quantity read both by the loss and by the next step's linear layer gets its
 # two parts named, as the seed does: δout_t = Δ_t + Δout_t.
 SPLIT_NAMES = {"out": ("Delta", "Dout")}
-LOSSES = ("l2",)
+LOSSES = ("l2", "cross_entropy")
 
 
 @dataclass(frozen=True)
@@ -53,13 +54,31 @@ class Model:
     update: tuple[Equation, ...]  # p_new = p − λ·δp (and an optimizer's own state, such as Adagrad's cache)
     # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
     activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
+    head: tuple[Equation, ...] = ()  # an output layer after the cell: s_t = V·out_t + c, y_t = softmax(s_t)
 
 
 def loss_expr(loss: str) -> sp.Expr:
-    """E_t for one unit: l2 is ½(out_t − label_t)²."""
+    """E_t for one unit, summed over the units: l2 is ½(out_t − label_t)²;
+    cross_entropy is label_t ⊙ (logsumexp(s_t) − s_t) with label_t one-hot, i.e. −log y_t[label]."""
     if loss == "l2":
         return (q("out") - q("label")) ** 2 / 2
+    if loss == "cross_entropy":
+        return q("label") * (logsumexp(q("s")) - q("s"))
     raise ValueError(f"unknown loss {loss!r}")
+
+
+def _diff(e: sp.Expr, sym: sp.Basic, adjoint: sp.Expr) -> sp.Expr:
+    """δ · ∂e/∂v for one unit, where e may hold reductions over the units (logsumexp):
+    ∂/∂v_k Σ_j δ_j c_j R(v) = (Σ_j δ_j c_j) · R'(v)_k, the sum over units written unitsum."""
+    reductions = [f for f in e.atoms(sp.Function) if getattr(f, "reduction", False)]
+    if not reductions:
+        return adjoint * sp.diff(e, sym)
+    held = {r: sp.Dummy(f"R{k}") for k, r in enumerate(reductions)}
+    e0 = e.xreplace(held)
+    term = adjoint * sp.diff(e0, sym)
+    for r, d in held.items():
+        term += unitsum(adjoint * sp.diff(e0, d)) * sp.diff(r, sym)
+    return term.xreplace({d: r for r, d in held.items()})
 
 
 def _gate_call(e: sp.Basic) -> str | None:
@@ -120,14 +139,21 @@ def stack_sum(expr: sp.Basic) -> sp.Basic:
 
 
 class _Deriver:
-    def __init__(self, cell: Cell, loss: str) -> None:
-        self.cell = cell
+    def __init__(self, cell: Cell, loss: str, head: Head) -> None:
+        self.cell, self.loss = cell, loss
+        self.params = {**cell.params, **head.params}
         self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
         self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})
+        self.eqs.update({s: ("head", e) for s, e in head.linear.items()})  # the loss side: Δ_t = Vᵀ·δs_t
+        self.eqs.update({v: ("elementwise", e) for v, e in head.elementwise.items()})
         self.eqs["E"] = ("loss", loss_expr(loss))
         # tanh(za_t) -> a_t, σ(zi_t + P_i·state_{t-1}) -> i_t: derivatives read in forward quantities
+        calls = {**cell.elementwise, **head.elementwise}
         self.activations = {
-            shifted(e, k): q(v, k) for v, e in cell.elementwise.items() if _gate_call(e) for k in range(-2, 3)
+            shifted(e, k): q(v, k)
+            for v, e in calls.items()
+            if isinstance(e, sp.Function) and len(e.args) == 1
+            for k in range(-2, 3)
         }
         # the gate whose pre-activation z_g sits in an equation's argument: i -> zi
         self.gate_of = {v: _gate_call(e) for v, e in cell.elementwise.items() if _gate_call(e)}
@@ -140,14 +166,16 @@ class _Deriver:
                 r = ref_of(sym)
                 if r.base != v:
                     continue
-                if kind == "linear":
+                if kind in ("linear", "head"):
                     adj = m(ADJOINT_NAMES[c], 0, *e.shape)
                     term = sp.Trace(adj.T * e).diff(sym)
                 elif c in self.gate_of and sym != q(self.gate_of[c]):
                     # through the gate argument z_g + P_g ⊙ state: δg_t · ∂(argument)/∂v, as worked solutions write it
                     term = q(ADJOINT_NAMES[self.gate_of[c]]) * sp.diff(e.args[0], sym)
                 else:
-                    term = self.adjoint(c) * sp.diff(e, sym)
+                    term = _diff(e, sym, self.adjoint(c))
+                    if self.loss == "cross_entropy":  # a one-hot label sums to one
+                        term = term.xreplace({unitsum(q("label")): sp.S.One})
                 out.append((kind, shifted(term, -(r.shift or 0))))
         return out
 
@@ -169,13 +197,19 @@ class _Deriver:
         eqs, late = [], []
         for v, name in ADJOINT_NAMES.items():
             parts = self.contributions(v)
+            if not parts:
+                continue  # a quantity this model does not have (δs without an output layer)
             lin = [t for k, t in parts if k == "linear"]
             ew = [self.in_forward_terms(t) for k, t in parts if k != "linear"]
             if v in SPLIT_NAMES:
                 loss_name, rec_name = SPLIT_NAMES[v]
                 from_loss = [self.in_forward_terms(t) for k, t in parts if k == "loss"]
+                from_head = [t for k, t in parts if k == "head"]
                 ew = [self.in_forward_terms(t) for k, t in parts if k == "elementwise"]
-                eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
+                if from_head:  # Δ_t = Vᵀ·δs_t through the output layer
+                    eqs.append(Equation(loss_name, sp.MatAdd(*from_head), "linear"))
+                else:
+                    eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
                 # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads
                 late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1)), "linear", shift=-1))
                 eqs.append(Equation(name, q(loss_name) + q(rec_name) + sp.Add(*ew), "elementwise"))
@@ -187,7 +221,7 @@ class _Deriver:
 
     def gradients(self) -> list[Equation]:
         eqs = []
-        for p in self.cell.params:
+        for p in self.params:
             terms = [t for _, t in self.contributions(p)]
             expr = sp.MatAdd(*terms) if terms and isinstance(terms[0], sp.MatrixExpr) else sp.Add(*terms)
             eqs.append(Equation(f"d{p}", self.in_forward_terms(expr), "sum"))
@@ -240,20 +274,23 @@ def updates(param: str, optimizer: str) -> list[Equation]:
 _MODELS: dict[tuple, Model] = {}
 
 
-def derive(cell: Cell, loss: str = "l2", optimizer: str = "sgd") -> Model:
-    """The whole symbolic model: forward, loss, derived backward, gradients and update."""
-    key = (cell.name, tuple(cell.params), loss, optimizer)
+def derive(cell: Cell, loss: str = "l2", optimizer: str = "sgd", head: Head | None = None) -> Model:
+    """The whole symbolic model: forward, output layer, loss, derived backward, gradients and update."""
+    head = head or no_head()
+    key = (cell.name, tuple(cell.params), loss, optimizer, head.name)
     if key not in _MODELS:
-        _MODELS[key] = _derive(cell, loss, optimizer)
+        _MODELS[key] = _derive(cell, loss, optimizer, head)
     return _MODELS[key]
 
 
-def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
-    dv = _Deriver(cell, loss)
+def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
+    dv = _Deriver(cell, loss, head)
     linear = tuple(Equation(z, e, "linear") for z, e in cell.linear.items())
     stacked_z = stack({g: cell.linear[f"z{g}"] for g in cell.gates})
     linear = tuple(Equation(e.name, e.expr, e.kind, stacked=stacked_z) for e in linear)
     forward = tuple(Equation(v, e, "elementwise") for v, e in cell.elementwise.items())
+    outputs = tuple(Equation(s, e, "linear") for s, e in head.linear.items())
+    outputs += tuple(Equation(v, e, "elementwise") for v, e in head.elementwise.items())
     grads = dv.gradients()
     stacked_grads = {}
     for kind in ("W", "U", "b"):
@@ -261,7 +298,7 @@ def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
         if len(per_gate) == len(cell.gates):
             stacked_grads[kind] = stack(per_gate)
     grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(e.name[1])) for e in grads]
-    update = tuple(eq for p in cell.params for eq in updates(p, optimizer))
+    update = tuple(eq for p in dv.params for eq in updates(p, optimizer))
     return Model(
         cell=cell,
         loss=loss,
@@ -274,6 +311,7 @@ def _derive(cell: Cell, loss: str, optimizer: str) -> Model:
         activation_adjoints=tuple(
             (v, dv.in_forward_terms(dv.adjoint(v))) for v in cell.elementwise if v not in ADJOINT_NAMES
         ),
+        head=outputs,
     )
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import sympy as sp
 
 from .cells import GATES, lstm, peephole
-from .cells.base import Ref, ref_of
+from .cells.base import SIZE_NAMES, Ref, ref_of
+from .cells.heads import no_head, softmax_head
 from .derive import Equation, Model, derive
 from .names import canonical
 from .scenario import Scenario
@@ -30,7 +31,26 @@ def np_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-_MODULES = [{"sigmoid": np_sigmoid}, "numpy"]
+def np_softmax(s: np.ndarray) -> np.ndarray:
+    """Over the units (axis 0), shifted by the largest so that no exponent overflows."""
+    e = np.exp(s - np.max(s, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def np_logsumexp(s: np.ndarray) -> np.ndarray:
+    """log Σ_k e^{s_k} over the units, the same for each unit (so it broadcasts back), without overflow."""
+    m = np.max(s, axis=0, keepdims=True)
+    return m + np.log(np.sum(np.exp(s - m), axis=0, keepdims=True))
+
+
+def np_unitsum(v: np.ndarray) -> np.ndarray:
+    return np.sum(v, axis=0, keepdims=True)
+
+
+_MODULES = [
+    {"sigmoid": np_sigmoid, "softmax": np_softmax, "logsumexp": np_logsumexp, "unitsum": np_unitsum},
+    "numpy",
+]
 
 
 @cache
@@ -38,7 +58,7 @@ def compiled(eq: Equation, stacked: bool = False) -> tuple[tuple[sp.Basic, ...],
     """The equation as a numpy function of its symbols (sorted by name)."""
     expr = eq.stacked if stacked else eq.expr
     args = tuple(sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol) - expr.atoms(sp.Dummy), key=lambda s: s.name))
-    args = tuple(a for a in args if a.name not in ("H", "D"))
+    args = tuple(a for a in args if a.name not in SIZE_NAMES)
     return args, sp.lambdify(args, expr, modules=_MODULES, cse=True, docstring_limit=0)
 
 
@@ -112,12 +132,15 @@ def model_for(scenario: Scenario) -> Model:
         cell = peephole(bias=scenario.bias, output_gate=scenario.peephole_output)
     else:
         cell = lstm(bias=scenario.bias)
-    return derive(cell, scenario.loss, scenario.optimizer)
+    head = softmax_head() if scenario.output == "softmax" else no_head()
+    return derive(cell, scenario.loss, scenario.optimizer, head)
 
 
 def _size(base: str, sc: Scenario) -> int:
     if base == "x" or base == "dx":
         return sc.D
+    if base in ("s", "ds", "y"):
+        return sc.K
     return 4 * sc.H if base in ("dgates", "z") else sc.H
 
 
@@ -217,7 +240,7 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
         z = values[f"z_{t}"] = _call(model.linear[0], values, sc, t, stacked=True)
         for g, zg in zip(GATES, np.split(z, 4), strict=True):
             values[f"z{g}_{t}"] = zg
-        for eq in model.forward:
+        for eq in (*model.forward, *model.head):
             values[f"{eq.name}_{t}"] = _call(eq, values, sc, t)
             rows.append(Row("forward", t, f"{eq.name}_{t}", eq))
         losses.append(float(np.sum(_call(model.loss_eq, values, sc, t))))

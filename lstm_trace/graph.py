@@ -81,7 +81,7 @@ class Graph:
                 self._add(Node(row.name, parts=parts, join="vstack" if row.name != "db" else "concat"))
                 continue
             self._add(Node(row.name, row.equation, t, row.stacked))
-            if row.section == "forward" and row.name == f"{model.forward[-1].name}_{t}":
+            if row.section == "forward" and row.name == f"{(model.head or model.forward)[-1].name}_{t}":
                 self._add(Node(f"E_{t}", model.loss_eq, t, reduce=True), row.name)
                 if t == T - 1:
                     self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), row.name)

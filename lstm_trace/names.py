@@ -24,6 +24,7 @@ DISPLAY = {
     "df": "δf",
     "do": "δo",
     "dx": "δx",
+    "ds": "δs",
     "dgates": "δgates",
     "dW": "δW",
     "dU": "δU",

@@ -16,7 +16,7 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from .cells.base import Ref, m, q, ref_of
+from .cells.base import SIZE_NAMES, Ref, m, q, ref_of
 from .derive import Equation
 from .evaluate import _MODULES, Fetch, _lookup, run
 from .scenario import Scenario
@@ -74,7 +74,7 @@ def bound_expr(expr: sp.Basic) -> sp.Basic:
 def compiled_bound(eq: Equation, stacked: bool = False) -> tuple[tuple[sp.Basic, ...], Callable[..., np.ndarray]]:
     expr = bound_expr(eq.stacked if stacked else eq.expr)
     args = tuple(sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol), key=lambda s: s.name))
-    args = tuple(a for a in args if a.name not in ("H", "D"))
+    args = tuple(a for a in args if a.name not in SIZE_NAMES)
     return args, sp.lambdify(args, expr, modules=_MODULES, cse=True, docstring_limit=0)
 
 

@@ -36,7 +36,7 @@ class Scenario:
     decimals: int
     params: Mapping[str, np.ndarray]
     x: np.ndarray  # (T, D)
-    label: np.ndarray  # (T, H)
+    label: np.ndarray  # (T, H); for a softmax output the one-hot class, (T, K)
     init_out: np.ndarray  # (H,)
     init_state: np.ndarray  # (H,)
     expected: Answers = Answers("<dict>", ())
@@ -59,6 +59,10 @@ class Scenario:
     @property
     def H(self) -> int:  # noqa: N802
         return self.init_out.shape[0]
+
+    @property
+    def K(self) -> int:  # noqa: N802 - the maths' name: classes of a softmax output (0 without one)
+        return self.params["V"].shape[0] if "V" in self.params else 0
 
     @property
     def T(self) -> int:  # noqa: N802
@@ -217,6 +221,37 @@ def _peepholes(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H:
         params[f"P_{g}"] = v
 
 
+def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> int:  # noqa: N803
+    """V (K×H) and c (K) for a softmax output layer; K, or 0 without one.  The loss must match."""
+    softmax = spec.model.output == "softmax"
+    if softmax != (spec.loss == "cross_entropy"):
+        want = "loss: cross_entropy" if softmax else "output: softmax (or loss: l2)"
+        raise doc.error(("loss",), f"output: {spec.model.output} needs {want}, found loss: {spec.loss}")
+    if not softmax:
+        for key in ("V", "c"):
+            if raw.get(key) is not None:
+                raise doc.error(("parameters", key), f"{key} is an output layer's; it needs model: {{output: softmax}}")
+        return 0
+    for key in ("V", "c"):
+        if raw.get(key) is None:
+            what = "K×H weights" if key == "V" else "K biases"
+            raise doc.error(("parameters",), f"missing: {key} (the softmax layer's {what})")
+    V = _matrix(raw["V"], ("parameters", "V"), doc)
+    K = V.shape[0]
+    _check(V, (K, H), "V (K×H)", ("parameters", "V"), doc)
+    c = np.array(raw["c"], np.float64)
+    _check(c, (K,), f"c (K = {K} entries, one per row of V)", ("parameters", "c"), doc)
+    params["V"], params["c"] = V, c
+    return K
+
+
+def _class(label: Any, K: int, path: Path, doc: yamlio.Document) -> np.ndarray:  # noqa: N803
+    """A class index 0 … K−1, as a one-hot row: the cross-entropy's label."""
+    if isinstance(label, list) or float(label) != int(label) or not 0 <= int(label) < K:
+        raise doc.error(path, f"expected a class index 0 … {K - 1} for the softmax's {K} classes, found {_show(label)}")
+    return np.eye(K)[int(label)]
+
+
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
@@ -238,12 +273,16 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
             _check(b[g], (H,), f"b_{g} (H entries)", where, doc)
             params[f"b_{g}"] = b[g]
     _peepholes(spec, raw, params, H, doc)
+    K = _softmax(spec, raw, params, H, doc)
     xs, labels = [], []
     for t, step in enumerate(spec.sequence):
         x = np.array(step.x, np.float64)
         _check(x, (D,), f"x_{t} (D entries, like x_0)", ("sequence", t, "x"), doc)
-        label = np.atleast_1d(np.array(step.label, np.float64))
-        _check(label, (H,), f"label_{t} (one per hidden unit, H)", ("sequence", t, "label"), doc)
+        if K:
+            label = _class(step.label, K, ("sequence", t, "label"), doc)
+        else:
+            label = np.atleast_1d(np.array(step.label, np.float64))
+            _check(label, (H,), f"label_{t} (one per hidden unit, H)", ("sequence", t, "label"), doc)
         xs.append(x)
         labels.append(label)
     init = {}

@@ -76,7 +76,9 @@ class ModelSpec(_Strict):
         default="current",
         description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} (seed 004)",
     )
-    output: Literal["none"] = "none"
+    output: Literal["none", "softmax"] = Field(
+        default="none", description="softmax: y_t = softmax(V·out_t + c) over K classes, with loss: cross_entropy"
+    )
     notation: Literal["default", "ch"] = Field(
         default="default", description="ch: print c_t, h_t, δc_t, δh_t for state_t, out_t (seed 001)"
     )
@@ -89,6 +91,8 @@ class Parameters(_Strict):
     U: MatrixBlock
     b: VectorBlock | None = Field(default=None, description="omit for a cell without bias")
     P: PeepholeVectors | None = Field(default=None, description="peephole weights, for cell: peephole")
+    V: Matrix | None = Field(default=None, description="K×H output weights, for output: softmax")
+    c: Vector | None = Field(default=None, description="K output biases, for output: softmax")
 
 
 class Initial(_Strict):
@@ -143,7 +147,9 @@ class ScenarioModel(_Strict):
     parameters: Parameters
     initial: Initial = Initial()
     sequence: Annotated[list[Step], Field(min_length=1)]
-    loss: Literal["l2"] = "l2"
+    loss: Literal["l2", "cross_entropy"] = Field(
+        default="l2", description="l2: ½‖out_t − label_t‖²; cross_entropy: −log y_t[label_t], label a class index"
+    )
     optimizer: Optimizer = Optimizer()
     display: Display = Display()
     iterations: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(

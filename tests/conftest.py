@@ -13,11 +13,12 @@ GATES = ("a", "i", "f", "o")
 
 
 def random_scenario(  # noqa: N803
-    seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False, cell: str = "lstm"
+    seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False, cell: str = "lstm", K: int = 0
 ) -> dict:
     """A valid scenario dict with random weights, inputs, labels and initial state.
 
     cell: "lstm", "peephole" (the output gate sees state_t) or "peephole-previous" (state_{t-1}).
+    K: classes of a softmax output layer with cross-entropy (0: none, the l2 loss on out_t).
     """
     rng = np.random.default_rng(seed)
 
@@ -38,14 +39,21 @@ def random_scenario(  # noqa: N803
     if cell.startswith("peephole"):
         model = {"cell": "peephole", "peephole_output": "previous" if cell.endswith("previous") else "current"}
         params["P"] = {g: rng.uniform(-0.5, 0.5, H).round(3).tolist() for g in ("i", "f", "o")}
+    labels = [rng.uniform(-0.9, 0.9, H).tolist() for _ in range(T)]
+    extra = {}
+    if K:
+        model["output"] = "softmax"
+        params["V"] = rng.uniform(-1, 1, (K, H)).round(3).tolist()
+        params["c"] = rng.uniform(-0.5, 0.5, K).round(3).tolist()
+        labels = [int(k) for k in rng.integers(0, K, T)]
+        extra["loss"] = "cross_entropy"
     return {
+        **extra,
         "name": f"random {seed}",
         "model": model,
         "parameters": params,
         "initial": {"out": rng.uniform(-0.5, 0.5, H).tolist(), "state": rng.uniform(-1, 1, H).tolist()},
-        "sequence": [
-            {"x": rng.uniform(-2, 2, D).tolist(), "label": rng.uniform(-0.9, 0.9, H).tolist()} for _ in range(T)
-        ],
+        "sequence": [{"x": rng.uniform(-2, 2, D).tolist(), "label": label} for label in labels],
         "optimizer": {"name": "sgd", "lr": 0.1},
     }
 

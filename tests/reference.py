@@ -44,7 +44,15 @@ def torch_trace(sc) -> dict[str, np.ndarray]:
         vals = {"a": a, "i": i, "f": f, "o": o, "state": state, "out": out_k}
         for name, v in vals.items():
             keep[f"{name}_{k}"] = v
-        E_k = 0.5 * ((out_k - torch.tensor(sc.label[k], dtype=torch.float64)) ** 2).sum()
+        if sc.output == "softmax":  # logits, softmax and cross-entropy, as torch computes them
+            s_k = P["V"] @ out_k + P["c"]
+            s_k.retain_grad()
+            keep[f"ds_{k}"], keep[f"s_{k}"] = s_k, s_k
+            keep[f"y_{k}"] = torch.softmax(s_k, dim=0)
+            target = torch.tensor([int(np.argmax(sc.label[k]))])
+            E_k = torch.nn.functional.cross_entropy(s_k.unsqueeze(0), target, reduction="sum")
+        else:
+            E_k = 0.5 * ((out_k - torch.tensor(sc.label[k], dtype=torch.float64)) ** 2).sum()
         keep[f"E_{k}"] = E_k
         E = E + E_k
         out = out_k

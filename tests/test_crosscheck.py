@@ -157,22 +157,23 @@ def test_each_iteration_starts_from_the_last_ones_parameters_and_cache():
 
 
 VARIANTS = [
-    (cell, optimizer, bias)
+    (cell, K, optimizer, bias)
     for cell in ("lstm", "peephole", "peephole-previous")
+    for K in (0, 3)  # no output layer (l2 on out_t), or softmax over 3 classes with cross-entropy
     for optimizer in ("sgd", "adagrad")
     for bias in (True, False)
 ]
 
 
-@pytest.mark.parametrize("cell,optimizer,bias", VARIANTS)
+@pytest.mark.parametrize("cell,K,optimizer,bias", VARIANTS)
 @pytest.mark.parametrize("seed,D,H,T", [(41, 2, 1, 2), (42, 3, 4, 5)])
-def test_every_variant_agrees_with_pytorch_and_finite_differences(cell, optimizer, bias, seed, D, H, T):
+def test_every_variant_agrees_with_pytorch_and_finite_differences(cell, K, optimizer, bias, seed, D, H, T):  # noqa: N803
     pytest.importorskip("torch")
     from lstm_trace.gradcheck import gradcheck
 
     from .reference import torch_trace
 
-    data = random_scenario(seed, D, H, T, bias, cell=cell)
+    data = random_scenario(seed, D, H, T, bias, cell=cell, K=K)
     data["optimizer"] = {"name": optimizer, "lr": 0.1, **({"eps": 1e-30} if optimizer == "adagrad" else {})}
     sc = load_scenario(data)
     tr, ref = trace(sc), torch_trace(sc)
@@ -181,4 +182,6 @@ def test_every_variant_agrees_with_pytorch_and_finite_differences(cell, optimize
         np.testing.assert_allclose(tr[name], want, rtol=0, atol=1e-10, err_msg=name)
     if cell.startswith("peephole"):
         assert {"dP_i", "dP_f", "dP_o", "P_i_new"} <= set(ref)
+    if K:
+        assert {"y_0", "ds_0", "dV", "dc", "V_new", "c_new"} <= set(ref)
     assert all(c.ok for c in gradcheck(tr, max_entries=3))

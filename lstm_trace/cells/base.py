@@ -18,7 +18,8 @@ import sympy as sp
 GATES = ("a", "i", "f", "o")
 
 # symbolic sizes: the equations never depend on their values
-D, H = sp.symbols("D H", integer=True, positive=True)
+D, H, K = sp.symbols("D H K", integer=True, positive=True)  # inputs, hidden units, output classes
+SIZE_NAMES = ("D", "H", "K")  # symbols that are sizes, never values
 
 
 class sigmoid(sp.Function):  # noqa: N801 - named as the maths writes it
@@ -30,6 +31,38 @@ class sigmoid(sp.Function):  # noqa: N801 - named as the maths writes it
 
     def _eval_rewrite_as_exp(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
         return 1 / (1 + sp.exp(-arg))
+
+
+class softmax(sp.Function):  # noqa: N801
+    """softmax(s)_k = e^{s_k} / Σ_j e^{s_j}: couples the units of one step.
+
+    Its derivative here is the diagonal y_k(1 − y_k), used only to bound rounding; the
+    gradient of the loss goes through logsumexp, whose rule is exact.
+    """
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        y = softmax(self.args[0])
+        return y * (1 - y)
+
+
+class logsumexp(sp.Function):  # noqa: N801
+    """log Σ_j e^{s_j}, the same for every unit of a step: a reduction over units.
+
+    ∂/∂s_k of Σ_j c_j · logsumexp(s) is (Σ_j c_j) · softmax(s)_k; the deriver applies the
+    sum over units (unitsum) to the coefficient itself.
+    """
+
+    reduction = True
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return softmax(self.args[0])
+
+
+class unitsum(sp.Function):  # noqa: N801
+    """Σ_k over the units of one step, the same for every unit."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.One
 
 
 @dataclass(frozen=True)
