@@ -343,7 +343,14 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
     show_default=True,
     help="The state a peephole output gate sees: state_t, or state_{t-1} as seed 004.",
 )
-@click.option("--output", "head", type=click.Choice(["none"]), default="none", show_default=True, help="Output layer.")
+@click.option(
+    "--output",
+    "head",
+    type=click.Choice(["none", "softmax"]),
+    default="none",
+    show_default=True,
+    help="Output layer: none (l2 loss on out_t) or softmax (cross-entropy).",
+)
 @click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b.")
 @click.option("--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True)
 @click.option(
@@ -363,17 +370,21 @@ def derive(
         lstm-trace derive --format latex -o lstm.tex
     """
     from .cells import lstm, peephole
+    from .cells.heads import no_head, softmax_head
     from .derive import derive as derive_model
     from .render.derivation import render_latex, render_text
 
     the_cell = peephole(bias, peephole_output) if cell == "peephole" else lstm(bias)
-    model = derive_model(the_cell, "l2", optimizer)
+    if head == "softmax":
+        model = derive_model(the_cell, "cross_entropy", optimizer, softmax_head())
+    else:
+        model = derive_model(the_cell, "l2", optimizer, no_head())
     _emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 
 @cli.command("check-formula")
 @click.argument("formula")
-@click.option("--cell", type=click.Choice(["lstm"]), default="lstm", show_default=True, help="The cell.")
+@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
@@ -392,12 +403,12 @@ def check_formula(formula: str, cell: str, fmt: str) -> None:
 
         lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
     """
-    from .cells import lstm
+    from .cells import lstm, peephole
     from .derive import derive as derive_model
     from .formula import judge
     from .render.formula import render_formula_json, render_formula_text
 
-    j = judge(derive_model(lstm()), formula)
+    j = judge(derive_model(peephole() if cell == "peephole" else lstm()), formula)
     _emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)
     raise click.exceptions.Exit(0 if j.verdict == "correct" else 1)
 

@@ -164,7 +164,9 @@ class _Reader:
         out = fn(self.build(node.args[0]))
         return out**2 if squared else out
 
-    def _split(self, node: ast.Name) -> tuple[str, int]:
+    def _split(self, node: ast.Name) -> tuple[str, int | None]:
+        if self.model.cell.params.get(node.id, (None, None))[1] == 1:  # an elementwise weight: P_i
+            return node.id, None
         m = NAME.fullmatch(node.id)
         if m is None and (node.id in self.model.cell.params or node.id in ("W", "U", "b")):
             raise self.fail(node, f"{node.id} is a parameter matrix: check-formula judges elementwise formulas")
@@ -182,7 +184,7 @@ class _Reader:
         base, shift = self._split(node)
         if base.startswith("dz") and base[1:] in self.model.cell.linear:
             base = ADJOINT_NAMES[base[1:]]  # dza_t is δa_t
-        if base in self.forward or base in self.adjoints:
+        if base in self.forward or base in self.adjoints or shift is None:
             return q(base, shift)
         known = [f"{k}_t" for k in sorted(self.forward | self.adjoints)]
         raise self.fail(node, f"unknown quantity {base + '_t'!r}{did_you_mean(base + '_t', known)}")
@@ -229,12 +231,12 @@ def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
 
 def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
     """None when the two agree at random points; else the first point where they differ."""
-    from .evaluate import np_sigmoid
+    from .evaluate import _MODULES
 
     syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)
     vals = {s: rng.uniform(-1.5, 1.5, points).round(2) for s in syms}
-    modules = [{"sigmoid": np_sigmoid}, "numpy"]
+    modules = _MODULES
     with np.errstate(all="ignore"):
         e = np.broadcast_to(sp.lambdify(syms, expected, modules=modules)(*vals.values()), (points,))
         g = np.broadcast_to(sp.lambdify(syms, given, modules=modules)(*vals.values()), (points,))

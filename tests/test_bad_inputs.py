@@ -122,3 +122,21 @@ def test_noise_around_zero_prints_as_0():
     from lstm_trace.render.equations import fmt_number
 
     assert [fmt_number(v, 5) for v in (-1e-17, -0.0, 1e-300, -2.5e-7)] == ["0", "0", "0", "-2.5000e-07"]
+
+
+@pytest.mark.parametrize("scale", [1e4, -1e4])
+def test_softmax_logits_near_1e4_stay_finite_and_quiet(scale):
+    """softmax and the cross-entropy shifted by the largest logit: no overflow, no warning."""
+    import numpy as np
+
+    from lstm_trace import load_scenario, trace
+
+    from .conftest import random_scenario
+
+    data = random_scenario(8, 2, 2, 3, K=3)
+    data["parameters"]["c"] = [scale, 0.0, -scale]
+    tr = trace(load_scenario(data))
+    s = np.concatenate([tr.values[f"s_{t}"] for t in range(3)])
+    assert np.abs(s).max() > 0.9e4
+    assert all(np.isfinite(v).all() for v in tr.values.values())
+    assert tr.E > 0 and np.isfinite(tr.E)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -233,3 +234,23 @@ def test_derive_peephole():
     out = invoke("derive", "--cell", "peephole").output
     assert "  δP_o = Σ_t δo_t ⊙ state_t" in out
     assert "δo_t ⊙ P_o + δi_{t+1} ⊙ P_i + δf_{t+1} ⊙ P_f" in out
+
+
+SOFTMAX = SCENARIOS / "peephole-softmax-adagrad.yaml"
+
+
+def test_softmax_scenario_renders_its_layer_loss_and_iterations():
+    out = re.sub(" +", " ", invoke("run", SOFTMAX, "--steps", "0", env={"COLUMNS": "250"}).output)
+    for fragment in [
+        "│ s_0 │ V·out_0 + c │",
+        "│ y_0 │ softmax(s_0) │",
+        "│ δs_0 │ y_0 − label_0 │",
+        "│ Δ_0 │ Vᵀ·δs_0 │",
+        "│ δV │ Σ_t δs_t ⊗ out_t │",
+        "│ V^new │ V − λ·δV/√(cache_V^new + ε) │",
+        "Iteration 1 of 5 traced. Loss per iteration: 1: 3.35074, 2: 3.27131, 3: 3.21496, 4: 3.12613, 5: 3.01032",
+    ]:
+        assert fragment in out, fragment
+    data = json.loads(invoke("run", SOFTMAX, "--format", "json", "--iteration", "5").output)
+    assert len(data["iterations"]) == 5 and data["values"]["label_1"] == [0, 0, 1]
+    assert "  δs_t       = y_t − label_t" in invoke("derive", "--output", "softmax").output.splitlines()

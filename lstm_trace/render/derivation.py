@@ -29,7 +29,7 @@ def _family(eq: Equation) -> tuple[str, sp.Basic] | None:
 def sheet(model: Model) -> Sheet:
     """Sections of (left-hand side, kind of name, expression override, equation)."""
     out: Sheet = [
-        ("Forward", [(Ref(e.name, 0), "", None, e) for e in model.forward]),
+        ("Forward", [(Ref(e.name, 0), "", None, e) for e in (*model.forward, *model.head)]),
         ("Loss", [(Ref("E", 0), "", None, model.loss_eq)]),
         ("Backward", [(Ref(e.name, e.shift), "", None, e) for e in model.backward]),
     ]
