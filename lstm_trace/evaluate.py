@@ -139,8 +139,8 @@ def model_for(scenario: Scenario) -> Model:
 def _size(base: str, sc: Scenario) -> int:
     if base == "x" or base == "dx":
         return sc.D
-    if base in ("s", "ds", "y"):
-        return sc.K
+    if base in ("s", "ds", "y") or (base == "label" and sc.K):
+        return sc.K  # the output layer's classes (a label is one-hot over them)
     return 4 * sc.H if base in ("dgates", "z") else sc.H
 
 

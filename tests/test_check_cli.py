@@ -180,3 +180,31 @@ def test_every_command_on_an_adagrad_scenario(tmp_path):
     assert [a["verdict"] for a in data["answers"]] == ["correct", "correct"]
     assert invoke("explain", f, "W_a_new").exit_code == 0
     assert invoke("gradcheck", f).exit_code == 0
+
+
+def test_check_works_unchanged_on_the_new_names(tmp_path):
+    """Peepholes, the softmax layer and Adagrad: template, every answer correct, then one planted slip."""
+    scenario = SCENARIOS / "peephole-softmax-adagrad.yaml"
+    tr = trace(load_scenario(scenario))
+    out = tmp_path / "answers.yaml"
+    assert invoke("template", scenario, "-o", out).exit_code == 0
+    lines = []
+    for line in out.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name = line.split(":")[0]
+            v = np.asarray(tr.values[name])
+            lines.append(f"{name}: {json.dumps(np.round(v, 5).tolist() if v.size > 1 else round(v.item(), 5))}")
+    names = [line.split(":")[0] for line in lines]
+    assert {"y_0", "ds_0", "dV", "dc", "dP_i", "cache_V_new", "V_new", "c_new"} <= set(names)
+    out.write_text("\n".join(lines) + "\n")
+    r = invoke("check", scenario, out, "--format", "json")
+    assert r.exit_code == 0, [a for a in json.loads(r.output)["answers"] if a["verdict"] != "correct"][:3]
+    ds = np.round(tr.values["ds_2"], 5)
+    planted = [
+        f"ds_2: {json.dumps((-ds).tolist())}" if n == "ds_2" else line for n, line in zip(names, lines, strict=True)
+    ]
+    out.write_text("\n".join(planted) + "\n")
+    data = json.loads(invoke("check", scenario, out, "--format", "json").output)
+    assert data["first_mistake"] == "ds_2"
+    assert next(a for a in data["answers"] if a["name"] == "ds_2")["cause"] == "sign"
+    assert [a["name"] for a in data["answers"] if a["verdict"] != "correct"] == ["ds_2"]  # the rest was right

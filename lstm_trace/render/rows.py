@@ -88,11 +88,12 @@ def _sum_steps(T: int) -> list[int | None]:  # noqa: N803 - the maths' name
     return [*range(head), None, *range(T - (MAX_TERMS - head), T)]
 
 
-def loss_text(trace: Trace, decimals: int | None = None) -> str:
+def loss_text(trace: Trace, decimals: int | None = None, iterations: bool = True) -> str:
+    """The loss of each step and in all; with iterations, the loss of every iteration too."""
     d = trace.scenario.decimals if decimals is None else decimals
     per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
     text = f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
-    if len(trace.losses) > 1:
+    if iterations and len(trace.losses) > 1:
         each = ", ".join(f"{k}: {fmt_array(np.array(e), d, True)}" for k, e in enumerate(trace.losses, start=1))
         text += f"\nIteration {trace.iteration} of {len(trace.losses)} traced. Loss per iteration: {each}"
     return text

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evaluate import Trace
+from .equations import fmt_number
 from .rows import RowText, loss_text
 
 
@@ -36,7 +37,9 @@ def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimal
     )
     for title, rows in groups:
         parts.append(section_table(title, rows))
-    parts.append(Text(loss_text(trace, decimals)))
+    parts.append(Text(loss_text(trace, decimals, iterations=False)))
+    if len(trace.losses) > 1:
+        parts.append(iterations_table(trace, decimals))
     for w in trace.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
     return Group(*parts)
@@ -51,3 +54,15 @@ def recorded(renderable: RenderableType, fmt: str, title: str, width: int = 160)
     rec = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor", highlight=False)
     rec.print(renderable)
     return rec.export_html(inline_styles=True) if fmt == "html" else rec.export_svg(title=title)
+
+
+def iterations_table(trace: Trace, decimals: int | None = None) -> Table:
+    """E after each iteration's forward pass; the traced one marked."""
+    d = trace.scenario.decimals if decimals is None else decimals
+    table = Table(title="Loss per iteration", title_justify="left", title_style="bold")
+    table.add_column("iteration", justify="right")
+    table.add_column("E", justify="right")
+    table.add_column("")
+    for k, e in enumerate(trace.losses, start=1):
+        table.add_row(str(k), fmt_number(e, d), "← traced above" if k == trace.iteration else "")
+    return table
