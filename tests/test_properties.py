@@ -35,7 +35,7 @@ def fast(n: int) -> settings:
     )
 
 
-SCENARIO_TEXT = (SCENARIOS / "gomez-homework.yaml").read_text()
+SCENARIO_TEXTS = [(SCENARIOS / n).read_text() for n in ("gomez-homework.yaml", "peephole-softmax-adagrad.yaml")]
 ANSWERS_TEXT = (
     "a_0: 0.81775\nδstate_0: 0.00840\nδa_0: 0.00267\ndx_0: [0.00251, 0.00158]\ndW: [[1, 2], [3, 4], [5, 6], [7, 8]]\n"
 )
@@ -43,7 +43,7 @@ JUNK = ["", "nan", ".inf", "abc", "[", "]", "{", "}", ":", "- ", "\t", "&a", "*a
 JUNK += ["!!python/object/apply:os.system", "0x1F", "'", '"', "[[1,2],[3]]", "\x00", "é", "#", "1e308", "-0", "1e-320"]
 
 
-@fast(12)
+@fast(25)
 @given(
     seed=st.integers(0, 10_000),
     D=st.integers(1, 3),
@@ -51,9 +51,15 @@ JUNK += ["!!python/object/apply:os.system", "0x1F", "'", '"', "[[1,2],[3]]", "\x
     T=st.integers(1, 4),
     bias=st.booleans(),
     stacked=st.booleans(),
+    cell=st.sampled_from(["lstm", "peephole", "peephole-previous"]),
+    K=st.sampled_from([0, 2, 4]),
+    optimizer=st.sampled_from(["sgd", "adagrad"]),
 )
-def test_gradients_agree_with_finite_differences(seed, D, H, T, bias, stacked):  # noqa: N803
-    tr = trace(load_scenario(random_scenario(seed, D, H, T, bias, stacked)))
+def test_gradients_agree_with_finite_differences(seed, D, H, T, bias, stacked, cell, K, optimizer):  # noqa: N803
+    """Every variant: cell, output layer (K classes, or none), optimizer, bias, stacked or per gate."""
+    data = random_scenario(seed, D, H, T, bias, stacked, cell=cell, K=K)
+    data["optimizer"] = {"name": optimizer, "lr": 0.1}
+    tr = trace(load_scenario(data))
     bad = [(c.name, c.max_abs) for c in gradcheck(tr, max_entries=4) if not c.ok]
     assert not bad
 
@@ -91,14 +97,15 @@ def _mutate(text: str, edits: list[tuple[int, float, float, str]]) -> str:
     return text
 
 
-@fast(60)
+@fast(80)
 @given(
+    base=st.sampled_from(SCENARIO_TEXTS),
     scenario_edits=st.lists(edit, max_size=3),
     answer_edits=st.lists(edit, max_size=3),
 )
-def test_mutated_files_end_in_a_verdict_or_one_clear_message(tmp_path, scenario_edits, answer_edits):
+def test_mutated_files_end_in_a_verdict_or_one_clear_message(tmp_path, base, scenario_edits, answer_edits):
     sc, ans = tmp_path / "s.yaml", tmp_path / "a.yaml"
-    sc.write_text(_mutate(SCENARIO_TEXT, scenario_edits), encoding="utf-8")
+    sc.write_text(_mutate(base, scenario_edits), encoding="utf-8")
     ans.write_text(_mutate(ANSWERS_TEXT, answer_edits), encoding="utf-8")
     for args in (["run", sc, "--format", "json"], ["check", sc, ans, "--format", "json"]):
         r = CliRunner().invoke(cli, [str(a) for a in args])
