@@ -47,11 +47,23 @@ class Document:
 
 
 class _Loader(yaml.SafeLoader):
+    """The pure-Python composer, stopped at an alias itself: exact messages and positions."""
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed", problem_mark=mark)
         return super().compose_node(parent, index)
+
+
+# libyaml's composer, where PyYAML was built with it, reads a big file about twice as fast.  It
+# resolves an alias to its anchor's very node, which _build meets twice; on that, or on any
+# YAML error, the text is read again with _Loader so that the message is the exact one.
+_FastLoader: Any = getattr(yaml, "CSafeLoader", None)
+
+
+class _Again(Exception):
+    """The fast reader met something it cannot report well: read again with _Loader."""
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -77,10 +89,21 @@ def read_text(path: str | os.PathLike[str]) -> str:
 
 def parse(text: str, file: str) -> Document:
     """Parse one YAML document into plain data with marks; errors are ScenarioError."""
-    loader = _Loader(text)
+    if _FastLoader is not None:
+        try:
+            return _parse(text, file, _FastLoader, fast=True)
+        except (_Again, yaml.YAMLError):
+            pass  # read again below, for the exact message
+    return _parse(text, file, _Loader, fast=False)
+
+
+def _parse(text: str, file: str, loader_class: Any, fast: bool) -> Document:
+    loader = loader_class(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        if fast:
+            raise
         mark = exc.problem_mark or exc.context_mark
         msg = f"invalid YAML: {exc.problem or exc.context}"
         if exc.problem and ("\t" in exc.problem or "\\t" in exc.problem):
@@ -89,13 +112,15 @@ def parse(text: str, file: str) -> Document:
             msg, file=file, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None
         ) from None
     except yaml.YAMLError as exc:
+        if fast:
+            raise
         raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
     finally:
         loader.dispose()
     doc = Document(data=None, file=file)
     if root is None:
         raise ScenarioError("the file is empty", file=file)
-    data = _build(root, (), doc, loader)
+    data = _build(root, (), doc, loader, set() if fast else None)
     return Document(data=data, file=file, marks=doc.marks, texts=doc.texts, key_marks=doc.key_marks)
 
 
@@ -103,7 +128,12 @@ def load(path: str | os.PathLike[str]) -> Document:
     return parse(read_text(path), os.fspath(path))
 
 
-def _build(node: yaml.Node, path: Path, doc: Document, loader: _Loader) -> Any:
+def _build(node: yaml.Node, path: Path, doc: Document, loader: Any, seen: set[int] | None = None) -> Any:
+    """Plain data from the node tree; seen (the fast reader only) catches an alias, met as a node seen before."""
+    if seen is not None:
+        if id(node) in seen:
+            raise _Again
+        seen.add(id(node))
     doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         if node.tag != _PLAIN + "map":
@@ -122,12 +152,12 @@ def _build(node: yaml.Node, path: Path, doc: Document, loader: _Loader) -> Any:
                     path=path + (key,),
                 )
             doc.key_marks[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[key] = _build(vnode, path + (key,), doc, loader)
+            out[key] = _build(vnode, path + (key,), doc, loader, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _PLAIN + "seq":
             raise doc.error(path, f"YAML tag {node.tag} is not allowed")
-        return [_build(v, path + (i,), doc, loader) for i, v in enumerate(node.value)]
+        return [_build(v, path + (i,), doc, loader, seen) for i, v in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise doc.error(path, f"YAML tag {node.tag} is not allowed; write plain numbers and text")
     doc.texts[path] = node.value

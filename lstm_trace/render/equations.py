@@ -135,11 +135,17 @@ class EquationPrinter(StrPrinter):
         if expr in self.inline:
             return self._print(self.inline[expr])
         if self.value is not None:
-            return self.number(self.value(expr), bare_scalar=True)
+            return self.slot(expr, bare_scalar=True)
         return self.name(ref_of(expr))
 
     def name(self, ref: Ref) -> str:
         return name_of(ref, self.step)
+
+    def slot(self, sym: sp.Basic, bare_scalar: bool = False, transposed: bool = False) -> str:
+        """A symbol's value where its name would be."""
+        assert self.value is not None
+        v = self.value(sym)
+        return self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
 
     def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
         return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
@@ -151,12 +157,12 @@ class EquationPrinter(StrPrinter):
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: N802
         if self.value is not None:
-            return self.number(self.value(expr))
+            return self.slot(expr)
         return self.name(ref_of(expr))
 
     def _print_Transpose(self, expr: sp.Transpose) -> str:  # noqa: N802
         if self.value is not None and isinstance(expr.arg, sp.MatrixSymbol):
-            return self.number(np.atleast_2d(self.value(expr.arg)).T)
+            return self.slot(expr.arg, transposed=True)
         return self.parenthesize(expr.arg, PRECEDENCE["Pow"]) + self.TRANSPOSE
 
     def _print_Integer(self, expr: sp.Integer) -> str:  # noqa: N802
@@ -284,3 +290,47 @@ def _linear_key(term: sp.Basic) -> int:
         if base in LINEAR_ORDER and ref_of(s).shift is None:
             return LINEAR_ORDER.index(base)
     return len(LINEAR_ORDER)
+
+
+class _Template:
+    """An equation printed once with slots for its numbers, filled per step: a printer run per row is slow."""
+
+    def __init__(
+        self, printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], **kw: int
+    ) -> None:
+        self.slots: list[tuple[sp.Basic, bool, bool]] = []
+        slots = self.slots
+
+        class Recording(printer):  # type: ignore[misc, valid-type]
+            def slot(self, sym: sp.Basic, bare_scalar: bool = False, transposed: bool = False) -> str:
+                slots.append((sym, bare_scalar, transposed))
+                return f"\x00{len(slots) - 1}\x00"
+
+        self.number = printer(**kw).number
+        self.parts = Recording(step=0, inline=inline, value=lambda s: None, **kw).doprint(expr).split("\x00")
+
+    def fill(self, value: Callable[[sp.Basic], np.ndarray]) -> str:
+        out = list(self.parts)
+        for k in range(1, len(out), 2):
+            sym, bare, transposed = self.slots[int(out[k])]
+            v = value(sym)
+            out[k] = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare)
+        return "".join(out)
+
+
+_TEMPLATES: dict[tuple, _Template] = {}
+
+
+def substituted(
+    printer: type[EquationPrinter],
+    expr: sp.Basic,
+    inline: Mapping[sp.Basic, sp.Basic],
+    value: Callable[[sp.Basic], np.ndarray],
+    decimals: int,
+    max_items: int,
+) -> str:
+    """expr with every symbol's value in its place (inline symbols written out), as printer prints it."""
+    key = (printer, expr, tuple(inline.items()), NOTATION.get(), decimals, max_items)  # sympy caches its hashes
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _Template(printer, expr, inline, decimals=decimals, max_items=max_items)
+    return _TEMPLATES[key].fill(value)

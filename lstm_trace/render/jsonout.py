@@ -52,4 +52,4 @@ def to_dict(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> dict[str, 
 
 
 def render_json(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
-    return json.dumps(to_dict(trace, groups), indent=1, ensure_ascii=False)
+    return json.dumps(to_dict(trace, groups), ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder

@@ -10,7 +10,7 @@ import sympy as sp
 from ..cells.base import q
 from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, fmt_array
+from .equations import MAX_ITEMS, EquationPrinter, fmt_array, substituted
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -70,9 +70,7 @@ def row_text(
     symbolic = symbolic_of(eq, row.stacked, row.step, inline, printer)
     steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T)
     terms = [
-        printer(
-            step=t, inline=inline, decimals=d, max_items=max_items, value=lambda s, t=t: trace.value_of(s, t)
-        ).doprint(expr)
+        substituted(printer, expr, inline, lambda s, t=t: trace.value_of(s, t), d, max_items)
         if t is not None
         else f"…({trace.scenario.T - MAX_TERMS} more terms)…"
         for t in steps
