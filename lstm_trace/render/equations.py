@@ -293,12 +293,21 @@ def _linear_key(term: sp.Basic) -> int:
 
 
 class _Template:
-    """An equation printed once with slots for its numbers, filled per step: a printer run per row is slow."""
+    """An equation printed once with slots, filled per step: a printer run per row is slow.
+
+    names=True: slots for the names (filled at a step); else slots for the numbers.
+    """
 
     def __init__(
-        self, printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], **kw: int
+        self,
+        printer: type[EquationPrinter],
+        expr: sp.Basic,
+        inline: Mapping[sp.Basic, sp.Basic],
+        names: bool,
+        **kw: int,
     ) -> None:
-        self.slots: list[tuple[sp.Basic, bool, bool]] = []
+        self.printer, self.kw = printer, kw
+        self.slots: list[tuple] = []
         slots = self.slots
 
         class Recording(printer):  # type: ignore[misc, valid-type]
@@ -306,19 +315,40 @@ class _Template:
                 slots.append((sym, bare_scalar, transposed))
                 return f"\x00{len(slots) - 1}\x00"
 
-        self.number = printer(**kw).number
-        self.parts = Recording(step=0, inline=inline, value=lambda s: None, **kw).doprint(expr).split("\x00")
+            def name(self, ref: Ref) -> str:
+                if not names:
+                    return super().name(ref)
+                slots.append((ref,))
+                return f"\x00{len(slots) - 1}\x00"
 
-    def fill(self, value: Callable[[sp.Basic], np.ndarray]) -> str:
+        value = None if names else (lambda s: None)
+        self.parts = Recording(step=0, inline=inline, value=value, **kw).doprint(expr).split("\x00")
+
+    def fill(self, value: Callable[[sp.Basic], np.ndarray] | None = None, step: int | None = None) -> str:
         out = list(self.parts)
+        p = self.printer(step=step, **self.kw)
         for k in range(1, len(out), 2):
-            sym, bare, transposed = self.slots[int(out[k])]
-            v = value(sym)
-            out[k] = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare)
+            slot = self.slots[int(out[k])]
+            if len(slot) == 1:
+                out[k] = p.name(slot[0])
+            else:
+                sym, bare, transposed = slot
+                assert value is not None
+                v = value(sym)
+                out[k] = p.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare)
         return "".join(out)
 
 
 _TEMPLATES: dict[tuple, _Template] = {}
+
+
+def _template(
+    printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], names: bool, **kw: int
+) -> _Template:
+    key = (printer, expr, tuple(inline.items()), NOTATION.get(), names, tuple(kw.items()))  # sympy caches its hashes
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = _Template(printer, expr, inline, names, **kw)
+    return _TEMPLATES[key]
 
 
 def substituted(
@@ -330,7 +360,9 @@ def substituted(
     max_items: int,
 ) -> str:
     """expr with every symbol's value in its place (inline symbols written out), as printer prints it."""
-    key = (printer, expr, tuple(inline.items()), NOTATION.get(), decimals, max_items)  # sympy caches its hashes
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = _Template(printer, expr, inline, decimals=decimals, max_items=max_items)
-    return _TEMPLATES[key].fill(value)
+    return _template(printer, expr, inline, False, decimals=decimals, max_items=max_items).fill(value)
+
+
+def named(printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], step: int | None) -> str:
+    """expr with names at a step (a_0, state_{-1}), or at t when step is None, as printer prints it."""
+    return _template(printer, expr, inline, True).fill(step=step)

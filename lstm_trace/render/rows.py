@@ -10,7 +10,7 @@ import sympy as sp
 from ..cells.base import q
 from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, fmt_array, substituted
+from .equations import MAX_ITEMS, EquationPrinter, fmt_array, named, substituted
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -47,8 +47,8 @@ def symbolic_of(
     """The right-hand side with names: at a step, or at t when step is None; Σ_t before a gradient's term."""
     expr = eq.stacked if stacked else eq.expr
     if eq.kind == "sum":
-        return printer.SUM + printer(step=None, inline=inline).doprint(expr)
-    return printer(step=step, inline=inline).doprint(expr)
+        return printer.SUM + named(printer, expr, inline, None)
+    return named(printer, expr, inline, step)
 
 
 def row_text(
