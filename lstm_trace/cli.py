@@ -164,17 +164,13 @@ def _run(
 
         _emit(render_json(tr, groups) + "\n", output)
     elif fmt in ("html", "svg"):
-        from .render.table import recorded
+        from .render.table import recorded, render_tables
 
-        _emit(recorded(render_tables_of(tr, groups, decimals), fmt, tr.scenario.name or tr.scenario.file), output)
+        _emit(recorded(render_tables(tr, groups, decimals), fmt, tr.scenario.name or tr.scenario.file), output)
     else:
-        _print(render_tables_of(tr, groups, decimals), output)
+        from .render.table import render_tables
 
-
-def render_tables_of(tr: Any, groups: Any, decimals: int | None) -> Any:
-    from .render.table import render_tables
-
-    return render_tables(tr, groups, decimals)
+        _print(render_tables(tr, groups, decimals), output)
 
 
 @cli.command()

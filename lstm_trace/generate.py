@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-GATES = ("a", "i", "f", "o")
+from .cells.base import GATES
 
 
 @dataclass(frozen=True)

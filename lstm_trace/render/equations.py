@@ -326,16 +326,10 @@ class _Template:
 
     def fill(self, value: Callable[[sp.Basic], np.ndarray] | None = None, step: int | None = None) -> str:
         out = list(self.parts)
-        p = self.printer(step=step, **self.kw)
+        p = self.printer(step=step, value=value, **self.kw)  # its name() and slot() fill the slots
         for k in range(1, len(out), 2):
             slot = self.slots[int(out[k])]
-            if len(slot) == 1:
-                out[k] = p.name(slot[0])
-            else:
-                sym, bare, transposed = slot
-                assert value is not None
-                v = value(sym)
-                out[k] = p.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare)
+            out[k] = p.name(slot[0]) if len(slot) == 1 else p.slot(*slot)
         return "".join(out)
 
 
