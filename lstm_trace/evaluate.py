@@ -7,59 +7,37 @@ O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
+from . import cache as model_cache
 from .cells import GATES, lstm, peephole
-from .cells.base import SIZE_NAMES, Ref, ref_of
+from .cells.base import Ref, ref_of
 from .cells.heads import no_head, softmax_head
+from .codegen import Compiled, Fetch, call, generate, load
 from .derive import Equation, Model, derive
 from .names import canonical
 from .scenario import Scenario
 
+if TYPE_CHECKING:
+    import sympy as sp
+
 SECTIONS = ("forward", "backward", "gradients", "update")
 
 
-def np_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ without overflow: e^{-|x|} never exceeds 1."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+_COMPILED: dict[tuple[Equation, bool], Compiled] = {}
 
 
-def np_softmax(s: np.ndarray) -> np.ndarray:
-    """Over the units (axis 0), shifted by the largest so that no exponent overflows."""
-    e = np.exp(s - np.max(s, axis=0, keepdims=True))
-    return e / np.sum(e, axis=0, keepdims=True)
-
-
-def np_logsumexp(s: np.ndarray) -> np.ndarray:
-    """log Σ_k e^{s_k} over the units, the same for each unit (so it broadcasts back), without overflow."""
-    m = np.max(s, axis=0, keepdims=True)
-    return m + np.log(np.sum(np.exp(s - m), axis=0, keepdims=True))
-
-
-def np_unitsum(v: np.ndarray) -> np.ndarray:
-    return np.sum(v, axis=0, keepdims=True)
-
-
-_MODULES = [
-    {"sigmoid": np_sigmoid, "softmax": np_softmax, "logsumexp": np_logsumexp, "unitsum": np_unitsum},
-    "numpy",
-]
-
-
-@cache
-def compiled(eq: Equation, stacked: bool = False) -> tuple[tuple[sp.Basic, ...], Callable[..., np.ndarray]]:
-    """The equation as a numpy function of its symbols (sorted by name)."""
-    expr = eq.stacked if stacked else eq.expr
-    args = tuple(sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol) - expr.atoms(sp.Dummy), key=lambda s: s.name))
-    args = tuple(a for a in args if a.name not in SIZE_NAMES)
-    return args, sp.lambdify(args, expr, modules=_MODULES, cse=True, docstring_limit=0)
+def compiled(eq: Equation, stacked: bool = False) -> Compiled:
+    """The equation as a numpy function (from the model cache when the model came from it)."""
+    c = _COMPILED.get((eq, stacked))
+    if c is None:
+        c = _COMPILED[(eq, stacked)] = load(*generate(eq.stacked if stacked else eq.expr, eq.kind))
+    return c
 
 
 @dataclass(frozen=True)
@@ -127,13 +105,37 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
     return TITLES[section]
 
 
+_MODELS: dict[tuple, Model] = {}
+
+
 def model_for(scenario: Scenario) -> Model:
-    if scenario.cell == "peephole":
-        cell = peephole(bias=scenario.bias, output_gate=scenario.peephole_output)
+    """The scenario's derived model, its equations compiled: from the cache, else derived and stored."""
+    sc = scenario
+    variant = (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
+    if variant in _MODELS:
+        return _MODELS[variant]
+    stored = model_cache.load(variant)
+    if stored is not None:
+        model, specs = stored
+        for (eq, stacked), spec in specs.items():
+            _COMPILED[(eq, stacked)] = load(*spec)
     else:
-        cell = lstm(bias=scenario.bias)
-    head = softmax_head() if scenario.output == "softmax" else no_head()
-    return derive(cell, scenario.loss, scenario.optimizer, head)
+        cell = peephole(bias=sc.bias, output_gate=sc.peephole_output) if sc.cell == "peephole" else lstm(bias=sc.bias)
+        model = derive(cell, sc.loss, sc.optimizer, softmax_head() if sc.output == "softmax" else no_head())
+        specs = {(eq, st): compiled(eq, st).spec for eq, st in _equations(model)}
+        model_cache.store(variant, (model, specs))
+    _MODELS[variant] = model
+    return model
+
+
+def _equations(model: Model) -> Iterator[tuple[Equation, bool]]:
+    """Every equation a trace, a check or an explanation evaluates, plain and stacked."""
+    for eq in (*model.linear, *model.forward, *model.head, model.loss_eq, *model.backward, *model.gradients):
+        yield eq, False
+        if eq.stacked is not None:
+            yield eq, True
+    for eq in model.update:
+        yield eq, False
 
 
 def _size(base: str, sc: Scenario) -> int:
@@ -157,48 +159,30 @@ def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -
     return np.zeros(_size(r.base, sc))
 
 
-Fetch = Callable[[Ref, int], np.ndarray]
-
-
 def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:
     """Look symbols up in a mapping of values (zeros beyond the sequence's ends)."""
     return lambda r, step: _lookup(values, sc, r, step)
 
 
-def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) -> np.ndarray:
-    """Evaluate an equation at a step, reading its symbols through fetch.
-
-    A "sum" equation (a parameter gradient) is evaluated once over all steps:
-    Σ_t g_t ⊗ x_t = [g_0 … g_T]·[x_0 … x_T]ᵀ, and Σ_t g_t sums the columns.
-    """
-    args, fn = compiled(eq, stacked)
-    return run(eq, args, fn, fetch, step, T, stacked)
-
-
-def run(
-    eq: Equation, args: tuple, fn: Callable[..., np.ndarray], fetch: Fetch, step: int, T: int, stacked: bool
-) -> np.ndarray:
-    """Call a function compiled from eq (or from an expression of the same kind) on fetched values."""
-    vals = []
-    for a in args:
-        r = ref_of(a)
-        if eq.kind == "sum" and r.shift is not None:
-            v = np.stack([fetch(r, t) for t in range(T)], axis=1)
-        else:
-            v = fetch(r, step)
-            if v.ndim == 1 and (isinstance(a, sp.MatrixSymbol) or eq.kind == "sum"):
-                v = v.reshape(-1, 1)  # a column, also beside the steps of a Σ_t (P_i ⊙ [state_0 … state_T])
-        vals.append(v)
-    out = np.asarray(fn(*vals), dtype=np.float64)
-    if eq.kind == "sum":
-        expr = eq.stacked if stacked else eq.expr
-        cols = expr.shape[1] if isinstance(expr, sp.MatrixExpr) else 1
-        return out.sum(axis=1) if cols == 1 else out
-    return out.ravel() if eq.kind == "linear" else out
+def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) -> np.ndarray:  # noqa: N803
+    """Evaluate an equation at a step, reading its symbols through fetch."""
+    return call(compiled(eq, stacked), fetch, step, T)
 
 
 def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
-    return apply(eq, fetcher(values, sc), step, sc.T, stacked)
+    """apply() on the trace's own values, without a fetch closure per argument: the per-step hot path."""
+    c = _COMPILED.get((eq, stacked)) or compiled(eq, stacked)
+    if c.kind == "sum":
+        return call(c, fetcher(values, sc), step, sc.T)
+    vals = []
+    for a in c.args:
+        r = a.ref
+        v = values.get(r.base if r.shift is None else f"{r.base}_{step + r.shift}")
+        if v is None:
+            v = _lookup(values, sc, r, step)
+        vals.append(v.reshape(-1, 1) if a.column and v.ndim == 1 else v)
+    out = c.fn(*vals)
+    return out.ravel() if c.kind == "linear" else np.asarray(out, dtype=np.float64)
 
 
 def trace(scenario: Scenario, iteration: int = 1) -> Trace:

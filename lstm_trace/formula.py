@@ -231,7 +231,7 @@ def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
 
 def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
     """None when the two agree at random points; else the first point where they differ."""
-    from .evaluate import _MODULES
+    from .codegen import _MODULES
 
     syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from .cells import GATES
-from .cells.base import Ref, ref_of
+from .cells.base import Ref
 from .derive import Equation
 from .evaluate import Fetch, Row, Trace, apply, compiled, fetcher
 
@@ -115,11 +115,10 @@ class Graph:
         node = self[name]
         if node.equation is None:
             return node.parts
-        args, _ = compiled(node.equation, node.stacked)
         steps = range(self.trace.scenario.T) if node.equation.kind == "sum" else (node.step or 0,)
         out = []
-        for a in args:
-            r = ref_of(a)
+        for a in compiled(node.equation, node.stacked).args:
+            r = a.ref
             for t in steps:
                 if r.shift is None:
                     out += [] if r.base in ("lr", "eps") else [r.base]

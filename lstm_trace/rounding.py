@@ -16,9 +16,10 @@ from functools import cache
 import numpy as np
 import sympy as sp
 
-from .cells.base import SIZE_NAMES, Ref, m, q, ref_of
+from .cells.base import Ref, m, q, ref_of
+from .codegen import Compiled, Fetch, call, generate, load
 from .derive import Equation
-from .evaluate import _MODULES, Fetch, _lookup, run
+from .evaluate import _lookup
 from .scenario import Scenario
 
 ERR = "err_"  # err_state__m1: how far state_{t-1} may be off
@@ -71,11 +72,8 @@ def bound_expr(expr: sp.Basic) -> sp.Basic:
 
 
 @cache
-def compiled_bound(eq: Equation, stacked: bool = False) -> tuple[tuple[sp.Basic, ...], Callable[..., np.ndarray]]:
-    expr = bound_expr(eq.stacked if stacked else eq.expr)
-    args = tuple(sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol), key=lambda s: s.name))
-    args = tuple(a for a in args if a.name not in SIZE_NAMES)
-    return args, sp.lambdify(args, expr, modules=_MODULES, cse=True, docstring_limit=0)
+def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
+    return load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
 
 
 def bound(
@@ -87,7 +85,7 @@ def bound(
     stacked: bool = False,
 ) -> np.ndarray:
     """How far eq's result may be off when each input is off by errors[name] (0 where absent)."""
-    args, fn = compiled_bound(eq, stacked)
+    c = compiled_bound(eq, stacked)
 
     def fetch(r: Ref, t: int) -> np.ndarray:
         if r.base.startswith(ABS):
@@ -99,7 +97,7 @@ def bound(
             return _lookup(errors, sc, inner, t)
         return _lookup(values, sc, r, t)
 
-    return run(eq, args, fn, fetch, step, sc.T, stacked)
+    return call(c, fetch, step, sc.T)
 
 
 __all__ = ["bound", "bound_expr", "compiled_bound", "Fetch"]

@@ -10,7 +10,7 @@ the line and the key path.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
 from typing import Any
 
 import yaml
@@ -24,15 +24,51 @@ _SCALAR_TAGS = {_PLAIN + t for t in ("str", "int", "float", "bool", "null")}
 Path = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
 class Document:
-    """Plain data (dict/list/str/int/float/bool/None) and where each piece stood."""
+    """Plain data (dict/list/str/int/float/bool/None) and where each piece stood.
 
-    data: Any
-    file: str
-    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    texts: dict[Path, str] = field(default_factory=dict)  # scalar source text, as written
-    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)  # where a key itself stands
+    The fast reader keeps no positions: a 200,000-number scenario would need as many
+    marks. They are found when first asked for (an error to report, an answer's
+    written digits) by reading the text again with the exact reader.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        file: str,
+        text: str | None = None,
+        marks: dict[Path, tuple[int, int]] | None = None,
+        texts: dict[Path, str] | None = None,
+        key_marks: dict[Path, tuple[int, int]] | None = None,
+    ) -> None:
+        self.data, self.file, self._text = data, file, text
+        if marks is None and text is None:
+            marks, texts, key_marks = {}, {}, {}
+        self._marks, self._texts, self._key_marks = marks, texts, key_marks
+
+    def _positions(self) -> None:
+        if self._marks is None:
+            # the fast reader took this text, so it has no alias: libyaml's composer is safe and quicker
+            full = _parse(self._text or "", self.file, _FastLoader or _Loader)
+            self._marks, self._texts, self._key_marks = full.marks, full.texts, full.key_marks
+
+    @property
+    def marks(self) -> dict[Path, tuple[int, int]]:
+        """Line and column (1-based) of each value, by key path."""
+        self._positions()
+        return self._marks  # type: ignore[return-value]
+
+    @property
+    def texts(self) -> dict[Path, str]:
+        """Each scalar's source text, as written."""
+        self._positions()
+        return self._texts  # type: ignore[return-value]
+
+    @property
+    def key_marks(self) -> dict[Path, tuple[int, int]]:
+        """Where each key itself stands."""
+        self._positions()
+        return self._key_marks  # type: ignore[return-value]
 
     def where(self, path: Path) -> tuple[int | None, int | None]:
         """Line and column of a path, or of its nearest ancestor that exists."""
@@ -56,10 +92,14 @@ class _Loader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-# libyaml's composer, where PyYAML was built with it, reads a big file about twice as fast.  It
-# resolves an alias to its anchor's very node, which _build meets twice; on that, or on any
-# YAML error, the text is read again with _Loader so that the message is the exact one.
+# libyaml's parser, where PyYAML was built with it, reads a big file several times as fast when
+# its events are turned into data directly (no node tree, no marks kept). Anything it cannot
+# report well (an alias, a tag, a duplicate or merge key, a YAML error) sends the text to
+# _Loader, which gives the exact message and position.
 _FastLoader: Any = getattr(yaml, "CSafeLoader", None)
+# Plain scalars whose meaning in YAML 1.1 is nothing but the number: 0.5, -3, 12.
+_DECIMAL = re.compile(r"[-+]?[0-9]+\.[0-9]*")
+_INTEGER = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 
 class _Again(Exception):
@@ -91,19 +131,82 @@ def parse(text: str, file: str) -> Document:
     """Parse one YAML document into plain data with marks; errors are ScenarioError."""
     if _FastLoader is not None:
         try:
-            return _parse(text, file, _FastLoader, fast=True)
+            return Document(_fast(text), file, text=text)
         except (_Again, yaml.YAMLError):
             pass  # read again below, for the exact message
-    return _parse(text, file, _Loader, fast=False)
+    return _parse(text, file)
 
 
-def _parse(text: str, file: str, loader_class: Any, fast: bool) -> Document:
-    loader = loader_class(text)
+def _fast(text: str) -> Any:
+    """One document's data straight from libyaml's events; _Again for anything unusual."""
+    loader = _FastLoader(text)
+    try:
+        loader.get_event()  # stream start
+        if not loader.check_event(yaml.DocumentStartEvent):
+            raise _Again  # an empty file
+        loader.get_event()
+        data = _data(loader)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            raise _Again  # a second document
+        return data
+    finally:
+        loader.dispose()
+
+
+def _data(loader: Any) -> Any:
+    """Build containers from events with an explicit stack: [list] or [dict, pending key]."""
+    stack: list[list[Any]] = []
+    while True:
+        ev = loader.get_event()
+        kind = type(ev)
+        if kind is yaml.ScalarEvent:
+            if stack and len(stack[-1]) == 2 and stack[-1][1] is None:  # a mapping's key
+                if not ev.implicit[0] or ev.value == "<<" or ev.value in stack[-1][0] or ev.tag not in (None, "!"):
+                    raise _Again  # a merge key or a duplicate: the exact reader says where
+                stack[-1][1] = ev.value
+                continue
+            value = _scalar(loader, ev)
+        elif kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            if ev.tag is not None or (stack and len(stack[-1]) == 2 and stack[-1][1] is None):
+                raise _Again  # a tag, or a complex key
+            stack.append([[]] if kind is yaml.SequenceStartEvent else [{}, None])
+            continue
+        elif kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            value = stack.pop()[0]
+        else:
+            raise _Again  # an alias
+        if not stack:
+            return value
+        top = stack[-1]
+        if len(top) == 1:
+            top[0].append(value)
+        else:
+            top[0][top[1]] = value
+            top[1] = None
+
+
+def _scalar(loader: Any, ev: Any) -> Any:
+    if ev.tag is not None and ev.tag != "!":
+        raise _Again  # an explicit tag
+    value = ev.value
+    if ev.implicit[0]:
+        if _DECIMAL.fullmatch(value):
+            return float(value)
+        if _INTEGER.fullmatch(value):
+            return int(value)
+    tag = loader.resolve(yaml.ScalarNode, value, ev.implicit)
+    if tag not in _SCALAR_TAGS:
+        raise _Again
+    return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value, ev.start_mark, ev.end_mark, ev.style))
+
+
+def _parse(text: str, file: str, loader_class: Any = None) -> Document:
+    """The exact reader: every position kept, every problem reported where it stands."""
+    loader = (loader_class or _Loader)(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        if fast:
-            raise
         mark = exc.problem_mark or exc.context_mark
         msg = f"invalid YAML: {exc.problem or exc.context}"
         if exc.problem and ("\t" in exc.problem or "\\t" in exc.problem):
@@ -112,15 +215,13 @@ def _parse(text: str, file: str, loader_class: Any, fast: bool) -> Document:
             msg, file=file, line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None
         ) from None
     except yaml.YAMLError as exc:
-        if fast:
-            raise
         raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
     finally:
         loader.dispose()
     doc = Document(data=None, file=file)
     if root is None:
         raise ScenarioError("the file is empty", file=file)
-    data = _build(root, (), doc, loader, set() if fast else None)
+    data = _build(root, (), doc, loader)
     return Document(data=data, file=file, marks=doc.marks, texts=doc.texts, key_marks=doc.key_marks)
 
 
@@ -128,12 +229,8 @@ def load(path: str | os.PathLike[str]) -> Document:
     return parse(read_text(path), os.fspath(path))
 
 
-def _build(node: yaml.Node, path: Path, doc: Document, loader: Any, seen: set[int] | None = None) -> Any:
-    """Plain data from the node tree; seen (the fast reader only) catches an alias, met as a node seen before."""
-    if seen is not None:
-        if id(node) in seen:
-            raise _Again
-        seen.add(id(node))
+def _build(node: yaml.Node, path: Path, doc: Document, loader: Any) -> Any:
+    """Plain data from the node tree, with the position and text of everything."""
     doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         if node.tag != _PLAIN + "map":
@@ -152,12 +249,12 @@ def _build(node: yaml.Node, path: Path, doc: Document, loader: Any, seen: set[in
                     path=path + (key,),
                 )
             doc.key_marks[path + (key,)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
-            out[key] = _build(vnode, path + (key,), doc, loader, seen)
+            out[key] = _build(vnode, path + (key,), doc, loader)
         return out
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _PLAIN + "seq":
             raise doc.error(path, f"YAML tag {node.tag} is not allowed")
-        return [_build(v, path + (i,), doc, loader, seen) for i, v in enumerate(node.value)]
+        return [_build(v, path + (i,), doc, loader) for i, v in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise doc.error(path, f"YAML tag {node.tag} is not allowed; write plain numbers and text")
     doc.texts[path] = node.value

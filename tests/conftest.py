@@ -12,6 +12,14 @@ GOMEZ = SCENARIOS / "gomez.yaml"
 GATES = ("a", "i", "f", "o")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_model_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests (and the CLI they start) use a model cache of their own, never the user's."""
+    import os
+
+    os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp_path_factory.mktemp("model-cache"))
+
+
 def random_scenario(  # noqa: N803
     seed: int, D: int, H: int, T: int, bias: bool = True, stacked: bool = False, cell: str = "lstm", K: int = 0
 ) -> dict:

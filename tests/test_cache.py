@@ -1,0 +1,128 @@
+"""The derived-model cache: what it serves equals a fresh derivation, and nothing stale is served."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_trace import cache, evaluate, load_scenario, trace
+from lstm_trace.cells import lstm, peephole
+from lstm_trace.cells.heads import no_head, softmax_head
+from lstm_trace.derive import derive
+
+from .conftest import GOMEZ, ROOT, random_scenario
+
+VARIANTS = [
+    ("lstm", True, "l2", "sgd", 0),
+    ("lstm", False, "l2", "adagrad", 0),
+    ("peephole", True, "cross_entropy", "adagrad", 3),
+    ("peephole-previous", False, "l2", "sgd", 0),
+]
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LSTM_TRACE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(evaluate, "_MODELS", {})
+    monkeypatch.setattr(evaluate, "_COMPILED", {})
+    return tmp_path / "cache"
+
+
+def _forget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a new process: nothing derived or compiled in memory."""
+    monkeypatch.setattr(evaluate, "_MODELS", {})
+    monkeypatch.setattr(evaluate, "_COMPILED", {})
+
+
+@pytest.mark.parametrize(("cell", "bias", "loss", "optimizer", "K"), VARIANTS)
+def test_a_cached_model_is_the_derived_one_and_traces_the_same(  # noqa: N803
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch, cell: str, bias: bool, loss: str, optimizer: str, K: int
+) -> None:
+    spec = random_scenario(5, 3, 4, 3, bias=bias, cell=cell, K=K)
+    spec["optimizer"] = {"name": optimizer, "lr": 0.1}
+    sc = load_scenario(spec)
+    built = trace(sc)  # derives, compiles and stores
+    assert len(list(cache_dir.glob("*.pickle"))) == 1
+    _forget(monkeypatch)
+    served = trace(sc)  # from the entry: no derivation, no lambdify
+    c = peephole(bias=bias, output_gate=sc.peephole_output) if sc.cell == "peephole" else lstm(bias=bias)
+    assert served.model == derive(c, loss, optimizer, softmax_head() if K else no_head())
+    assert served.values.keys() == built.values.keys()
+    for name, v in built.values.items():
+        np.testing.assert_array_equal(served.values[name], v, err_msg=name)
+
+
+def test_the_key_covers_every_byte_of_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    copy = tmp_path / "lstm_trace"
+    shutil.copytree(cache.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", copy)
+    cache.code_digest.cache_clear()
+    try:
+        before = cache.key(("lstm",))
+        for edit in ("cells/lstm.py", "derive.py", "codegen.py", "render/rows.py"):
+            path = copy / edit
+            original = path.read_bytes()
+            path.write_bytes(original + b"\n# edited\n")
+            cache.code_digest.cache_clear()
+            assert cache.key(("lstm",)) != before, edit
+            path.write_bytes(original)
+            cache.code_digest.cache_clear()
+            assert cache.key(("lstm",)) == before
+        assert cache.key(("lstm",)) != cache.key(("peephole",))
+    finally:
+        cache.code_digest.cache_clear()
+
+
+def test_an_entry_is_served_only_under_its_own_key(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache.store(("v",), "fresh")
+    assert cache.load(("v",)) == "fresh"
+    (path,) = cache_dir.glob("*.pickle")
+    # an entry from another version of the code, renamed into place: its stored key differs
+    path.write_bytes(pickle.dumps({"key": "0" * 64, "value": "stale"}))
+    assert cache.load(("v",)) is None
+    path.write_bytes(b"truncated")
+    assert cache.load(("v",)) is None
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_an_entry_others_could_write_is_not_read(cache_dir: Path) -> None:
+    cache.store(("v",), "value")
+    (path,) = cache_dir.glob("*.pickle")
+    assert cache_dir.stat().st_mode & 0o777 == 0o700
+    path.chmod(0o666)
+    assert cache.load(("v",)) is None
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LSTM_TRACE_CACHE_DIR", "off")
+    cache.store(("v",), "value")
+    assert cache.load(("v",)) is None
+    assert cache.directory() is None
+
+
+def test_an_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("LSTM_TRACE_CACHE_DIR", str(blocker / "cache"))
+    cache.store(("v",), "value")  # cannot create a directory under a file
+    assert cache.load(("v",)) is None
+
+
+def test_the_command_line_fills_the_cache_once_and_prints_the_same(tmp_path: Path) -> None:
+    env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c"), "COLUMNS": "120"}
+    cmd = [sys.executable, "-m", "lstm_trace", "run", str(GOMEZ), "--format", "json"]
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
+    (entry,) = (tmp_path / "c").glob("*.pickle")
+    stamp = entry.stat().st_mtime_ns
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
+    assert second.stdout == first.stdout
+    assert entry.stat().st_mtime_ns == stamp  # read, not written again
+    off = subprocess.run(cmd, capture_output=True, text=True, env={**env, "LSTM_TRACE_CACHE_DIR": "off"}, check=True)
+    assert off.stdout == first.stdout
