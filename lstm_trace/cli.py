@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
@@ -160,9 +161,9 @@ def _run(
         return
     groups = grouped(tr, *chosen)
     if fmt == "json":
-        from .render.jsonout import render_json
+        from .render.jsonout import json_chunks
 
-        _emit(render_json(tr, groups) + "\n", output)
+        _emit(itertools.chain(json_chunks(tr, groups), ["\n"]), output)
     elif fmt in ("html", "svg"):
         from .render.table import recorded, render_tables
 
@@ -506,9 +507,12 @@ def _print(renderable: Any, output: str | None) -> None:
         console().print(renderable)
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str | Iterable[str], output: str | None) -> None:
+    """Text, or text in pieces (a big trace's JSON), to the file or to stdout."""
+    pieces = [text] if isinstance(text, str) else text
     if output:
         with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.writelines(pieces)
     else:
-        click.echo(text, nl=False)
+        for piece in pieces:
+            click.echo(piece, nl=False)

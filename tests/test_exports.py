@@ -3,9 +3,12 @@ $…$ maths, and the rich tables recorded as HTML and SVG."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
+from lstm_trace import load_scenario, trace
 from lstm_trace.cli import cli
 from lstm_trace.render.latex import tex_text
 
@@ -57,3 +60,19 @@ def test_html_and_svg_record_the_tables(tmp_path, fmt, head):
     text = out.read_text()
     assert text.lstrip().startswith(head)
     assert "0.81775" in text and "Forward" in text
+
+
+@pytest.mark.parametrize("name", ["gomez.yaml", "peephole-softmax-adagrad.yaml"])
+def test_json_written_in_pieces_is_the_same_document(name: str) -> None:
+    """The CLI streams JSON (a big trace's is tens of MB); pieces of any size join to render_json's text."""
+    from lstm_trace.render.jsonout import json_chunks, render_json
+    from lstm_trace.render.rows import grouped
+
+    tr = trace(load_scenario(SCENARIOS / name))
+    groups = grouped(tr)
+    whole = render_json(tr, groups)
+    for size in (1, 100, 1 << 20):
+        assert "".join(json_chunks(tr, groups, size)) == whole
+    values = json.loads(whole)["values"]
+    assert "z_0" not in values  # the pre-activations stacked: za_0 … zo_0
+    assert {"za_0", "zo_0", "dgates_0"} <= set(values)

@@ -32,8 +32,10 @@ def fmt_number(v: float, decimals: int) -> str:
     v = float(v) + 0.0  # -0.0 -> 0.0
     if v == 0:
         return "0"
-    if abs(v - round(v, decimals)) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
-        return np.format_float_positional(round(v, decimals) + 0.0, trim="-")  # + 0.0: noise such as -1e-17 is 0
+    r = round(v, decimals)
+    if abs(v - r) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
+        text = f"{r + 0.0:.{decimals}f}"  # + 0.0: noise such as -1e-17 is 0
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if abs(v) < 0.5 * 10.0**-decimals:
         return f"{v:.{max(decimals - 1, 1)}e}"
     return f"{v:.{decimals}f}"
@@ -47,7 +49,7 @@ def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_i
     if a.ndim == 2 and a.shape[0] == 1:
         a = a[0]
     if a.ndim <= 1:
-        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items)]
+        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items).tolist()]
         return "[" + " ".join(_elide(items, a.size, max_items)) + "]"
     rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
     return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
@@ -60,12 +62,26 @@ def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
 def _elide(items: list[str], total: int, n: int) -> list[str]:
     if total <= n:
         return items
-    return items[: n - 2] + [f"…({total - n + 2} more)…"] + items[-2:]
+    return items[: n - 2] + [f"…({total - n} more)…"] + items[-2:]
 
 
 # seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation
 NOTATION: ContextVar[str] = ContextVar("notation", default="default")
 CH = {"state": "c", "out": "h", "dstate": "δc", "dout": "δh", "Dout": "Δh"}
+
+
+# While a whole trace is printed, each array's text is made once: W_a appears in every step's za_t.
+_NUMBERS: ContextVar[dict[tuple, tuple[np.ndarray, str]] | None] = ContextVar("numbers", default=None)
+
+
+@contextmanager
+def numbers_remembered() -> Iterator[None]:
+    """Within the block, a printer formats each array (by identity, kept alive by the memo) once."""
+    token = _NUMBERS.set({})
+    try:
+        yield
+    finally:
+        _NUMBERS.reset(token)
 
 
 @contextmanager
@@ -145,7 +161,14 @@ class EquationPrinter(StrPrinter):
         """A symbol's value where its name would be."""
         assert self.value is not None
         v = self.value(sym)
-        return self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
+        memo = _NUMBERS.get()
+        key = (id(v), bare_scalar, transposed, type(self), self.decimals, self.max_items)
+        if memo is not None and key in memo and memo[key][0] is v:
+            return memo[key][1]
+        text = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
+        if memo is not None:
+            memo[key] = (v, text)
+        return text
 
     def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
         return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)

@@ -10,7 +10,7 @@ import sympy as sp
 from ..cells.base import q
 from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, fmt_array, named, substituted
+from .equations import MAX_ITEMS, EquationPrinter, fmt_array, named, numbers_remembered, substituted
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -106,6 +106,18 @@ def grouped(
     printer: type[EquationPrinter] = EquationPrinter,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
+    with numbers_remembered():
+        return _grouped(trace, steps, sections, decimals, max_items, printer)
+
+
+def _grouped(
+    trace: Trace,
+    steps: set[int] | None,
+    sections: tuple[str, ...] | None,
+    decimals: int | None,
+    max_items: int,
+    printer: type[EquationPrinter],
+) -> list[tuple[str, list[RowText]]]:
     out: list[tuple[str, list[RowText]]] = []
     key = None
     for row in trace.rows:

@@ -1,0 +1,32 @@
+"""Numbers as a worked solution prints them: short where exact at the precision, else fixed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_trace.render.equations import fmt_array, fmt_number
+
+
+@pytest.mark.parametrize(
+    ("v", "d", "text"),
+    [(0.45, 5, "0.45"), (1.0, 5, "1"), (-0.0, 5, "0"), (-1e-17, 5, "0"), (0.817754, 5, "0.81775"),
+     (2e-7, 5, "2.0000e-07"), (-3.0, 0, "-3"), (0.5, 0, "0"), (1e20, 3, "100000000000000000000")],
+)  # fmt: skip
+def test_examples(v: float, d: int, text: str) -> None:
+    assert fmt_number(v, d) == text
+
+
+def test_an_exact_number_is_numpys_shortest_positional_form() -> None:
+    """The fast string formatting agrees with np.format_float_positional wherever the number is exact."""
+    rng = np.random.default_rng(0)
+    values = [*rng.uniform(-50, 50, 3000).round(4), *rng.integers(-999, 999, 500) / 8, *rng.normal(size=3000)]
+    for d in range(9):
+        for v in values:
+            r = round(float(v), d)
+            if abs(v - r) < 1e-12 * max(1.0, abs(v)) and r != 0:
+                assert fmt_number(v, d) == np.format_float_positional(r + 0.0, trim="-"), (v, d)
+
+
+def test_long_vectors_are_elided_in_the_middle() -> None:
+    assert fmt_array(np.arange(20.0), 2) == "[0 1 2 3 4 5 …(12 more)… 18 19]"
