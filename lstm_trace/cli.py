@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from . import __version__
+from .render import MAX_ITEMS
 
 SECTIONS = ("forward", "backward", "gradients", "update")
 EXIT_BAD_INPUT = 2
@@ -110,6 +111,14 @@ def cli(debug: bool) -> None:
     help="Output format: tables on screen, JSON for machines, or a worked-solution document.",
 )
 @click.option("--iteration", type=click.IntRange(min=1), default=1, show_default=True, help="Which iteration to trace.")
+@click.option(
+    "--units",
+    type=click.IntRange(min=2),
+    default=MAX_ITEMS,
+    show_default=True,
+    help="Entries shown of each vector (the first and last few, …(n more)… between).",
+)
+@click.option("--full", is_flag=True, help="Nothing left out: every step, every entry, every term of a Σ_t.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
 @friendly
 def run(
@@ -119,6 +128,8 @@ def run(
     sections: tuple[str, ...],
     fmt: str,
     iteration: int,
+    units: int,
+    full: bool,
     output: str | None,
 ) -> None:
     """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
@@ -128,6 +139,9 @@ def run(
         lstm-trace run scenarios/gomez.yaml --steps 0 --section backward
 
         lstm-trace run scenarios/gomez.yaml --format latex -o solution.tex
+
+    On screen, a trace longer than 4 steps shows its first and last two, and long
+    vectors their first and last entries, saying what was left out.
     """
     from .evaluate import trace
     from .scenario import load_scenario
@@ -136,20 +150,38 @@ def run(
     if iteration > sc.iterations:
         raise BadInput(f"--iteration: the scenario has {sc.iterations} iteration(s), found {iteration}")
     tr = trace(sc, iteration)
+    shown, T = parse_steps(steps, sc.T), sc.T  # noqa: N806 - the maths' name
+    hidden = 0
+    if full:
+        shown, units = None, sys.maxsize
+    elif shown is None and fmt in ("table", "html", "svg") and T > SCREEN_STEPS:
+        shown = {0, 1, T - 2, T - 1}
+        hidden = T - len(shown)
     with notation(sc.notation):
-        _run(tr, parse_steps(steps, tr.scenario.T), sections, decimals, fmt, output)
+        _run(tr, shown, sections, decimals, fmt, output, units, hidden)
+
+
+SCREEN_STEPS = 4  # a longer trace shows its first and last two steps on screen
 
 
 def _run(
-    tr: Any, steps: set[int] | None, sections: tuple[str, ...], decimals: int | None, fmt: str, output: str | None
+    tr: Any,
+    steps: set[int] | None,
+    sections: tuple[str, ...],
+    decimals: int | None,
+    fmt: str,
+    output: str | None,
+    units: int = MAX_ITEMS,
+    hidden_steps: int = 0,
 ) -> None:
-    from .render.rows import grouped
+    from .render.rows import MAX_TERMS, grouped
 
-    chosen = (steps, sections or None, decimals)
+    terms = sys.maxsize if units == sys.maxsize else MAX_TERMS
+    chosen = (steps, sections or None, decimals, units)
     if fmt in ("markdown", "latex"):
         from .render.latex import LatexEquationPrinter
 
-        groups = grouped(tr, *chosen, printer=LatexEquationPrinter)
+        groups = grouped(tr, *chosen, printer=LatexEquationPrinter, max_terms=terms)
         if fmt == "markdown":
             from .render.markdown import render_markdown
 
@@ -159,19 +191,19 @@ def _run(
 
             _emit(render_latex_document(tr, groups), output)
         return
-    groups = grouped(tr, *chosen)
+    groups = grouped(tr, *chosen, max_terms=terms)
     if fmt == "json":
         from .render.jsonout import json_chunks
 
         _emit(itertools.chain(json_chunks(tr, groups), ["\n"]), output)
-    elif fmt in ("html", "svg"):
-        from .render.table import recorded, render_tables
+        return
+    from .render.table import elision_note, recorded, render_tables
 
-        _emit(recorded(render_tables(tr, groups, decimals), fmt, tr.scenario.name or tr.scenario.file), output)
+    tables = render_tables(tr, groups, decimals, steps, elision_note(tr, groups, hidden_steps, units))
+    if fmt in ("html", "svg"):
+        _emit(recorded(tables, fmt, tr.scenario.name or tr.scenario.file), output)
     else:
-        from .render.table import render_tables
-
-        _print(render_tables(tr, groups, decimals), output)
+        _print(tables, output)
 
 
 @cli.command()

@@ -257,3 +257,35 @@ def test_softmax_scenario_renders_its_layer_loss_and_iterations():
     data = json.loads(invoke("run", SOFTMAX, "--format", "json", "--iteration", "5").output)
     assert len(data["iterations"]) == 5 and data["values"]["label_1"] == [0, 0, 1]
     assert "  δs_t       = y_t − label_t" in invoke("derive", "--output", "softmax").output.splitlines()
+
+
+def _long_scenario(tmp_path) -> str:
+    path = tmp_path / "long.yaml"
+    r = invoke("new", "--input", "3", "--hidden", "12", "--steps", "9", "--seed", "1", "-o", str(path))
+    assert r.exit_code == 0, r.output
+    return str(path)
+
+
+def test_a_long_trace_on_screen_shows_its_ends_and_says_what_was_left_out(tmp_path):
+    path = _long_scenario(tmp_path)
+    out = invoke("run", path).output
+    shown = {int(s) for s in re.findall(r"Forward @ t=(\d+)", out)}
+    assert shown == {0, 1, 7, 8}
+    assert "E_1 = " in out and "…, E_7 = " in out and "E_4 = " not in out
+    note = " ".join(out.split("Left out to keep the screen readable:")[1].split())
+    assert note.startswith("5 of the 9 steps (shown: the first and last two) and the middle entries of vectors")
+    assert "--steps 2-5, --units 16, or everything with --full" in note
+
+
+def test_steps_units_and_full_show_more(tmp_path):
+    path = _long_scenario(tmp_path)
+    some = invoke("run", path, "--steps", "3-4").output
+    assert {int(s) for s in re.findall(r"Forward @ t=(\d+)", some)} == {3, 4}
+    assert "of the 9 steps" not in some and "the middle entries" in some  # the steps asked for, vectors still elided
+    # a matrix shows half as many rows as a vector shows entries: 12 rows need --units 24
+    assert "more)…" not in invoke("run", path, "--steps", "3", "--units", "24", "--section", "forward").output
+    full = invoke("run", path, "--full").output
+    assert {int(s) for s in re.findall(r"Forward @ t=(\d+)", full)} == set(range(9))
+    assert "more)…" not in full and "more terms)…" not in full and "Left out" not in full
+    json_values = json.loads(invoke("run", path, "--format", "json").output)["values"]
+    assert len(json_values["a_4"]) == 12  # JSON holds everything, whatever the screen shows

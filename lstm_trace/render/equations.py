@@ -19,12 +19,12 @@ from sympy.printing.str import StrPrinter
 
 from ..cells.base import Ref, ref_of
 from ..names import DISPLAY
+from . import MAX_ITEMS
 
 ORDER = ("a", "i", "f", "o", "state", "out", "label", "y")
 LINEAR_ORDER = ("W", "U", "P", "b")
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 CONSTANTS = ("lr", "eps")  # hyper-parameters, printed as a coefficient: λ·δW
-MAX_ITEMS = 8  # longer vectors are elided: first and last few entries
 
 
 def fmt_number(v: float, decimals: int) -> str:

@@ -57,6 +57,7 @@ def row_text(
     decimals: int | None = None,
     max_items: int = MAX_ITEMS,
     printer: type[EquationPrinter] = EquationPrinter,
+    max_terms: int = MAX_TERMS,
 ) -> RowText:
     """A row's name, equation, equation with numbers and value, in the printer's notation."""
     d = trace.scenario.decimals if decimals is None else decimals
@@ -68,28 +69,33 @@ def row_text(
     expr = eq.stacked if row.stacked else eq.expr
     inline = _inline(trace.model) if row.section == "forward" else {}
     symbolic = symbolic_of(eq, row.stacked, row.step, inline, printer)
-    steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T)
+    steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T, max_terms)
     terms = [
         substituted(printer, expr, inline, lambda s, t=t: trace.value_of(s, t), d, max_items)
         if t is not None
-        else f"…({trace.scenario.T - MAX_TERMS} more terms)…"
+        else f"…({trace.scenario.T - max_terms} more terms)…"
         for t in steps
     ]
     return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note)
 
 
-def _sum_steps(T: int) -> list[int | None]:  # noqa: N803 - the maths' name
+def _sum_steps(T: int, max_terms: int = MAX_TERMS) -> list[int | None]:  # noqa: N803 - the maths' name
     """The steps a Σ_t shows: all, or the first and last few around an elision (None)."""
-    if T <= MAX_TERMS:
+    if T <= max_terms:
         return list(range(T))
-    head = MAX_TERMS // 2
-    return [*range(head), None, *range(T - (MAX_TERMS - head), T)]
+    head = max_terms // 2
+    return [*range(head), None, *range(T - (max_terms - head), T)]
 
 
-def loss_text(trace: Trace, decimals: int | None = None, iterations: bool = True) -> str:
-    """The loss of each step and in all; with iterations, the loss of every iteration too."""
+def loss_text(trace: Trace, decimals: int | None = None, iterations: bool = True, steps: set[int] | None = None) -> str:
+    """The loss of each step (of the steps shown, … between) and in all; with iterations, of every iteration too."""
     d = trace.scenario.decimals if decimals is None else decimals
-    per = ", ".join(f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in range(trace.scenario.T))
+    shown = [t for t in range(trace.scenario.T) if steps is None or t in steps]
+    terms = [f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in shown]
+    for k in range(len(shown) - 1, 0, -1):
+        if shown[k] - shown[k - 1] > 1:
+            terms.insert(k, "…")
+    per = ", ".join(terms)
     text = f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
     if iterations and len(trace.losses) > 1:
         each = ", ".join(f"{k}: {fmt_array(np.array(e), d, True)}" for k, e in enumerate(trace.losses, start=1))
@@ -104,10 +110,11 @@ def grouped(
     decimals: int | None = None,
     max_items: int = MAX_ITEMS,
     printer: type[EquationPrinter] = EquationPrinter,
+    max_terms: int = MAX_TERMS,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
     with numbers_remembered():
-        return _grouped(trace, steps, sections, decimals, max_items, printer)
+        return _grouped(trace, steps, sections, decimals, max_items, printer, max_terms)
 
 
 def _grouped(
@@ -117,6 +124,7 @@ def _grouped(
     decimals: int | None,
     max_items: int,
     printer: type[EquationPrinter],
+    max_terms: int,
 ) -> list[tuple[str, list[RowText]]]:
     out: list[tuple[str, list[RowText]]] = []
     key = None
@@ -128,5 +136,5 @@ def _grouped(
         if (row.section, row.step) != key:
             key = (row.section, row.step)
             out.append((section_title(trace, row.section, row.step), []))
-        out[-1][1].append(row_text(trace, row, decimals, max_items, printer))
+        out[-1][1].append(row_text(trace, row, decimals, max_items, printer, max_terms))
     return out

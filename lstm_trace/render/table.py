@@ -22,7 +22,13 @@ def section_table(title: str, rows: list[RowText]) -> Table:
     return table
 
 
-def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimals: int | None = None) -> Group:
+def render_tables(
+    trace: Trace,
+    groups: list[tuple[str, list[RowText]]],
+    decimals: int | None = None,
+    steps: set[int] | None = None,
+    elided: str = "",
+) -> Group:
     parts: list[RenderableType] = []
     sc = trace.scenario
     head = f"{sc.name}" + (f" ({sc.source})" if sc.source else "")
@@ -37,12 +43,35 @@ def render_tables(trace: Trace, groups: list[tuple[str, list[RowText]]], decimal
     )
     for title, rows in groups:
         parts.append(section_table(title, rows))
-    parts.append(Text(loss_text(trace, decimals, iterations=False)))
+    parts.append(Text(loss_text(trace, decimals, iterations=False, steps=steps)))
     if len(trace.losses) > 1:
         parts.append(iterations_table(trace, decimals))
     for w in trace.warnings:
         parts.append(Text(f"warning: {w}", style="yellow"))
+    if elided:
+        parts.append(Text(elided, style="dim"))
     return Group(*parts)
+
+
+ELIDED = "more)…"  # how fmt_array and a Σ_t mark what they leave out: …(120 more)…, …(508 more terms)…
+
+
+def elision_note(trace: Trace, groups: list[tuple[str, list[RowText]]], hidden_steps: int, units: int) -> str:
+    """What the screen leaves out of a big trace and how to see it; empty when nothing was left out."""
+    T = trace.scenario.T  # noqa: N806 - the maths' name
+    entries = any(ELIDED in r.shown or ELIDED in r.value for _, rows in groups for r in rows)
+    said = []
+    if hidden_steps:
+        said.append(f"{hidden_steps} of the {T} steps (shown: the first and last two)")
+    if entries:
+        said.append(f"the middle entries of vectors longer than {units}, of matrices and of Σ_t sums")
+    if not said:
+        return ""
+    return (
+        f"Left out to keep the screen readable: {' and '.join(said)}. "
+        f"See more with --steps 2-5, --units {max(2 * units, 16)}, or everything with --full; "
+        "--format json holds every value."
+    )
 
 
 def recorded(renderable: RenderableType, fmt: str, title: str, width: int = 160) -> str:
