@@ -170,8 +170,11 @@ def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) 
 
 
 def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
+    return _at(compiled(eq, stacked), values, sc, step)
+
+
+def _at(c: Compiled, values: Mapping[str, np.ndarray], sc: Scenario, step: int) -> np.ndarray:
     """apply() on the trace's own values, without a fetch closure per argument: the per-step hot path."""
-    c = _COMPILED.get((eq, stacked)) or compiled(eq, stacked)
     if c.kind == "sum":
         return call(c, fetcher(values, sc), step, sc.T)
     vals = []
@@ -219,26 +222,31 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
     rows: list[Row] = []
     losses = []
+    H = sc.H  # noqa: N806 - the maths' name
+    # each equation's compiled form looked up once, not once per step
+    linear, loss = compiled(model.linear[0], True), compiled(model.loss_eq)
+    forward = [(eq, compiled(eq)) for eq in (*model.forward, *model.head)]
+    backward = [(eq, compiled(eq)) for eq in model.backward]
     for t in range(sc.T):
         values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
-        z = values[f"z_{t}"] = _call(model.linear[0], values, sc, t, stacked=True)
-        for g, zg in zip(GATES, np.split(z, 4), strict=True):
-            values[f"z{g}_{t}"] = zg
-        for eq in (*model.forward, *model.head):
-            values[f"{eq.name}_{t}"] = _call(eq, values, sc, t)
+        z = values[f"z_{t}"] = _at(linear, values, sc, t)
+        for k, g in enumerate(GATES):
+            values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
+        for eq, c in forward:
+            values[f"{eq.name}_{t}"] = _at(c, values, sc, t)
             rows.append(Row("forward", t, f"{eq.name}_{t}", eq))
-        losses.append(float(np.sum(_call(model.loss_eq, values, sc, t))))
+        losses.append(float(np.sum(_at(loss, values, sc, t))))
         values[f"E_{t}"] = np.array([losses[-1]])
     values["E"] = np.array([sum(losses)])
     last = sc.T - 1
-    values[f"Dout_{last}"] = np.zeros(sc.H)
+    values[f"Dout_{last}"] = np.zeros(H)
     rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
     for t in range(last, -1, -1):
-        for eq in model.backward:
+        for eq, c in backward:
             name = f"{eq.name}_{t + eq.shift}"
-            values[name] = _call(eq, values, sc, t, stacked=False)
+            values[name] = _at(c, values, sc, t)
             rows.append(Row("backward", t, name, eq))
-        values[f"dgates_{t}"] = _lookup(values, sc, Ref("dgates", 0), t)
+        values[f"dgates_{t}"] = np.concatenate([values[f"d{g}_{t}"] for g in GATES])
     rows += _gradients(model, values, sc)
     rows += _update(model, values, sc)
     return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
