@@ -30,6 +30,8 @@ SECTIONS = ("forward", "backward", "gradients", "update")
 
 
 _COMPILED: dict[tuple[Equation, bool], Compiled] = {}
+# each equation's rounding bound (rounding.py), compiled at the same time and cached with the model
+BOUNDS: dict[tuple[Equation, bool], Compiled] = {}
 
 
 def compiled(eq: Equation, stacked: bool = False) -> Compiled:
@@ -116,14 +118,23 @@ def model_for(scenario: Scenario) -> Model:
         return _MODELS[variant]
     stored = model_cache.load(variant)
     if stored is not None:
-        model, specs = stored
+        model, specs, bounds = stored
         for (eq, stacked), spec in specs.items():
             _COMPILED[(eq, stacked)] = load(*spec)
+        for (eq, stacked), spec in bounds.items():
+            BOUNDS[(eq, stacked)] = load(*spec)
     else:
+        from .rounding import bound_expr
+
         cell = peephole(bias=sc.bias, output_gate=sc.peephole_output) if sc.cell == "peephole" else lstm(bias=sc.bias)
         model = derive(cell, sc.loss, sc.optimizer, softmax_head() if sc.output == "softmax" else no_head())
         specs = {(eq, st): compiled(eq, st).spec for eq, st in _equations(model)}
-        model_cache.store(variant, (model, specs))
+        bounds = {
+            (eq, st): generate(bound_expr(eq.stacked if st else eq.expr), eq.kind) for eq, st in _equations(model)
+        }
+        for key, spec in bounds.items():
+            BOUNDS[key] = load(*spec)
+        model_cache.store(variant, (model, specs, bounds))
     _MODELS[variant] = model
     return model
 

@@ -19,7 +19,7 @@ import sympy as sp
 from .cells.base import Ref, m, q, ref_of
 from .codegen import Compiled, Fetch, call, generate, load
 from .derive import Equation
-from .evaluate import _lookup
+from .evaluate import BOUNDS, _lookup
 from .scenario import Scenario
 
 ERR = "err_"  # err_state__m1: how far state_{t-1} may be off
@@ -73,7 +73,8 @@ def bound_expr(expr: sp.Basic) -> sp.Basic:
 
 @cache
 def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
-    return load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
+    """The bound as a numpy function: compiled with the model (and cached with it), else here."""
+    return BOUNDS.get((eq, stacked)) or load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
 
 
 def bound(
