@@ -231,15 +231,14 @@ def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
 
 def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
     """None when the two agree at random points; else the first point where they differ."""
-    from .codegen import _MODULES
+    from .codegen import function, source
 
     syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)
     vals = {s: rng.uniform(-1.5, 1.5, points).round(2) for s in syms}
-    modules = _MODULES
     with np.errstate(all="ignore"):
-        e = np.broadcast_to(sp.lambdify(syms, expected, modules=modules)(*vals.values()), (points,))
-        g = np.broadcast_to(sp.lambdify(syms, given, modules=modules)(*vals.values()), (points,))
+        e = np.broadcast_to(function(source(syms, expected))(*vals.values()), (points,))
+        g = np.broadcast_to(function(source(syms, given))(*vals.values()), (points,))
     differ = ~(np.abs(e - g) <= 1e-9 * (1 + np.abs(e)))
     if not differ.any():
         return None
