@@ -162,7 +162,8 @@ def _data(loader: Any) -> Any:
         kind = type(ev)
         if kind is yaml.ScalarEvent:
             if stack and len(stack[-1]) == 2 and stack[-1][1] is None:  # a mapping's key
-                if not ev.implicit[0] or ev.value == "<<" or ev.value in stack[-1][0] or ev.tag not in (None, "!"):
+                merge = ev.implicit[0] and ev.value == "<<"
+                if merge or ev.value in stack[-1][0] or ev.tag not in (None, "!"):
                     raise _Again  # a merge key or a duplicate: the exact reader says where
                 stack[-1][1] = ev.value
                 continue

@@ -51,6 +51,13 @@ def test_the_shipped_scenarios_read_the_same_with_the_same_positions(path: Path)
     assert fast.marks == exact.marks and fast.texts == exact.texts and fast.key_marks == exact.key_marks
 
 
+def test_json_style_yaml_is_read_by_the_fast_reader(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted keys (a scenario written as JSON) need no second reading."""
+    text = '{"a": {"b": [1, 2.5, "x"]}, "<<": 1}'
+    monkeypatch.setattr(yamlio, "_parse", lambda *a, **k: pytest.fail("read again"))
+    assert yamlio.parse(text, "x.json").data == {"a": {"b": [1, 2.5, "x"]}, "<<": 1}
+
+
 def test_positions_are_found_when_first_asked_for() -> None:
     doc = yamlio.parse("a:\n  b: [1, 2,\n      3.25]\n", "x.yaml")
     assert doc._marks is None  # nothing kept while reading
