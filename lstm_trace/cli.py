@@ -153,12 +153,12 @@ def run(
     shown, T = parse_steps(steps, sc.T), sc.T  # noqa: N806 - the maths' name
     hidden = 0
     if full:
-        shown, units = None, sys.maxsize
+        shown = None
     elif shown is None and fmt in ("table", "html", "svg") and T > SCREEN_STEPS:
         shown = {0, 1, T - 2, T - 1}
         hidden = T - len(shown)
     with notation(sc.notation):
-        _run(tr, shown, sections, decimals, fmt, output, units, hidden)
+        _run(tr, shown, sections, decimals, fmt, output, units, hidden, full)
 
 
 SCREEN_STEPS = 4  # a longer trace shows its first and last two steps on screen
@@ -173,10 +173,11 @@ def _run(
     output: str | None,
     units: int = MAX_ITEMS,
     hidden_steps: int = 0,
+    full: bool = False,
 ) -> None:
     from .render.rows import MAX_TERMS, grouped
 
-    terms = sys.maxsize if units == sys.maxsize else MAX_TERMS
+    terms, units = (sys.maxsize, sys.maxsize) if full else (MAX_TERMS, units)
     chosen = (steps, sections or None, decimals, units)
     if fmt in ("markdown", "latex"):
         from .render.latex import LatexEquationPrinter

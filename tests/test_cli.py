@@ -287,5 +287,9 @@ def test_steps_units_and_full_show_more(tmp_path):
     full = invoke("run", path, "--full").output
     assert {int(s) for s in re.findall(r"Forward @ t=(\d+)", full)} == set(range(9))
     assert "more)…" not in full and "more terms)…" not in full and "Left out" not in full
+    tiny = tmp_path / "tiny.yaml"  # H=1: no vector is elided, only the gradients' Σ_t over 9 steps
+    invoke("new", "--input", "1", "--hidden", "1", "--steps", "9", "--seed", "1", "-o", str(tiny))
+    sums = invoke("run", str(tiny), "--steps", "0").output
+    assert "more terms)…" in sums and "of Σ_t sums" in " ".join(sums.split())
     json_values = json.loads(invoke("run", path, "--format", "json").output)["values"]
     assert len(json_values["a_4"]) == 12  # JSON holds everything, whatever the screen shows

@@ -8,6 +8,7 @@ local derivatives, a gate just before its own ``(1 − gate)``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,7 +63,15 @@ def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
 def _elide(items: list[str], total: int, n: int) -> list[str]:
     if total <= n:
         return items
-    return items[: n - 2] + [f"…({total - n} more)…"] + items[-2:]
+    return items[: n - 2] + [elision(total - n)] + items[-2:]
+
+
+def elision(hidden: int, what: str = "") -> str:
+    """The mark of what a printed vector, matrix or Σ_t leaves out: …(12 more)…, …(508 more terms)…"""
+    return f"…({hidden} more{what})…"
+
+
+ELIDED = re.compile(r"…\(\d+ more")  # finds any elision() in printed text
 
 
 # seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation

@@ -10,7 +10,7 @@ import sympy as sp
 from ..cells.base import q
 from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, fmt_array, named, numbers_remembered, substituted
+from .equations import MAX_ITEMS, EquationPrinter, elision, fmt_array, named, numbers_remembered, substituted
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -73,7 +73,7 @@ def row_text(
     terms = [
         substituted(printer, expr, inline, lambda s, t=t: trace.value_of(s, t), d, max_items)
         if t is not None
-        else f"…({trace.scenario.T - max_terms} more terms)…"
+        else elision(trace.scenario.T - max_terms, " terms")
         for t in steps
     ]
     return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note)
@@ -113,28 +113,16 @@ def grouped(
     max_terms: int = MAX_TERMS,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
-    with numbers_remembered():
-        return _grouped(trace, steps, sections, decimals, max_items, printer, max_terms)
-
-
-def _grouped(
-    trace: Trace,
-    steps: set[int] | None,
-    sections: tuple[str, ...] | None,
-    decimals: int | None,
-    max_items: int,
-    printer: type[EquationPrinter],
-    max_terms: int,
-) -> list[tuple[str, list[RowText]]]:
     out: list[tuple[str, list[RowText]]] = []
     key = None
-    for row in trace.rows:
-        if sections and row.section not in sections:
-            continue
-        if steps is not None and row.step is not None and row.step not in steps:
-            continue
-        if (row.section, row.step) != key:
-            key = (row.section, row.step)
-            out.append((section_title(trace, row.section, row.step), []))
-        out[-1][1].append(row_text(trace, row, decimals, max_items, printer, max_terms))
+    with numbers_remembered():
+        for row in trace.rows:
+            if sections and row.section not in sections:
+                continue
+            if steps is not None and row.step is not None and row.step not in steps:
+                continue
+            if (row.section, row.step) != key:
+                key = (row.section, row.step)
+                out.append((section_title(trace, row.section, row.step), []))
+            out[-1][1].append(row_text(trace, row, decimals, max_items, printer, max_terms))
     return out

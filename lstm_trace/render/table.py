@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evaluate import Trace
-from .equations import fmt_number
+from .equations import ELIDED, fmt_number
 from .rows import RowText, loss_text
 
 
@@ -53,13 +53,10 @@ def render_tables(
     return Group(*parts)
 
 
-ELIDED = "more)…"  # how fmt_array and a Σ_t mark what they leave out: …(120 more)…, …(508 more terms)…
-
-
 def elision_note(trace: Trace, groups: list[tuple[str, list[RowText]]], hidden_steps: int, units: int) -> str:
     """What the screen leaves out of a big trace and how to see it; empty when nothing was left out."""
     T = trace.scenario.T  # noqa: N806 - the maths' name
-    entries = any(ELIDED in r.shown or ELIDED in r.value for _, rows in groups for r in rows)
+    entries = any(ELIDED.search(r.shown) or ELIDED.search(r.value) for _, rows in groups for r in rows)
     said = []
     if hidden_steps:
         said.append(f"{hidden_steps} of the {T} steps (shown: the first and last two)")
