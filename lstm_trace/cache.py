@@ -1,24 +1,33 @@
-"""The derived-model cache: each LSTM variant is derived and compiled once per installation.
+"""The cache: work that depends only on its inputs and on this installation, done once.
 
-Deriving a model (sympy) and generating its numpy code take most of a small run's own
-time, yet they depend only on the variant (cell, output layer, loss, optimizer, bias)
-and on this package's code. So the result is pickled under
+Two kinds of entry are kept. A "model" entry is an LSTM variant derived (sympy) and
+compiled to numpy code: that takes most of a small run's own time, yet depends only on
+the variant (cell, output layer, loss, optimizer, bias) and on this package's code. A
+"scenario" entry is a scenario file read and validated, keyed by its path and the
+SHA-256 of its bytes, with its answer sheet, so that `template` and repeated runs and
+checks of one file need neither pydantic nor (for `template`) numpy. Entries are
+pickled under
 
     $LSTM_TRACE_CACHE_DIR, else $XDG_CACHE_HOME/lstm-trace, else ~/.cache/lstm-trace
 
 (LSTM_TRACE_CACHE_DIR=off turns the cache off).
 
-It cannot serve stale equations: an entry's key is a SHA-256 over the variant, the
-versions of Python, sympy and numpy, and the bytes of every .py file of this package,
-so any change to any of them (an edited cell, a new deriver rule, an upgrade) names a
-different file. The key is stored in the entry as well and checked on load. An entry
-is only read from a directory and file owned by this user and writable by no one
-else, since unpickling runs code; an unreadable or corrupt entry is rebuilt.
+It cannot serve stale results: an entry's key is a SHA-256 over its inputs (the variant;
+the scenario's path and bytes), the Python version, each dependency's installed files
+(path, size and modification time of its __init__.py, which an upgrade rewrites), and
+the bytes of every .py file of this package, so any change to any of them (an edited
+cell, a new deriver rule, an upgrade, an edited scenario) names a different file. The
+key is stored in the entry as well and checked on load. An entry is only read from a
+directory and file owned by this user and writable by no one else, since unpickling
+runs code; an unreadable or corrupt entry is rebuilt. The directory keeps the newest
+KEEP entries; older ones are removed when a new one is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -28,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent
-FORMAT = 2  # bump when the stored layout changes
+FORMAT = 3  # bump when the stored layout changes
+KEEP = 256  # entries kept; a model entry is about 0.3 MB, a scenario one its arrays
+DEPENDENCIES = ("numpy", "sympy", "pydantic", "pydantic_core", "yaml", "rich", "click")
 
 
 @cache
@@ -41,12 +52,29 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def key(variant: tuple) -> str:
-    import numpy
-    import sympy
+@cache
+def installed() -> tuple:
+    """Each dependency as installed, without importing it: its __init__.py's path, size and mtime."""
+    out = []
+    for name in DEPENDENCIES:
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        try:
+            st = os.stat(origin)
+            out.append((name, origin, st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append((name, origin))
+    return tuple(out)
 
-    parts = (FORMAT, sys.version, sympy.__version__, numpy.__version__, code_digest(), variant)
+
+def key(ident: tuple, kind: str = "model") -> str:
+    parts = (FORMAT, sys.version, installed(), code_digest(), kind, ident)
     return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def file_ident(path: str | os.PathLike[str], text: str) -> tuple[str, str]:
+    """A file's entry name: its path as given (messages name it) and the SHA-256 of its text."""
+    return (os.fspath(path), hashlib.sha256(text.encode()).hexdigest())
 
 
 def directory() -> Path | None:
@@ -66,12 +94,12 @@ def _private(path: Path) -> bool:
     return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
-def load(variant: tuple) -> Any | None:
-    """The stored value for a variant, or None (not stored, stale, foreign or unreadable)."""
+def load(ident: tuple, kind: str = "model") -> Any | None:
+    """The stored value for an entry (a variant), or None (not stored, stale, foreign or unreadable)."""
     where = directory()
     if where is None:
         return None
-    k = key(variant)
+    k = key(ident, kind)
     path = where / f"{k}.pickle"
     try:
         if not (_private(where) and _private(path)):
@@ -82,15 +110,17 @@ def load(variant: tuple) -> Any | None:
         return None
     if not (isinstance(stored, dict) and stored.get("key") == k):
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept when older entries are removed
     return stored["value"]
 
 
-def store(variant: tuple, value: Any) -> None:
+def store(ident: tuple, value: Any, kind: str = "model") -> None:
     """Write an entry atomically; a cache that cannot be written is simply not used."""
     where = directory()
     if where is None:
         return
-    k = key(variant)
+    k = key(ident, kind)
     try:
         where.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".tmp-", suffix=".pickle")
@@ -102,3 +132,16 @@ def store(variant: tuple, value: Any) -> None:
         os.replace(tmp, where / f"{k}.pickle")
     except Exception:  # noqa: BLE001 - a full disk or an unpicklable value: run without the entry
         Path(tmp).unlink(missing_ok=True)
+        return
+    _prune(where)
+
+
+def _prune(where: Path, keep: int | None = None) -> None:
+    """Remove all but the `keep` most recently used entries (every edit of a scenario makes one)."""
+    keep = KEEP if keep is None else keep
+    try:
+        entries = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -253,7 +253,7 @@ def check(
     from .scenario import load_scenario
 
     tr = trace(load_scenario(scenario))
-    _check_parts(tr.scenario, parts)
+    _check_parts(tuple(p.id for p in tr.scenario.parts), parts)
     if answers is not None:
         given = load_answers(answers)
     elif len(tr.scenario.expected):
@@ -292,14 +292,24 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
 
         lstm-trace template scenarios/gomez-homework.yaml --part b -o answers.yaml
     """
-    from .evaluate import trace
-    from .render.template import render_template
-    from .scenario import load_scenario
+    from . import cache
+    from .render.template import Sheet, render_sheet
+    from .textfile import read_text
 
-    tr = trace(load_scenario(scenario))
-    _check_parts(tr.scenario, parts)
-    with notation(tr.scenario.notation):
-        _emit(render_template(tr, parts, check_as=output or "answers.yaml"), output)
+    # a scenario read before: its sheet from the cache, without numpy, sympy or pydantic
+    ident = cache.file_ident(scenario, read_text(scenario))
+    sheet = cache.load(ident, "sheet")
+    if not isinstance(sheet, Sheet):
+        from .evaluate import trace
+        from .render.template import answer_sheet
+        from .scenario import load_scenario
+
+        tr = trace(load_scenario(scenario))
+        with notation(tr.scenario.notation):
+            sheet = answer_sheet(tr)
+        cache.store(ident, sheet, "sheet")
+    _check_parts(sheet.part_ids, parts)
+    _emit(render_sheet(sheet, parts, check_as=output or "answers.yaml"), output)
 
 
 @cli.command()
@@ -521,10 +531,9 @@ def notation(name: str) -> Iterator[None]:
         yield
 
 
-def _check_parts(sc: Any, parts: tuple[str, ...]) -> None:
+def _check_parts(ids: tuple[str, ...], parts: tuple[str, ...]) -> None:
     from .names import did_you_mean
 
-    ids = [p.id for p in sc.parts]
     for p in parts:
         if p not in ids:
             have = f"; the parts are {', '.join(ids)}" if ids else "; the scenario has no parts: section"

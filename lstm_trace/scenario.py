@@ -8,16 +8,19 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
 
-from . import answers, yamlio
+from . import answers, cache, yamlio
 from .answers import Answers
-from .cells.base import GATES
 from .errors import ScenarioError
-from .schema import TAGS, ScenarioModel
+from .refs import GATES
+
+if TYPE_CHECKING:  # pydantic is imported only to validate a file not already in the cache
+    from pydantic import ValidationError
+
+    from .schema import ScenarioModel
 
 Path = tuple[str | int, ...]
 
@@ -51,6 +54,14 @@ class Scenario:
     @property
     def bias(self) -> bool:
         return "b_a" in self.params
+
+    def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
+        return {**self.__dict__, "params": dict(self.params)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for v in (*state["params"].values(), state["x"], state["label"], state["init_out"], state["init_state"]):
+            v.setflags(write=False)
+        self.__dict__.update(state, params=MappingProxyType(state["params"]))
 
     @property
     def D(self) -> int:  # noqa: N802 - the maths' name
@@ -89,15 +100,27 @@ def _part(spec: Any, k: int, doc: yamlio.Document) -> Part:
 
 
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
-    """Read and validate a scenario from a YAML path or a dict (as yaml.safe_load would give)."""
+    """Read and validate a scenario from a YAML path or a dict (as yaml.safe_load would give).
+
+    A file read and validated once is served from the cache while its bytes (and this
+    installation) are unchanged.
+    """
     if isinstance(source, Mapping):
-        doc = yamlio.Document(data=dict(source), file="<dict>")
-    else:
-        doc = yamlio.load(source)
-    return from_document(doc)
+        return from_document(yamlio.Document(data=dict(source), file="<dict>"))
+    text = yamlio.read_text(source)
+    ident = cache.file_ident(source, text)
+    sc = cache.load(ident, "scenario")
+    if not isinstance(sc, Scenario):
+        sc = from_document(yamlio.parse(text, os.fspath(source)))
+        cache.store(ident, sc, "scenario")
+    return sc
 
 
 def from_document(doc: yamlio.Document) -> Scenario:
+    from pydantic import ValidationError
+
+    from .schema import ScenarioModel
+
     if not isinstance(doc.data, dict):
         found = type(doc.data).__name__
         raise doc.error((), f"expected a mapping of keys (name, parameters, sequence, ...), found a {found}")
@@ -109,6 +132,8 @@ def from_document(doc: yamlio.Document) -> Scenario:
 
 
 def _first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
+    from .schema import TAGS
+
     err = exc.errors(include_url=False)[0]
     path: Path = tuple(p for p in err["loc"] if p not in TAGS)
     kind, found = err["type"], err.get("input")
@@ -152,6 +177,10 @@ def _show(v: Any) -> str:
 
 def _fields_at(path: Path) -> list[str]:
     """The keys allowed at a path, for did-you-mean."""
+    from pydantic import BaseModel
+
+    from .schema import ScenarioModel
+
     model: Any = ScenarioModel
     for p in path:
         if isinstance(p, int):
@@ -166,6 +195,8 @@ def _fields_at(path: Path) -> list[str]:
 
 def _model_in(ann: Any) -> Any:
     """The pydantic model inside an annotation such as list[Step] or Optional[Initial]."""
+    from pydantic import BaseModel
+
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return ann
     for arg in typing.get_args(ann):

@@ -119,10 +119,80 @@ def test_the_command_line_fills_the_cache_once_and_prints_the_same(tmp_path: Pat
     env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c"), "COLUMNS": "120"}
     cmd = [sys.executable, "-m", "lstm_trace", "run", str(GOMEZ), "--format", "json"]
     first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
-    (entry,) = (tmp_path / "c").glob("*.pickle")
-    stamp = entry.stat().st_mtime_ns
+    entries = sorted((tmp_path / "c").glob("*.pickle"))
+    assert len(entries) == 2  # the model and the scenario
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
     assert second.stdout == first.stdout
-    assert entry.stat().st_mtime_ns == stamp  # read, not written again
+    assert sorted((tmp_path / "c").glob("*.pickle")) == entries  # read, not written anew
     off = subprocess.run(cmd, capture_output=True, text=True, env={**env, "LSTM_TRACE_CACHE_DIR": "off"}, check=True)
     assert off.stdout == first.stdout
+
+
+def test_a_cached_scenario_is_the_one_read_and_an_edit_is_read_again(cache_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    shutil.copy(GOMEZ, path)
+    fresh = load_scenario(path)
+    assert len(list(cache_dir.glob("*.pickle"))) == 1
+    served = load_scenario(path)
+    assert served is not fresh
+    for field in ("name", "file", "cell", "lr", "decimals", "expected", "parts", "notation"):
+        assert getattr(served, field) == getattr(fresh, field), field
+    for name, v in fresh.params.items():
+        np.testing.assert_array_equal(served.params[name], v)
+        assert not served.params[name].flags.writeable
+    assert not served.x.flags.writeable and not served.init_state.flags.writeable
+    with pytest.raises(TypeError):
+        served.params["W_a"] = served.params["W_a"]  # still a read-only mapping
+    path.write_text(path.read_text().replace("0.45", "0.55", 1))
+    edited = load_scenario(path)
+    assert edited.params["W_a"][0, 0] == 0.55 != fresh.params["W_a"][0, 0]
+    # another path to the same bytes is its own entry: messages name the file as given
+    other = tmp_path / "t.yaml"
+    shutil.copy(GOMEZ, other)
+    assert load_scenario(other).file == str(other)
+
+
+def test_an_invalid_scenario_is_not_stored(cache_dir: Path, tmp_path: Path) -> None:
+    from lstm_trace.errors import ScenarioError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOMEZ.read_text().replace("lr:", "lrr:", 1))
+    for _ in range(2):
+        with pytest.raises(ScenarioError, match="lrr"):
+            load_scenario(path)
+    assert not list(cache_dir.glob("*.pickle"))
+
+
+def test_only_the_newest_entries_are_kept(cache_dir: Path) -> None:
+    for k in range(5):
+        cache.store((f"v{k}",), k)
+        os.utime(next(p for p in cache_dir.glob("*.pickle") if p.name.startswith(cache.key((f"v{k}",)))), ns=(k, k))
+    assert cache.load(("v0",)) == 0  # a hit makes v0 the most recently used
+    cache._prune(cache_dir, keep=3)
+    assert [cache.load((f"v{k}",)) for k in range(5)] == [0, None, None, 3, 4]
+
+
+TEMPLATE_IMPORTS = """
+import sys
+from lstm_trace.cli import cli
+try:
+    cli(sys.argv[1:])
+except SystemExit:
+    pass
+print("IMPORTED", *sorted(m for m in ("numpy", "sympy", "pydantic", "yaml", "rich") if m in sys.modules),
+      file=sys.stderr)
+"""
+
+
+def test_template_of_a_scenario_read_before_needs_neither_numpy_sympy_nor_pydantic(tmp_path: Path) -> None:
+    env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c")}
+    homework = str(ROOT / "scenarios" / "gomez-homework.yaml")
+    cmd = [sys.executable, "-c", TEMPLATE_IMPORTS, "template", homework, "--part", "b"]
+    runs = [subprocess.run(cmd, capture_output=True, text=True, env=env, check=True) for _ in range(2)]
+    imported = [r.stderr.split("IMPORTED")[-1].split() for r in runs]
+    assert {"numpy", "sympy", "pydantic"} <= set(imported[0])  # the first read validates and traces
+    assert imported[1] == []
+    assert runs[1].stdout == runs[0].stdout
+    assert "\ndstate_0:" in runs[0].stdout and "\na_0:" not in runs[0].stdout
+    off = subprocess.run(cmd, capture_output=True, text=True, env={**env, "LSTM_TRACE_CACHE_DIR": "off"}, check=True)
+    assert off.stdout == runs[0].stdout

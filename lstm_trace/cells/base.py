@@ -15,11 +15,13 @@ from functools import cache
 
 import sympy as sp
 
-GATES = ("a", "i", "f", "o")
+from ..refs import GATES, SIZE_NAMES, Ref, ref_of, symbol_name
+
+__all__ = ["GATES", "SIZE_NAMES", "Ref", "ref_of"]
+
 
 # symbolic sizes: the equations never depend on their values
 D, H, K = sp.symbols("D H K", integer=True, positive=True)  # inputs, hidden units, output classes
-SIZE_NAMES = ("D", "H", "K")  # symbols that are sizes, never values
 
 
 class sigmoid(sp.Function):  # noqa: N801 - named as the maths writes it
@@ -65,43 +67,16 @@ class unitsum(sp.Function):  # noqa: N801
         return sp.S.One
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A quantity at a time shift: ``Ref("state", -1)`` is state_{t-1}; shift None for parameters."""
-
-    base: str
-    shift: int | None = 0
-
-    def at(self, k: int) -> Ref:
-        return self if self.shift is None else Ref(self.base, self.shift + k)
-
-
-def _name(ref: Ref) -> str:
-    """state_{t-1} -> 'state__m1': a Python identifier, so lambdify keeps the symbol as it is."""
-    if ref.shift is None:
-        return ref.base
-    return f"{ref.base}__{'m' if ref.shift < 0 else ''}{abs(ref.shift)}"
-
-
 @cache
 def q(base: str, shift: int | None = 0) -> sp.Symbol:
     """The elementwise (one unit) symbol of a quantity."""
-    return sp.Symbol(_name(Ref(base, shift)), real=True)
+    return sp.Symbol(symbol_name(Ref(base, shift)), real=True)
 
 
 @cache
 def m(base: str, shift: int | None, rows: sp.Expr, cols: sp.Expr = sp.S.One) -> sp.MatrixSymbol:
     """The matrix symbol of a quantity (a vector is a column)."""
-    return sp.MatrixSymbol(_name(Ref(base, shift)), rows, cols)
-
-
-def ref_of(sym: sp.Basic) -> Ref:
-    """Inverse of q() and m(): the quantity a symbol stands for."""
-    name = sym.name
-    if "__" in name:
-        base, shift = name.rsplit("__", 1)
-        return Ref(base, -int(shift[1:]) if shift.startswith("m") else int(shift))
-    return Ref(name, None)
+    return sp.MatrixSymbol(symbol_name(Ref(base, shift)), rows, cols)
 
 
 def shifted(expr: sp.Basic, k: int) -> sp.Basic:

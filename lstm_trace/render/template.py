@@ -1,12 +1,27 @@
-"""A blank answers file: every name in order, grouped by part, each with its shape and its equation."""
+"""A blank answers file: every name in order, grouped by part, each with its shape and its equation.
+
+It is made in two steps. answer_sheet() reads a trace for what a scenario asks (each
+name's shape and equation, grouped by part); the cache keeps that Sheet with the
+scenario, so that render_sheet() can print it again without numpy, sympy or pydantic.
+"""
 
 from __future__ import annotations
 
-from ..evaluate import Trace
-from ..grading import part_names
-from ..graph import Graph
-from .equations import display_name
-from .rows import grouped, row_text
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..evaluate import Trace
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What a scenario asks: its sections (a part's id, or None; a heading; each name with its note)."""
+
+    title: str  # the scenario's name ("" if it has none)
+    file: str
+    part_ids: tuple[str, ...]
+    sections: tuple[tuple[str | None, str, tuple[tuple[str, str], ...]], ...]
 
 
 def _shape(trace: Trace, name: str) -> str:
@@ -20,6 +35,8 @@ def _shape(trace: Trace, name: str) -> str:
 
 
 def _equation(trace: Trace, name: str) -> str:
+    from .rows import row_text
+
     row = trace.row(name)
     if row is None or row.equation is None:
         return ""
@@ -27,30 +44,50 @@ def _equation(trace: Trace, name: str) -> str:
     return f"{rt.lhs} = {rt.symbolic}"
 
 
-def render_template(trace: Trace, part_ids: tuple[str, ...] = (), check_as: str = "") -> str:
-    """YAML text with every answer left blank (null), for the student to fill in."""
-    sc, graph = trace.scenario, Graph(trace)
+def answer_sheet(trace: Trace) -> Sheet:
+    """The scenario's quantities, grouped by part (else by section as `run` prints them), with notes."""
+    from ..grading import part_names
+    from ..graph import Graph
+    from .equations import display_name
+    from .rows import grouped
+
+    sc = trace.scenario
     if sc.parts:
-        sections = [
-            (f"({p.id}) {p.title}  [{p.points:g} points]", names)
+        graph = Graph(trace)
+        groups = [
+            (p.id, f"({p.id}) {p.title}  [{p.points:g} points]", names)
             for p, names in part_names(sc, set(trace.values) | set(graph.nodes))
-            if not part_ids or p.id in part_ids
         ]
     else:
-        sections = [(title, [r.name for r in rows]) for title, rows in grouped(trace)]
+        groups = [(None, title, [r.name for r in rows]) for title, rows in grouped(trace)]
+    sections = []
+    for pid, heading, names in groups:
+        notes = []
+        for name in names:
+            eq = _equation(trace, name)
+            notes.append((name, _shape(trace, name) + (f"; {eq}" if eq else f"; {display_name(name)}")))
+        sections.append((pid, heading, tuple(notes)))
+    return Sheet(sc.name, sc.file, tuple(p.id for p in sc.parts), tuple(sections))
+
+
+def render_sheet(sheet: Sheet, part_ids: tuple[str, ...] = (), check_as: str = "") -> str:
+    """YAML text with every answer left blank (null), for the student to fill in."""
+    sections = [(heading, notes) for pid, heading, notes in sheet.sections if not part_ids or pid in part_ids]
     lines = [
-        f"# Answers for {sc.name or sc.file}" + (f" ({sc.file})" if sc.name else ""),
+        f"# Answers for {sheet.title or sheet.file}" + (f" ({sheet.file})" if sheet.title else ""),
         "# Write your number after each name: 0.81775, a list [0.1, 0.2] for a vector,",
         "# a list of rows [[0.1, 0.2], [0.3, 0.4]] for a matrix. A name left blank is not graded.",
         "# Names may be written as printed, too: δstate_0, Δout_0, W_a^new.",
     ]
     if check_as:
-        lines.append(f"# Then: lstm-trace check {sc.file} {check_as}")
-    width = max((len(n) for _, names in sections for n in names), default=0) + 2
-    for title, names in sections:
-        lines += ["", f"# {title}"]
-        for name in names:
-            eq = _equation(trace, name)
-            note = _shape(trace, name) + (f"; {eq}" if eq else f"; {display_name(name)}")
-            lines.append(f"{name + ':':<{width}} # {note}")
+        lines.append(f"# Then: lstm-trace check {sheet.file} {check_as}")
+    width = max((len(n) for _, notes in sections for n, _ in notes), default=0) + 2
+    for heading, notes in sections:
+        lines += ["", f"# {heading}"]
+        lines += [f"{name + ':':<{width}} # {note}" for name, note in notes]
     return "\n".join(lines) + "\n"
+
+
+def render_template(trace: Trace, part_ids: tuple[str, ...] = (), check_as: str = "") -> str:
+    """The blank answers file of a trace's scenario."""
+    return render_sheet(answer_sheet(trace), part_ids, check_as)
