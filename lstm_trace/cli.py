@@ -180,9 +180,9 @@ def _run(
     terms, units = (sys.maxsize, sys.maxsize) if full else (MAX_TERMS, units)
     chosen = (steps, sections or None, decimals, units)
     if fmt in ("markdown", "latex"):
-        from .render.latex import LatexEquationPrinter
+        from .render.text import LatexStyle
 
-        groups = grouped(tr, *chosen, printer=LatexEquationPrinter, max_terms=terms)
+        groups = grouped(tr, *chosen, style=LatexStyle, max_terms=terms)
         if fmt == "markdown":
             from .render.markdown import render_markdown
 
@@ -525,7 +525,7 @@ def schema() -> None:
 @contextlib.contextmanager
 def notation(name: str) -> Iterator[None]:
     """Names printed in the scenario's notation (seed 001's c/h, or state/out)."""
-    from .render.equations import notation as printing_in
+    from .render.text import notation as printing_in
 
     with printing_in(name):
         yield

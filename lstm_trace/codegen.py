@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells.base import SIZE_NAMES, Ref, ref_of
+from .refs import SIZE_NAMES, Ref, ref_of
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:

@@ -10,13 +10,13 @@ Nothing here depends on H, D or T: the result is built once per model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import sympy as sp
 
 from .cells.base import GATES, Cell, D, H, logsumexp, m, q, ref_of, shifted, unitsum
 from .cells.heads import Head, no_head
+from .model import Equation, Model
 
 # Adjoints the seed gives names to; others (the gate activations) are inlined.
 ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}, "s": "ds"}
@@ -24,37 +24,6 @@ ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}
 # two parts named, as the seed does: δout_t = Δ_t + Δout_t.
 SPLIT_NAMES = {"out": ("Delta", "Dout")}
 LOSSES = ("l2", "cross_entropy")
-
-
-@dataclass(frozen=True)
-class Equation:
-    """name_{t+shift} = expr, evaluated at step t (shift is -1 for Δout_{t-1}).
-
-    kind: "elementwise" (one unit, sympy scalars), "linear" (matrix symbols),
-    or "sum" (a parameter gradient: Σ_t of a per-step linear or elementwise term).
-    stacked: the same equation over all four gates at once, where it exists.
-    """
-
-    name: str
-    expr: sp.Basic
-    kind: str
-    shift: int = 0
-    stacked: sp.Basic | None = None
-
-
-@dataclass(frozen=True)
-class Model:
-    cell: Cell
-    loss: str
-    linear: tuple[Equation, ...]  # pre-activations z_g (stacked: W·x + U·out + b)
-    forward: tuple[Equation, ...]  # a, i, f, o, state, out in order
-    loss_eq: Equation  # E_t, summed over units
-    backward: tuple[Equation, ...]  # in evaluation order within one step
-    gradients: tuple[Equation, ...]  # one per parameter, Σ over t
-    update: tuple[Equation, ...]  # p_new = p − λ·δp (and an optimizer's own state, such as Adagrad's cache)
-    # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
-    activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
-    head: tuple[Equation, ...] = ()  # an output layer after the cell: s_t = V·out_t + c, y_t = softmax(s_t)
 
 
 def loss_expr(loss: str) -> sp.Expr:

@@ -10,21 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import cache as model_cache
-from .cells import GATES, lstm, peephole
-from .cells.base import Ref, ref_of
-from .cells.heads import no_head, softmax_head
 from .codegen import Compiled, Fetch, call, generate, load
-from .derive import Equation, Model, derive
+from .model import Equation, Model
 from .names import canonical
+from .refs import GATES, Ref
+from .render.text import TEMPLATES, Template
 from .scenario import Scenario
-
-if TYPE_CHECKING:
-    import sympy as sp
 
 SECTIONS = ("forward", "backward", "gradients", "update")
 
@@ -80,13 +75,13 @@ class Trace:
         """The row a quantity is printed in, by canonical name."""
         return next((r for r in self.rows if r.name == name), None)
 
-    def value_of(self, sym: sp.Basic, step: int | None) -> np.ndarray:
-        """The value a symbol of an equation takes at a step (zeros beyond the sequence's ends)."""
-        return _lookup(self.values, self.scenario, ref_of(sym), step or 0)
+    def value_at(self, ref: Ref, step: int | None) -> np.ndarray:
+        """The value a quantity takes at a step (zeros beyond the sequence's ends)."""
+        return _lookup(self.values, self.scenario, ref, step or 0)
 
     def _repr_markdown_(self) -> str:
-        from .render.equations import notation
         from .render.markdown import render_markdown
+        from .render.text import notation
 
         with notation(self.scenario.notation):
             return render_markdown(self)
@@ -118,12 +113,16 @@ def model_for(scenario: Scenario) -> Model:
         return _MODELS[variant]
     stored = model_cache.load(variant)
     if stored is not None:
-        model, specs, bounds = stored
+        model, specs, bounds, templates = stored
         for (eq, stacked), spec in specs.items():
             _COMPILED[(eq, stacked)] = load(*spec)
         for (eq, stacked), spec in bounds.items():
             BOUNDS[(eq, stacked)] = load(*spec)
+        TEMPLATES.update(templates)
     else:
+        from .cells import lstm, peephole
+        from .cells.heads import no_head, softmax_head
+        from .derive import derive
         from .rounding import bound_expr
 
         cell = peephole(bias=sc.bias, output_gate=sc.peephole_output) if sc.cell == "peephole" else lstm(bias=sc.bias)
@@ -134,16 +133,33 @@ def model_for(scenario: Scenario) -> Model:
         }
         for key, spec in bounds.items():
             BOUNDS[key] = load(*spec)
-        model_cache.store(variant, (model, specs, bounds))
+        model_cache.store(variant, (model, specs, bounds, _templates(model)))
     _MODELS[variant] = model
     return model
+
+
+def _templates(model: Model) -> dict[tuple, Template]:
+    """Every equation printed once, in both notations, with slots for names and for numbers."""
+    from .render.text import LatexStyle, Style, template
+
+    forward = {*model.linear, *model.forward, *model.head, model.loss_eq}  # printed with za_t written out
+    for style in (Style, LatexStyle):
+        for eq, stacked in _equations(model):
+            for names in (True, False):
+                template(style, eq, stacked, model.linear if eq in forward else (), names)
+    mine = set(_all(model))
+    return {k: v for k, v in TEMPLATES.items() if k[1] in mine}
+
+
+def _all(model: Model) -> tuple[Equation, ...]:
+    return (*model.linear, *model.forward, *model.head, model.loss_eq, *model.backward, *model.gradients, *model.update)
 
 
 def _equations(model: Model) -> Iterator[tuple[Equation, bool]]:
     """Every equation a trace, a check or an explanation evaluates, plain and stacked."""
     for eq in (*model.linear, *model.forward, *model.head, model.loss_eq, *model.backward, *model.gradients):
         yield eq, False
-        if eq.stacked is not None:
+        if eq.has_stacked:
             yield eq, True
     for eq in model.update:
         yield eq, False
@@ -268,7 +284,7 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> lis
     done: set[str] = set()
     for eq in model.gradients:
         family = eq.name.split("_")[0]  # dW_a -> dW
-        if eq.stacked is not None:
+        if eq.has_stacked:
             if family in done:
                 continue
             whole = _call(eq, values, sc, 0, stacked=True)
@@ -286,8 +302,8 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> lis
 def _update(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
     rows = []
     for eq in model.update:  # an optimizer's state (Adagrad's cache) starts at zero
-        for s in eq.expr.free_symbols:
-            name = ref_of(s).base
+        for a in compiled(eq).args:
+            name = a.ref.base
             if name.startswith("cache_") and not name.endswith("_new"):
                 values.setdefault(name, np.zeros_like(sc.params[name[len("cache_") :]]))
     for eq in model.update:

@@ -184,6 +184,20 @@ print("IMPORTED", *sorted(m for m in ("numpy", "sympy", "pydantic", "yaml", "ric
 """
 
 
+def test_run_of_a_scenario_read_before_needs_neither_sympy_nor_pydantic(tmp_path: Path) -> None:
+    """Traced from the cached code and printed from the cached templates, in both notations."""
+    env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c"), "COLUMNS": "150"}
+    for fmt in ("table", "markdown"):
+        cmd = [sys.executable, "-c", TEMPLATE_IMPORTS, "run", str(GOMEZ), "--format", fmt]
+        runs = [subprocess.run(cmd, capture_output=True, text=True, env=env, check=True) for _ in range(2)]
+        imported = [r.stderr.split("IMPORTED")[-1].split() for r in runs]
+        assert "sympy" in imported[0] or fmt == "markdown"  # the table's run derived the model
+        assert "sympy" not in imported[1] and "pydantic" not in imported[1], fmt
+        assert runs[1].stdout == runs[0].stdout
+        off = {**env, "LSTM_TRACE_CACHE_DIR": "off"}
+        assert subprocess.run(cmd, capture_output=True, text=True, env=off, check=True).stdout == runs[0].stdout
+
+
 def test_template_of_a_scenario_read_before_needs_neither_numpy_sympy_nor_pydantic(tmp_path: Path) -> None:
     env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c")}
     homework = str(ROOT / "scenarios" / "gomez-homework.yaml")

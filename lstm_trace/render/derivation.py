@@ -8,9 +8,8 @@ from .. import __version__
 from ..cells import GATES
 from ..cells.base import Ref, q, ref_of
 from ..derive import Equation, Model
-from .equations import EquationPrinter, name_of
-from .latex import LatexEquationPrinter, tex_name, tex_text
-from .rows import _inline, symbolic_of
+from .equations import printer_for
+from .text import LatexStyle, Style, fill_names, name_of, tex_name, tex_text
 
 Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation]]]]
 
@@ -36,10 +35,10 @@ def sheet(model: Model) -> Sheet:
     grads, seen = [], set()
     for e in model.gradients:
         family = e.name.split("_")[0]
-        if e.stacked is not None and family not in seen:
+        if e.has_stacked and family not in seen:
             seen.add(family)
             grads.append((Ref(family, None), "stacked", None, e))
-        elif e.stacked is None:
+        elif not e.has_stacked:
             grads.append((Ref(e.name, None), "", None, e))
     out.append(("Parameter gradients", grads))
     updates, seen = [], set()
@@ -61,11 +60,10 @@ def _lhs(ref: Ref, kind: str, latex: bool) -> str:
     return tex_name(ref, None) if latex else name_of(ref, None)
 
 
-def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation, printer: type[EquationPrinter]) -> str:
-    inline = _inline(model) if eq in model.forward else {}
+def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation, style: type[Style]) -> str:
     if expr is not None:
-        return printer(step=None).doprint(expr)
-    return symbolic_of(eq, kind == "stacked", None, inline, printer)
+        return printer_for(style)(step=None).doprint(expr)
+    return fill_names(style, eq, kind == "stacked", model.linear if eq in model.forward else (), None)
 
 
 def render_text(model: Model) -> str:
@@ -75,7 +73,7 @@ def render_text(model: Model) -> str:
         lhs = [_lhs(ref, kind, False) for ref, kind, _, _ in rows]
         width = max(map(len, lhs))
         for name, (_, kind, expr, eq) in zip(lhs, rows, strict=True):
-            lines.append(f"  {name:<{width}} = {_rhs(model, kind, expr, eq, EquationPrinter)}")
+            lines.append(f"  {name:<{width}} = {_rhs(model, kind, expr, eq, Style)}")
     return "\n".join(lines) + "\n"
 
 
@@ -90,8 +88,7 @@ def render_latex(model: Model) -> str:
     for title, rows in sheet(model):
         out += [rf"\subsection*{{{title}}}", r"\begin{align*}"]
         body = [
-            f"  {_lhs(ref, kind, True)} &= {_rhs(model, kind, expr, eq, LatexEquationPrinter)}"
-            for ref, kind, expr, eq in rows
+            f"  {_lhs(ref, kind, True)} &= {_rhs(model, kind, expr, eq, LatexStyle)}" for ref, kind, expr, eq in rows
         ]
         out.append(" \\\\\n".join(body))
         out.append(r"\end{align*}")

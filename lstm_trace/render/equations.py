@@ -4,23 +4,40 @@ One sympy Printer prints both forms of a row: with names (``a_0``,
 ``state_{-1}``) or, given values, with the numbers substituted.  Factors are
 ordered as a hand derivation reads: the adjoint first, then the chain of
 local derivatives, a gate just before its own ``(1 − gate)``.
+
+The printer makes Templates (text.py): an equation printed once with slots for
+its names or numbers, which text.py fills without sympy.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from ..cells.base import Ref, ref_of
-from ..names import DISPLAY
+from ..cells.base import Ref, q, ref_of
 from . import MAX_ITEMS
+from .text import (  # noqa: F401 - re-exported: the printed form's numbers and names
+    CH,
+    ELIDED,
+    NOTATION,
+    Style,
+    Template,
+    display_name,
+    elision,
+    fmt_array,
+    fmt_number,
+    name_of,
+    notation,
+    numbers_remembered,
+)
+
+if TYPE_CHECKING:
+    from ..model import Equation
 
 ORDER = ("a", "i", "f", "o", "state", "out", "label", "y")
 LINEAR_ORDER = ("W", "U", "P", "b")
@@ -28,117 +45,12 @@ SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 CONSTANTS = ("lr", "eps")  # hyper-parameters, printed as a coefficient: λ·δW
 
 
-def fmt_number(v: float, decimals: int) -> str:
-    """Short where the number is exact at that precision (0.45, 1, 0), else fixed decimals."""
-    v = float(v) + 0.0  # -0.0 -> 0.0
-    if v == 0:
-        return "0"
-    r = round(v, decimals)
-    if abs(v - r) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
-        text = f"{r + 0.0:.{decimals}f}"  # + 0.0: noise such as -1e-17 is 0
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if abs(v) < 0.5 * 10.0**-decimals:
-        return f"{v:.{max(decimals - 1, 1)}e}"
-    return f"{v:.{decimals}f}"
-
-
-def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_items: int = MAX_ITEMS) -> str:
-    """[1 2], [[0.45 0.25] [0.95 0.8]], or a bare number for one entry where allowed."""
-    a = np.asarray(value, dtype=np.float64)
-    if a.size == 1 and (bare_scalar or a.ndim == 0):
-        return fmt_number(a.item(), decimals)
-    if a.ndim == 2 and a.shape[0] == 1:
-        a = a[0]
-    if a.ndim <= 1:
-        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items).tolist()]
-        return "[" + " ".join(_elide(items, a.size, max_items)) + "]"
-    rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
-    return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
-
-
-def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
-    return a if len(a) <= n else np.concatenate([a[: n - 2], a[-2:]])
-
-
-def _elide(items: list[str], total: int, n: int) -> list[str]:
-    if total <= n:
-        return items
-    return items[: n - 2] + [elision(total - n)] + items[-2:]
-
-
-def elision(hidden: int, what: str = "") -> str:
-    """The mark of what a printed vector, matrix or Σ_t leaves out: …(12 more)…, …(508 more terms)…"""
-    return f"…({hidden} more{what})…"
-
-
-ELIDED = re.compile(r"…\(\d+ more")  # finds any elision() in printed text
-
-
-# seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation
-NOTATION: ContextVar[str] = ContextVar("notation", default="default")
-CH = {"state": "c", "out": "h", "dstate": "δc", "dout": "δh", "Dout": "Δh"}
-
-
-# While a whole trace is printed, each array's text is made once: W_a appears in every step's za_t.
-_NUMBERS: ContextVar[dict[tuple, tuple[np.ndarray, str]] | None] = ContextVar("numbers", default=None)
-
-
-@contextmanager
-def numbers_remembered() -> Iterator[None]:
-    """Within the block, a printer formats each array (by identity, kept alive by the memo) once."""
-    token = _NUMBERS.set({})
-    try:
-        yield
-    finally:
-        _NUMBERS.reset(token)
-
-
-@contextmanager
-def notation(name: str) -> Iterator[None]:
-    """Print names in a notation ("default" or "ch") within the block."""
-    token = NOTATION.set(name)
-    try:
-        yield
-    finally:
-        NOTATION.reset(token)
-
-
-def name_of(ref: Ref, step: int | None) -> str:
-    """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
-    if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
-        return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
-    base = CH.get(ref.base) if NOTATION.get() == "ch" and ref.shift is not None else None
-    base = base or DISPLAY.get(ref.base, ref.base)
-    if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
-        base = "δ" + ref.base[1:]
-    if ref.shift is None:
-        return base
-    if step is None:
-        sub = "t" if ref.shift == 0 else f"t{ref.shift:+d}"
-    else:
-        sub = str(step + ref.shift)
-    sub = sub if len(sub) == 1 else "{" + sub + "}"
-    return f"{base}_{sub}"
-
-
-def display_name(name: str, namer: Callable[[Ref, int | None], str] = name_of, new: str = "^new") -> str:
-    """A canonical name as a worked solution prints it: dstate_1 -> δstate_1, Dout_-1 -> Δout_{-1}, db_o -> δb_o."""
-    name, bracket, index = name.partition("[")
-    index = bracket + index
-    if name.endswith("_new"):
-        return namer(Ref(name[: -len("_new")], None), None) + new + index
-    base, _, step = name.rpartition("_")
-    if base and step.lstrip("-").isdigit():
-        return namer(Ref(base, int(step)), 0) + index
-    return namer(Ref(name, None), None) + index
-
-
 class EquationPrinter(StrPrinter):
     """Prints an equation's right-hand side with names, or with values if `value` is given."""
 
-    # the notation's tokens; LatexEquationPrinter swaps them
+    # the notation's tokens; LatexEquationPrinter swaps them (and the style of names and numbers)
     ODOT, TIMES, DOT, OTIMES, TRANSPOSE, MINUS, SIGMA = " ⊙ ", " × ", "·", " ⊗ ", "ᵀ", "−", "σ"
-    SUM = "Σ_t "  # before a parameter gradient's per-step term
+    STYLE: type[Style] = Style
 
     def __init__(
         self,
@@ -152,8 +64,7 @@ class EquationPrinter(StrPrinter):
         self.step = step
         self.value = value
         self.inline = dict(inline or {})
-        self.decimals = decimals
-        self.max_items = max_items
+        self.style = self.STYLE(step, decimals, max_items)
 
     # -- leaves
     def _print_Symbol(self, expr: sp.Symbol) -> str:  # noqa: N802 - sympy's printer protocol
@@ -164,23 +75,12 @@ class EquationPrinter(StrPrinter):
         return self.name(ref_of(expr))
 
     def name(self, ref: Ref) -> str:
-        return name_of(ref, self.step)
+        return self.style.name(ref)
 
     def slot(self, sym: sp.Basic, bare_scalar: bool = False, transposed: bool = False) -> str:
         """A symbol's value where its name would be."""
         assert self.value is not None
-        v = self.value(sym)
-        memo = _NUMBERS.get()
-        key = (id(v), bare_scalar, transposed, type(self), self.decimals, self.max_items)
-        if memo is not None and key in memo and memo[key][0] is v:
-            return memo[key][1]
-        text = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
-        if memo is not None:
-            memo[key] = (v, text)
-        return text
-
-    def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
-        return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
+        return self.style.slot(self.value(sym), bare_scalar, transposed)
 
     @staticmethod
     def display(name: str) -> str:
@@ -324,71 +224,29 @@ def _linear_key(term: sp.Basic) -> int:
     return len(LINEAR_ORDER)
 
 
-class _Template:
-    """An equation printed once with slots, filled per step: a printer run per row is slow.
+def printer_for(style: type[Style]) -> type[EquationPrinter]:
+    """The printer that prints an equation in a style's notation."""
+    from .latex import LatexEquationPrinter
 
-    names=True: slots for the names (filled at a step); else slots for the numbers.
-    """
-
-    def __init__(
-        self,
-        printer: type[EquationPrinter],
-        expr: sp.Basic,
-        inline: Mapping[sp.Basic, sp.Basic],
-        names: bool,
-        **kw: int,
-    ) -> None:
-        self.printer, self.kw = printer, kw
-        self.slots: list[tuple] = []
-        slots = self.slots
-
-        class Recording(printer):  # type: ignore[misc, valid-type]
-            def slot(self, sym: sp.Basic, bare_scalar: bool = False, transposed: bool = False) -> str:
-                slots.append((sym, bare_scalar, transposed))
-                return f"\x00{len(slots) - 1}\x00"
-
-            def name(self, ref: Ref) -> str:
-                if not names:
-                    return super().name(ref)
-                slots.append((ref,))
-                return f"\x00{len(slots) - 1}\x00"
-
-        value = None if names else (lambda s: None)
-        self.parts = Recording(step=0, inline=inline, value=value, **kw).doprint(expr).split("\x00")
-
-    def fill(self, value: Callable[[sp.Basic], np.ndarray] | None = None, step: int | None = None) -> str:
-        out = list(self.parts)
-        p = self.printer(step=step, value=value, **self.kw)  # its name() and slot() fill the slots
-        for k in range(1, len(out), 2):
-            slot = self.slots[int(out[k])]
-            out[k] = p.name(slot[0]) if len(slot) == 1 else p.slot(*slot)
-        return "".join(out)
+    return next(p for p in (LatexEquationPrinter, EquationPrinter) if issubclass(style, p.STYLE))
 
 
-_TEMPLATES: dict[tuple, _Template] = {}
+def build_template(style: type[Style], expr: sp.Basic, inline: tuple[Equation, ...], names: bool) -> Template:
+    """expr printed once in the style's notation, with slots for its names (names=True) or its numbers."""
+    slots: list[tuple] = []
 
+    class Recording(printer_for(style)):  # type: ignore[misc]
+        def slot(self, sym: sp.Basic, bare_scalar: bool = False, transposed: bool = False) -> str:
+            slots.append((ref_of(sym), bare_scalar, transposed))
+            return f"\x00{len(slots) - 1}\x00"
 
-def _template(
-    printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], names: bool, **kw: int
-) -> _Template:
-    key = (printer, expr, tuple(inline.items()), NOTATION.get(), names, tuple(kw.items()))  # sympy caches its hashes
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = _Template(printer, expr, inline, names, **kw)
-    return _TEMPLATES[key]
+        def name(self, ref: Ref) -> str:
+            slots.append((ref,))
+            return f"\x00{len(slots) - 1}\x00"
 
-
-def substituted(
-    printer: type[EquationPrinter],
-    expr: sp.Basic,
-    inline: Mapping[sp.Basic, sp.Basic],
-    value: Callable[[sp.Basic], np.ndarray],
-    decimals: int,
-    max_items: int,
-) -> str:
-    """expr with every symbol's value in its place (inline symbols written out), as printer prints it."""
-    return _template(printer, expr, inline, False, decimals=decimals, max_items=max_items).fill(value)
-
-
-def named(printer: type[EquationPrinter], expr: sp.Basic, inline: Mapping[sp.Basic, sp.Basic], step: int | None) -> str:
-    """expr with names at a step (a_0, state_{-1}), or at t when step is None, as printer prints it."""
-    return _template(printer, expr, inline, True).fill(step=step)
+    value = None if names else (lambda s: None)
+    printed = Recording(step=0, inline={q(e.name): e.expr for e in inline}, value=value).doprint(expr)
+    parts: list[str | int] = printed.split("\x00")
+    for k in range(1, len(parts), 2):
+        parts[k] = int(parts[k])
+    return Template(parts, slots)

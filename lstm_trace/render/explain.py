@@ -9,8 +9,8 @@ from rich.tree import Tree
 
 from ..evaluate import Trace
 from ..graph import Graph
-from .equations import display_name, fmt_array
 from .rows import row_text
+from .text import display_name, fmt_array
 
 GIVEN = "given"
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gradcheck import Check
-from .equations import display_name
+from .text import display_name
 
 
 def render_gradcheck(checks: tuple[Check, ...], h: float) -> Table:

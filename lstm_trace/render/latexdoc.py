@@ -4,8 +4,8 @@ the same with numbers, and the value, aligned at the equals signs."""
 from __future__ import annotations
 
 from ..evaluate import Trace
-from .latex import tex_text
 from .rows import RowText, loss_text
+from .text import tex_text
 
 PREAMBLE = [
     r"\documentclass[10pt]{article}",
@@ -17,7 +17,7 @@ PREAMBLE = [
 
 
 def render_latex_document(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
-    """groups: rows in LaTeX notation (grouped(..., printer=LatexEquationPrinter))."""
+    """groups: rows in LaTeX notation (grouped(..., style=LatexStyle))."""
     sc = trace.scenario
     out = list(PREAMBLE)
     out.append(rf"\section*{{{tex_text(sc.name or 'LSTM trace')}}}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..evaluate import Trace
-from .latex import LatexEquationPrinter
 from .rows import RowText, grouped, loss_text
+from .text import LatexStyle
 
 
 def _math(s: str) -> str:
@@ -12,9 +12,9 @@ def _math(s: str) -> str:
 
 
 def render_markdown(trace: Trace, groups: list[tuple[str, list[RowText]]] | None = None) -> str:
-    """groups: rows in LaTeX notation (grouped(..., printer=LatexEquationPrinter)); all of them by default."""
+    """groups: rows in LaTeX notation (grouped(..., style=LatexStyle)); all of them by default."""
     sc = trace.scenario
-    groups = grouped(trace, printer=LatexEquationPrinter) if groups is None else groups
+    groups = grouped(trace, style=LatexStyle) if groups is None else groups
     lines = [f"# {sc.name or 'LSTM trace'}", ""]
     if sc.source:
         lines += [f"Source: {sc.source}", ""]

@@ -13,8 +13,8 @@ from rich.text import Text
 from .. import __version__
 from ..causes import Cause
 from ..grading import Report, Verdict
-from .equations import EquationPrinter, display_name, fmt_array
 from .rows import row_text
+from .text import display_name, fmt_array
 
 MARK = {
     "correct": ("✓ correct", "green"),
@@ -27,6 +27,8 @@ MARK = {
 
 
 def _term(term: Any, step: int | None) -> str:
+    from .equations import EquationPrinter
+
     return EquationPrinter(step=step).doprint(term)
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
-from ..cells.base import q
-from ..derive import Equation, Model
 from ..evaluate import Row, Trace, section_title
-from .equations import MAX_ITEMS, EquationPrinter, elision, fmt_array, named, numbers_remembered, substituted
+from .text import MAX_ITEMS, Style, elision, fill_names, fmt_array, numbers_remembered, template
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -32,46 +29,28 @@ class RowText:
         return self.substituted or (f"({self.note})" if self.note else "")
 
 
-def _inline(model: Model) -> dict[sp.Basic, sp.Basic]:
-    """za_t is printed as its definition W_a·x_t + U_a·out_{t-1} + b_a, as the seed does."""
-    return {q(eq.name): eq.expr for eq in model.linear}
-
-
-def symbolic_of(
-    eq: Equation,
-    stacked: bool,
-    step: int | None,
-    inline: dict[sp.Basic, sp.Basic],
-    printer: type[EquationPrinter] = EquationPrinter,
-) -> str:
-    """The right-hand side with names: at a step, or at t when step is None; Σ_t before a gradient's term."""
-    expr = eq.stacked if stacked else eq.expr
-    if eq.kind == "sum":
-        return printer.SUM + named(printer, expr, inline, None)
-    return named(printer, expr, inline, step)
-
-
 def row_text(
     trace: Trace,
     row: Row,
     decimals: int | None = None,
     max_items: int = MAX_ITEMS,
-    printer: type[EquationPrinter] = EquationPrinter,
+    style: type[Style] = Style,
     max_terms: int = MAX_TERMS,
 ) -> RowText:
-    """A row's name, equation, equation with numbers and value, in the printer's notation."""
+    """A row's name, equation, equation with numbers and value, in the style's notation."""
     d = trace.scenario.decimals if decimals is None else decimals
-    value = printer(decimals=d, max_items=max_items).number(trace.values[row.name], bare_scalar=True)
-    lhs = printer.display(row.name)
+    numbers = style(decimals=d, max_items=max_items)
+    value = numbers.number(trace.values[row.name], bare_scalar=True)
+    lhs = style.display(row.name)
     if row.equation is None:
         return RowText(row.section, row.step, row.name, lhs, "0", "", value, row.note)
     eq = row.equation
-    expr = eq.stacked if row.stacked else eq.expr
-    inline = _inline(trace.model) if row.section == "forward" else {}
-    symbolic = symbolic_of(eq, row.stacked, row.step, inline, printer)
+    inline = trace.model.linear if row.section == "forward" else ()  # za_t written out, as the seed does
+    symbolic = fill_names(style, eq, row.stacked, inline, row.step)
+    substituted = template(style, eq, row.stacked, inline, names=False)
     steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T, max_terms)
     terms = [
-        substituted(printer, expr, inline, lambda s, t=t: trace.value_of(s, t), d, max_items)
+        substituted.fill(numbers, lambda r, t=t: trace.value_at(r, t))
         if t is not None
         else elision(trace.scenario.T - max_terms, " terms")
         for t in steps
@@ -109,7 +88,7 @@ def grouped(
     sections: tuple[str, ...] | None = None,
     decimals: int | None = None,
     max_items: int = MAX_ITEMS,
-    printer: type[EquationPrinter] = EquationPrinter,
+    style: type[Style] = Style,
     max_terms: int = MAX_TERMS,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
@@ -124,5 +103,5 @@ def grouped(
             if (row.section, row.step) != key:
                 key = (row.section, row.step)
                 out.append((section_title(trace, row.section, row.step), []))
-            out[-1][1].append(row_text(trace, row, decimals, max_items, printer, max_terms))
+            out[-1][1].append(row_text(trace, row, decimals, max_items, style, max_terms))
     return out

@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..evaluate import Trace
-from .equations import ELIDED, fmt_number
 from .rows import RowText, loss_text
+from .text import ELIDED, fmt_number
 
 
 def section_table(title: str, rows: list[RowText]) -> Table:

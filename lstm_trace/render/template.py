@@ -48,8 +48,8 @@ def answer_sheet(trace: Trace) -> Sheet:
     """The scenario's quantities, grouped by part (else by section as `run` prints them), with notes."""
     from ..grading import part_names
     from ..graph import Graph
-    from .equations import display_name
     from .rows import grouped
+    from .text import display_name
 
     sc = trace.scenario
     if sc.parts:

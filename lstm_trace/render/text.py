@@ -1,0 +1,278 @@
+"""Printed equations without sympy: numbers, names, notation, and templates filled with them.
+
+A row of a trace is printed from a Template: the equation printed once (by
+equations.py's sympy printer, when the model is derived) with slots where the names
+or the numbers go, filled here per row. The templates are cached with the model, so
+tracing and printing a scenario never imports sympy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..names import DISPLAY
+from ..refs import Ref
+from . import MAX_ITEMS
+
+if TYPE_CHECKING:
+    from ..model import Equation
+
+SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+
+
+def fmt_number(v: float, decimals: int) -> str:
+    """Short where the number is exact at that precision (0.45, 1, 0), else fixed decimals."""
+    v = float(v) + 0.0  # -0.0 -> 0.0
+    if v == 0:
+        return "0"
+    r = round(v, decimals)
+    if abs(v - r) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
+        text = f"{r + 0.0:.{decimals}f}"  # + 0.0: noise such as -1e-17 is 0
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    if abs(v) < 0.5 * 10.0**-decimals:
+        return f"{v:.{max(decimals - 1, 1)}e}"
+    return f"{v:.{decimals}f}"
+
+
+def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_items: int = MAX_ITEMS) -> str:
+    """[1 2], [[0.45 0.25] [0.95 0.8]], or a bare number for one entry where allowed."""
+    a = np.asarray(value, dtype=np.float64)
+    if a.size == 1 and (bare_scalar or a.ndim == 0):
+        return fmt_number(a.item(), decimals)
+    if a.ndim == 2 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim <= 1:
+        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items).tolist()]
+        return "[" + " ".join(_elide(items, a.size, max_items)) + "]"
+    rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
+    return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
+
+
+def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
+    return a if len(a) <= n else np.concatenate([a[: n - 2], a[-2:]])
+
+
+def _elide(items: list[str], total: int, n: int) -> list[str]:
+    if total <= n:
+        return items
+    return items[: n - 2] + [elision(total - n)] + items[-2:]
+
+
+def elision(hidden: int, what: str = "") -> str:
+    """The mark of what a printed vector, matrix or Σ_t leaves out: …(12 more)…, …(508 more terms)…"""
+    return f"…({hidden} more{what})…"
+
+
+ELIDED = re.compile(r"…\(\d+ more")  # finds any elision() in printed text
+
+
+# seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation
+NOTATION: ContextVar[str] = ContextVar("notation", default="default")
+CH = {"state": "c", "out": "h", "dstate": "δc", "dout": "δh", "Dout": "Δh"}
+
+
+# While a whole trace is printed, each array's text is made once: W_a appears in every step's za_t.
+_NUMBERS: ContextVar[dict[tuple, tuple[np.ndarray, str]] | None] = ContextVar("numbers", default=None)
+
+
+@contextmanager
+def numbers_remembered() -> Iterator[None]:
+    """Within the block, a printer formats each array (by identity, kept alive by the memo) once."""
+    token = _NUMBERS.set({})
+    try:
+        yield
+    finally:
+        _NUMBERS.reset(token)
+
+
+@contextmanager
+def notation(name: str) -> Iterator[None]:
+    """Print names in a notation ("default" or "ch") within the block."""
+    token = NOTATION.set(name)
+    try:
+        yield
+    finally:
+        NOTATION.reset(token)
+
+
+def name_of(ref: Ref, step: int | None) -> str:
+    """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
+    if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
+        return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
+    base = CH.get(ref.base) if NOTATION.get() == "ch" and ref.shift is not None else None
+    base = base or DISPLAY.get(ref.base, ref.base)
+    if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
+        base = "δ" + ref.base[1:]
+    if ref.shift is None:
+        return base
+    if step is None:
+        sub = "t" if ref.shift == 0 else f"t{ref.shift:+d}"
+    else:
+        sub = str(step + ref.shift)
+    sub = sub if len(sub) == 1 else "{" + sub + "}"
+    return f"{base}_{sub}"
+
+
+def display_name(name: str, namer: Callable[[Ref, int | None], str] = name_of, new: str = "^new") -> str:
+    """A canonical name as a worked solution prints it: dstate_1 -> δstate_1, Dout_-1 -> Δout_{-1}, db_o -> δb_o."""
+    name, bracket, index = name.partition("[")
+    index = bracket + index
+    if name.endswith("_new"):
+        return namer(Ref(name[: -len("_new")], None), None) + new + index
+    base, _, step = name.rpartition("_")
+    if base and step.lstrip("-").isdigit():
+        return namer(Ref(base, int(step)), 0) + index
+    return namer(Ref(name, None), None) + index
+
+
+def tex_name(ref: Ref, step: int | None) -> str:
+    """δstate_{t+1} -> \\delta \\mathrm{state}_{t+1}; W_a -> W_{a}; λ -> \\lambda."""
+    if ref.shift is None and ref.base.endswith("_new"):
+        return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
+    disp = name_of(Ref(ref.base, None), None)
+    if ref.shift is not None and NOTATION.get() == "ch":  # seed 001's c_t and h_t
+        disp = CH.get(ref.base, disp)
+    prefix = {"δ": r"\delta ", "Δ": r"\Delta "}.get(disp[:1], "")
+    if prefix:
+        disp = disp[1:]
+    head, _, sub = disp.partition("_")
+    if disp in ("λ", "ε"):
+        core = {"λ": r"\lambda", "ε": r"\varepsilon"}[disp]
+    else:
+        core = "" if not head else (head if len(head) == 1 else rf"\mathrm{{{head}}}")
+        core += f"_{{{sub}}}" if sub else ""
+    name = (prefix + core).strip()
+    if ref.shift is None:
+        return name
+    when = ("t" if ref.shift == 0 else f"t{ref.shift:+d}") if step is None else str(step + ref.shift)
+    return f"{name}_{{{when}}}"
+
+
+def tex_number(text: str) -> str:
+    """[0.45 0.25] in maths: spaces kept, the elision as dots."""
+    return text.replace(" ", r"\ ").replace("…", r"\dots ")
+
+
+UNICODE = {
+    "λ": r"$\lambda$",
+    "δ": r"$\delta$",
+    "Δ": r"$\Delta$",
+    "Σ": r"$\Sigma$",
+    "σ": r"$\sigma$",
+    "⊙": r"$\odot$",
+    "⊗": r"$\otimes$",
+    "×": r"$\times$",
+    "·": r"$\cdot$",
+    "−": "-",
+    "…": r"\dots{}",
+    "ᵀ": r"$^\top$",
+    "²": r"$^2$",
+}
+
+
+def tex_text(text: str) -> str:
+    """Plain text safe inside LaTeX (pdflatex included): specials escaped, maths symbols as maths."""
+    return "".join(UNICODE.get(c, c) for c in text.translate(SPECIAL))
+
+
+class Style:
+    """How an equation's slots are filled: names at a step, numbers to some decimals; plain text.
+
+    equations.py's printers print the rest of an equation in the same notation
+    (EquationPrinter for this, LatexEquationPrinter for LatexStyle).
+    """
+
+    SUM = "Σ_t "  # before a parameter gradient's per-step term
+
+    def __init__(self, step: int | None = None, decimals: int = 5, max_items: int = MAX_ITEMS) -> None:
+        self.step, self.decimals, self.max_items = step, decimals, max_items
+
+    def name(self, ref: Ref) -> str:
+        return name_of(ref, self.step)
+
+    def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
+        return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
+
+    def slot(self, v: np.ndarray, bare_scalar: bool = False, transposed: bool = False) -> str:
+        """A value where its name would be; within numbers_remembered(), each array is formatted once."""
+        memo = _NUMBERS.get()
+        key = (id(v), bare_scalar, transposed, type(self), self.decimals, self.max_items)
+        if memo is not None and key in memo and memo[key][0] is v:
+            return memo[key][1]
+        text = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
+        if memo is not None:
+            memo[key] = (v, text)
+        return text
+
+    @staticmethod
+    def display(name: str) -> str:
+        """A canonical name as this notation prints it."""
+        return display_name(name)
+
+
+class LatexStyle(Style):
+    SUM = r"\sum_t "
+
+    def name(self, ref: Ref) -> str:
+        return tex_name(ref, self.step)
+
+    def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
+        return tex_number(fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items))
+
+    @staticmethod
+    def display(name: str) -> str:
+        return display_name(name, tex_name, r"^{\mathrm{new}}")
+
+
+class Template:
+    """An equation printed once, with slots: parts[odd] index slots, each (ref,) for a name or
+    (ref, bare_scalar, transposed) for a number."""
+
+    __slots__ = ("parts", "slots")
+
+    def __init__(self, parts: list[str | int], slots: list[tuple]) -> None:
+        self.parts, self.slots = parts, slots
+
+    def __getstate__(self) -> tuple:
+        return self.parts, self.slots
+
+    def __setstate__(self, state: tuple) -> None:
+        self.parts, self.slots = state
+
+    def fill(self, style: Style, value: Callable[[Ref], np.ndarray] | None = None) -> str:
+        out = list(self.parts)
+        for k in range(1, len(out), 2):
+            slot = self.slots[out[k]]  # type: ignore[index]
+            out[k] = style.name(slot[0]) if len(slot) == 1 else style.slot(value(slot[0]), *slot[1:])  # type: ignore[misc]
+        return "".join(out)  # type: ignore[arg-type]
+
+
+# (style, equation, stacked, the linear equations inlined, names) -> Template; the model cache fills it
+TEMPLATES: dict[tuple, Template] = {}
+
+
+def template(style: type[Style], eq: Equation, stacked: bool, inline: tuple[Equation, ...], names: bool) -> Template:
+    """An equation's template: with slots for the names (names=True) or for the numbers.
+
+    inline: the model's pre-activations to print written out, za_t as W_a·x_t + U_a·out_{t-1} + b_a.
+    """
+    key = (style, eq, stacked, inline, names)
+    found = TEMPLATES.get(key)
+    if found is None:
+        from .equations import build_template  # sympy, for a template the cache did not hold
+
+        found = TEMPLATES[key] = build_template(style, eq.stacked if stacked else eq.expr, inline, names)
+    return found
+
+
+def fill_names(style: type[Style], eq: Equation, stacked: bool, inline: tuple[Equation, ...], step: int | None) -> str:
+    """The right-hand side with names at a step (t when None); a parameter gradient's behind Σ_t."""
+    if eq.kind == "sum":
+        return style.SUM + template(style, eq, stacked, inline, True).fill(style(step=None))
+    return template(style, eq, stacked, inline, True).fill(style(step=step))
