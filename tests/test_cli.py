@@ -78,8 +78,10 @@ def test_json_has_values_equations_and_warnings():
     assert data["equations"]["dstate_1"]["symbolic"].startswith("δstate_1 = δout_1 ⊙ o_1")
     assert data["equations"]["Dout_-1"]["substituted"] == "[0.15 0.8 0.1 0.25]·[-0.01702 -0.00165 0 0.00176]"
     assert data["warnings"] and data["loss"]["E"] == pytest.approx(0.1149104, abs=1e-7)
-    for name in ["Delta_1", "Dout_0", "dgates_1", "dW_a", "W_new", "W_a_new", "U_new", "b_new", "E_0"]:
+    for name in ["Delta_1", "Dout_0", "da_1", "do_1", "dW", "dU", "db", "W_a_new", "U_o_new", "b_f_new", "E_0"]:
         assert name in data["values"], name
+    for name in ["dgates_1", "dW_a", "W", "W_new", "U_new", "b_new"]:  # stacks and slices of the above
+        assert name not in data["values"], name
 
 
 def test_markdown_tables():

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import __version__
 from ..evaluate import Trace
+from ..refs import GATES
 from .rows import RowText
 
 
@@ -64,13 +65,19 @@ def _equations(groups: list[tuple[str, list[RowText]]]) -> dict[str, Any]:
     }
 
 
-STACKED = ("z",)
+STACKS = ("z", "dgates")  # per step: za_t … zo_t and δa_t … δo_t, stacked
+WHOLE = ("W", "U", "b", "W_new", "U_new", "b_new")  # W = [W_a; W_i; W_f; W_o], and the updated ones
 
 
 def _values(trace: Trace) -> Iterator[tuple[str, np.ndarray]]:
+    """Every number once: a quantity that only stacks listed ones (z_t, δgates_t, W, W_new) and the
+    per-gate slices of a stacked gradient row (δW_a of δW) are left out; JSON readers join or slice."""
+    sliced = {r.name for r in trace.rows if r.stacked}  # dW, dU, db
     for k, v in trace.values.items():
-        if k.rsplit("_", 1)[0] not in STACKED:
-            yield k, v
+        base, _, last = k.rpartition("_")
+        if base in STACKS or k in WHOLE or (base in sliced and last in GATES):
+            continue
+        yield k, v
 
 
 def _dumps(obj: Any) -> str:

@@ -31,13 +31,16 @@ def fmt_number(v: float, decimals: int) -> str:
     v = float(v) + 0.0  # -0.0 -> 0.0
     if v == 0:
         return "0"
-    r = round(v, decimals)
-    if abs(v - r) < 1e-12 * max(1.0, abs(v)):  # exact at this precision: 0.45, 1, 0
-        text = f"{r + 0.0:.{decimals}f}"  # + 0.0: noise such as -1e-17 is 0
+    text = "%.*f" % (decimals, v)  # noqa: UP031 - "%.*f" needs no format spec built per call
+    r = float(text)  # round(v, decimals): both round the exact binary value correctly, then read it back
+    size = v if v > 0 else -v
+    tolerance = 1e-12 * size if size > 1.0 else 1e-12
+    if -tolerance < v - r < tolerance:  # exact at this precision: 0.45, 1, 0
+        text = "%.*f" % (decimals, r + 0.0)  # noqa: UP031 - + 0.0: noise such as -1e-17 is 0
         return text.rstrip("0").rstrip(".") if "." in text else text
-    if abs(v) < 0.5 * 10.0**-decimals:
-        return f"{v:.{max(decimals - 1, 1)}e}"
-    return f"{v:.{decimals}f}"
+    if size < 0.5 * 10.0**-decimals:
+        return "%.*e" % (max(decimals - 1, 1), v)  # noqa: UP031
+    return text
 
 
 def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_items: int = MAX_ITEMS) -> str:
