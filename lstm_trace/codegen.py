@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .refs import SIZE_NAMES, Ref, ref_of
+from .refs import SIZE_NAMES, Ref, ref_of, symbol_name
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -66,6 +66,9 @@ class Compiled:
     cols: int
     source: str
     fn: Callable[..., np.ndarray] = field(compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # the arguments as plain tuples, for the trace's per-step loop
+        object.__setattr__(self, "plan", tuple((a.ref.base, a.ref.shift, a.column) for a in self.args))
 
     @property
     def spec(self) -> tuple[str, tuple[Arg, ...], int, str]:
@@ -122,19 +125,64 @@ def _names(code: CodeType) -> set[str]:
     return out
 
 
+def fuse(parts: list[tuple[Ref, Compiled]]) -> Compiled:
+    """Consecutive elementwise equations as one function returning a tuple, in order.
+
+    Each part's generated body is inlined (its temporaries renamed apart) and its result
+    assigned to its output's name, which a later part reads as it would read an argument:
+    a step's a, i, f, o, state and out become one call instead of six. Arguments are the
+    parts' arguments not produced within; the arithmetic is each part's own, unchanged.
+    """
+    import ast
+
+    body: list[ast.stmt] = []
+    produced: list[str] = []
+    args: dict[str, Arg] = {}
+    for k, (out, c) in enumerate(parts):
+        assert c.kind == "elementwise", c.kind
+        fn = ast.parse(c.source).body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        for a, param in zip(c.args, fn.args.args, strict=True):
+            if param.arg not in produced:
+                args.setdefault(param.arg, a)
+        statements = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+        local = {t.id for st in statements if isinstance(st, ast.Assign) for t in st.targets if isinstance(t, ast.Name)}
+        for st in statements:  # cse's temporaries (x0, x1, …) renamed apart from the other parts'
+            for node in ast.walk(st):
+                if isinstance(node, ast.Name) and node.id in local:
+                    node.id = f"_{k}_{node.id}"
+        *steps, ret = statements
+        assert isinstance(ret, ast.Return) and ret.value is not None
+        name = symbol_name(out)
+        body += [*steps, ast.Assign(targets=[ast.Name(name, ast.Store())], value=ret.value, lineno=0)]
+        produced.append(name)
+    body.append(ast.Return(ast.Tuple([ast.Name(n, ast.Load()) for n in produced], ast.Load())))
+    signature = ast.arguments(
+        posonlyargs=[], args=[ast.arg(n) for n in args], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    fn = ast.FunctionDef("_lambdifygenerated_fused", signature, body, decorator_list=[], lineno=0)
+    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
+    return load("fused", tuple(args.values()), 1, source)
+
+
 Fetch = Callable[[Ref, int], np.ndarray]
 
 
-def call(c: Compiled, fetch: Fetch, step: int, T: int) -> np.ndarray:  # noqa: N803 - the maths' name
+def call(c: Compiled, fetch: Fetch, step: int, T: int, columns: dict[Ref, np.ndarray] | None = None) -> np.ndarray:  # noqa: N803
     """Evaluate at a step, reading each argument through fetch.
 
     A "sum" (a parameter gradient) is evaluated once over all steps:
     Σ_t g_t ⊗ x_t = [g_0 … g_T]·[x_0 … x_T]ᵀ, and Σ_t g_t sums the columns.
+    columns: where the stacked steps of a quantity are kept for the next sum that reads them.
     """
     vals = []
     for a in c.args:
         if c.kind == "sum" and a.ref.shift is not None:
-            v = np.stack([fetch(a.ref, t) for t in range(T)], axis=1)
+            v = None if columns is None else columns.get(a.ref)
+            if v is None:
+                v = np.stack([fetch(a.ref, t) for t in range(T)], axis=1)
+                if columns is not None:
+                    columns[a.ref] = v
         else:
             v = fetch(a.ref, step)
             if a.column and v.ndim == 1:

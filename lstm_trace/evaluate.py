@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
 from . import cache as model_cache
-from .codegen import Compiled, Fetch, call, generate, load
+from .codegen import Compiled, Fetch, call, fuse, generate, load
 from .model import Equation, Model
 from .names import canonical
 from .refs import GATES, Ref
@@ -37,9 +38,10 @@ def compiled(eq: Equation, stacked: bool = False) -> Compiled:
     return c
 
 
-@dataclass(frozen=True)
-class Row:
-    """One traced quantity: name_step = equation, at a step (None for gradients and updates)."""
+class Row(NamedTuple):
+    """One traced quantity: name_step = equation, at a step (None for gradients and updates).
+
+    A named tuple, not a dataclass: a big trace makes hundreds of thousands of them."""
 
     section: str
     step: int | None
@@ -196,23 +198,83 @@ def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) 
     return call(compiled(eq, stacked), fetch, step, T)
 
 
-def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, stacked: bool = False) -> np.ndarray:
-    return _at(compiled(eq, stacked), values, sc, step)
+def _call(
+    eq: Equation,
+    values: Mapping[str, np.ndarray],
+    sc: Scenario,
+    step: int,
+    stacked: bool = False,
+    columns: dict | None = None,
+) -> np.ndarray:
+    return _at(compiled(eq, stacked), values, sc, step, columns)
 
 
-def _at(c: Compiled, values: Mapping[str, np.ndarray], sc: Scenario, step: int) -> np.ndarray:
+def _at(
+    c: Compiled, values: Mapping[str, np.ndarray], sc: Scenario, step: int, columns: dict | None = None
+) -> np.ndarray:
     """apply() on the trace's own values, without a fetch closure per argument: the per-step hot path."""
     if c.kind == "sum":
-        return call(c, fetcher(values, sc), step, sc.T)
+        return call(c, fetcher(values, sc), step, sc.T, columns)
     vals = []
-    for a in c.args:
-        r = a.ref
-        v = values.get(r.base if r.shift is None else f"{r.base}_{step + r.shift}")
+    get = values.get
+    for base, shift, column in c.plan:  # type: ignore[attr-defined]
+        v = get(base if shift is None else f"{base}_{step + shift}")
         if v is None:
-            v = _lookup(values, sc, r, step)
-        vals.append(v.reshape(-1, 1) if a.column and v.ndim == 1 else v)
+            v = _lookup(values, sc, Ref(base, shift), step)
+        vals.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
     out = c.fn(*vals)
+    if c.kind == "fused":  # a tuple, one array per equation
+        return tuple(o if type(o) is np.ndarray else np.asarray(o, dtype=np.float64) for o in out)
     return out.ravel() if c.kind == "linear" else np.asarray(out, dtype=np.float64)
+
+
+_FUSED: dict[tuple[Equation, ...], list[tuple[Compiled, tuple[Equation, ...]]]] = {}
+
+
+def _runs(eqs: tuple[Equation, ...]) -> list[tuple[Compiled, tuple[Equation, ...]]]:
+    """A step's equations as calls: each run of consecutive elementwise ones fused into one (codegen.fuse)."""
+    if eqs not in _FUSED:
+        calls: list[tuple[Compiled, tuple[Equation, ...]]] = []
+        run: list[Equation] = []
+        for eq in (*eqs, None):
+            if eq is not None and eq.kind == "elementwise":
+                run.append(eq)
+                continue
+            if run:
+                c = fuse([(Ref(e.name, e.shift), compiled(e)) for e in run]) if len(run) > 1 else compiled(run[0])
+                calls.append((c, tuple(run)))
+                run = []
+            if eq is not None:
+                calls.append((compiled(eq), (eq,)))
+        _FUSED[eqs] = calls
+    return _FUSED[eqs]
+
+
+def _stack_gates(values: dict, t: int) -> None:
+    """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
+    name = f"dgates_{t}"
+    if (
+        name not in values
+        and f"do_{t}" in values
+        and f"da_{t}" in values
+        and f"di_{t}" in values
+        and f"df_{t}" in values
+    ):
+        values[name] = np.concatenate([values[f"d{g}_{t}"] for g in GATES])
+
+
+def _step(
+    calls: list[tuple[Compiled, tuple[Equation, ...]]], values: dict, sc: Scenario, t: int
+) -> Iterator[tuple[str, Equation]]:
+    """Evaluate a step's calls into values; yields each quantity's name and equation, in order."""
+    for c, eqs in calls:
+        out = _at(c, values, sc, t)
+        for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
+            name = f"{eq.name}_{t + eq.shift}"
+            values[name] = v
+            yield name, eq
+        if eqs[-1].name[1:] in GATES and eqs[-1].name[0] == "d":
+            _stack_gates(values, t)
 
 
 def trace(scenario: Scenario, iteration: int = 1) -> Trace:
@@ -233,7 +295,10 @@ def trace(scenario: Scenario, iteration: int = 1) -> Trace:
         for v in new.values():
             v.setflags(write=False)
         sc = replace(sc, params=MappingProxyType(new))
-        state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
+        if k < scenario.iterations:
+            state = {
+                n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")
+            }
     assert chosen is not None
     return replace(chosen, iteration=iteration, losses=tuple(losses))  # its scenario holds that iteration's parameters
 
@@ -252,16 +317,13 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     H = sc.H  # noqa: N806 - the maths' name
     # each equation's compiled form looked up once, not once per step
     linear, loss = compiled(model.linear[0], True), compiled(model.loss_eq)
-    forward = [(eq, compiled(eq)) for eq in (*model.forward, *model.head)]
-    backward = [(eq, compiled(eq)) for eq in model.backward]
+    forward, backward = _runs((*model.forward, *model.head)), _runs(model.backward)
     for t in range(sc.T):
         values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
         z = values[f"z_{t}"] = _at(linear, values, sc, t)
         for k, g in enumerate(GATES):
             values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
-        for eq, c in forward:
-            values[f"{eq.name}_{t}"] = _at(c, values, sc, t)
-            rows.append(Row("forward", t, f"{eq.name}_{t}", eq))
+        rows += [Row("forward", t, name, eq) for name, eq in _step(forward, values, sc, t)]
         losses.append(float(np.sum(_at(loss, values, sc, t))))
         values[f"E_{t}"] = np.array([losses[-1]])
     values["E"] = np.array([sum(losses)])
@@ -269,11 +331,8 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     values[f"Dout_{last}"] = np.zeros(H)
     rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
     for t in range(last, -1, -1):
-        for eq, c in backward:
-            name = f"{eq.name}_{t + eq.shift}"
-            values[name] = _at(c, values, sc, t)
-            rows.append(Row("backward", t, name, eq))
-        values[f"dgates_{t}"] = np.concatenate([values[f"d{g}_{t}"] for g in GATES])
+        rows += [Row("backward", t, name, eq) for name, eq in _step(backward, values, sc, t)]
+        _stack_gates(values, t)
     rows += _gradients(model, values, sc)
     rows += _update(model, values, sc)
     return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
@@ -282,19 +341,20 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
 def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
     rows = []
     done: set[str] = set()
+    columns: dict[Ref, np.ndarray] = {}  # [δgates_0 … δgates_T] is read by δW, δU and δb: stacked once
     for eq in model.gradients:
         family = eq.name.split("_")[0]  # dW_a -> dW
         if eq.has_stacked:
             if family in done:
                 continue
-            whole = _call(eq, values, sc, 0, stacked=True)
+            whole = _call(eq, values, sc, 0, stacked=True, columns=columns)
             values[family] = whole
             for g, part in zip(GATES, np.split(whole, 4), strict=True):
                 values[f"{family}_{g}"] = part
             done.add(family)
             rows.append(Row("gradients", None, family, eq, stacked=True))
         else:
-            values[eq.name] = _call(eq, values, sc, 0)
+            values[eq.name] = _call(eq, values, sc, 0, columns=columns)
             rows.append(Row("gradients", None, eq.name, eq))
     return rows
 
@@ -320,7 +380,7 @@ def _warnings(sc: Scenario) -> list[str]:
     out = []
     if sc.loss == "l2":
         for t, label in enumerate(sc.label):
-            bad = [v for v in label if not -1 < v < 1]
-            if bad:
+            bad = label[(label <= -1) | (label >= 1)]
+            if bad.size:
                 out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
     return out

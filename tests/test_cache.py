@@ -210,3 +210,27 @@ def test_template_of_a_scenario_read_before_needs_neither_numpy_sympy_nor_pydant
     assert "\ndstate_0:" in runs[0].stdout and "\na_0:" not in runs[0].stdout
     off = subprocess.run(cmd, capture_output=True, text=True, env={**env, "LSTM_TRACE_CACHE_DIR": "off"}, check=True)
     assert off.stdout == runs[0].stdout
+
+
+@pytest.mark.parametrize(("cell", "bias", "loss", "optimizer", "K"), VARIANTS)
+def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
+    cell: str, bias: bool, loss: str, optimizer: str, K: int
+) -> None:
+    """The trace fuses a step's elementwise equations into one call (codegen.fuse); each value it
+    keeps is bit for bit the value of its own equation, evaluated alone on the trace's values."""
+    from lstm_trace.evaluate import _runs, apply, fetcher
+
+    spec = random_scenario(11, 3, 4, 3, bias=bias, cell=cell, K=K)
+    spec["optimizer"] = {"name": optimizer, "lr": 0.1}
+    tr = trace(load_scenario(spec))
+    runs = _runs(tr.model.backward)
+    assert any(c.kind == "fused" for c, _ in runs) and any(len(eqs) > 2 for _, eqs in runs)
+    fetch = fetcher(tr.values, tr.scenario)
+    checked = 0
+    for row in tr.rows:
+        if row.step is None or row.equation is None:
+            continue
+        alone = apply(row.equation, fetch, row.step, tr.scenario.T)
+        np.testing.assert_array_equal(tr.values[row.name], alone, err_msg=row.name)
+        checked += 1
+    assert checked == sum(1 for r in tr.rows if r.step is not None) - 1  # all but Δout_{T-1} = 0
