@@ -316,15 +316,16 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     losses = []
     H = sc.H  # noqa: N806 - the maths' name
     # each equation's compiled form looked up once, not once per step
-    linear, loss = compiled(model.linear[0], True), compiled(model.loss_eq)
-    forward, backward = _runs((*model.forward, *model.head)), _runs(model.backward)
+    # the loss E_t (per unit, then summed) is computed with the step's last forward equations
+    linear, loss = compiled(model.linear[0], True), model.loss_eq
+    forward, backward = _runs((*model.forward, *model.head, loss)), _runs(model.backward)
     for t in range(sc.T):
         values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
         z = values[f"z_{t}"] = _at(linear, values, sc, t)
         for k, g in enumerate(GATES):
             values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
-        rows += [Row("forward", t, name, eq) for name, eq in _step(forward, values, sc, t)]
-        losses.append(float(np.sum(_at(loss, values, sc, t))))
+        rows += [Row("forward", t, name, eq) for name, eq in _step(forward, values, sc, t) if eq.name != loss.name]
+        losses.append(float(values[f"E_{t}"].sum()))
         values[f"E_{t}"] = np.array([losses[-1]])
     values["E"] = np.array([sum(losses)])
     last = sc.T - 1
