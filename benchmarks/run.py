@@ -137,7 +137,7 @@ def main() -> None:
     os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")  # starts empty: the first run fills it
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "lstm_trace")], check=True, stdout=subprocess.DEVNULL)
     gomez = str(ROOT / "scenarios" / "gomez.yaml")
-    click_floor = wall([PY, "-c", "import click"], n)
+    click_floor = wall([PY, "-c", "import click"], 4 * n)  # fast commands: more runs, steadier medians
     floor = wall([PY, "-c", "import numpy, sympy, rich, click, yaml"], n)
     pydantic = wall([PY, "-c", "import numpy, sympy, rich, click, yaml, lstm_trace.schema"], n) - floor
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
@@ -163,7 +163,7 @@ def main() -> None:
             None,
         ),
     ]:
-        w = wall(cmd, n)
+        w = wall(cmd, 4 * n if base is click_floor else n)
         print(f"{label:58} {w:6.2f}s {w / base:6.2f}x  " + (f"<= {goal}x" if goal else ""))
     big = scenario(tmp / "big.yaml", 64, 128, 512)
     w = wall(tool("run", str(big), "--format", "json"), 1 if quick else 3)

@@ -532,10 +532,10 @@ def notation(name: str) -> Iterator[None]:
 
 
 def _check_parts(ids: tuple[str, ...], parts: tuple[str, ...]) -> None:
-    from .names import did_you_mean
-
     for p in parts:
         if p not in ids:
+            from .names import did_you_mean
+
             have = f"; the parts are {', '.join(ids)}" if ids else "; the scenario has no parts: section"
             raise BadInput(f"--part: no part {p!r}{did_you_mean(p, ids) or have}")
 
