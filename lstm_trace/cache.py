@@ -1,12 +1,12 @@
 """The cache: work that depends only on its inputs and on this installation, done once.
 
-Two kinds of entry are kept. A "model" entry is an LSTM variant derived (sympy) and
-compiled to numpy code: that takes most of a small run's own time, yet depends only on
-the variant (cell, output layer, loss, optimizer, bias) and on this package's code. A
-"scenario" entry is a scenario file read and validated, keyed by its path and the
-SHA-256 of its bytes, with its answer sheet, so that `template` and repeated runs and
-checks of one file need neither pydantic nor (for `template`) numpy. Entries are
-pickled under
+Three kinds of entry are kept. A "model" entry is an LSTM variant derived (sympy),
+compiled to numpy code and printed as templates: that takes most of a small run's own
+time, yet depends only on the variant (cell, output layer, loss, optimizer, bias) and on
+this package's code. A "scenario" entry is a scenario file read and validated, and a
+"sheet" entry its blank answers file (render/template.py's Sheet), both keyed by the
+file's path and the SHA-256 of its text, so that repeated runs and checks of one file
+need no pydantic, and `template` neither numpy nor sympy. Entries are pickled under
 
     $LSTM_TRACE_CACHE_DIR, else $XDG_CACHE_HOME/lstm-trace, else ~/.cache/lstm-trace
 
@@ -95,7 +95,7 @@ def _private(path: Path) -> bool:
 
 
 def load(ident: tuple, kind: str = "model") -> Any | None:
-    """The stored value for an entry (a variant), or None (not stored, stale, foreign or unreadable)."""
+    """The stored value of an entry (a variant, a file), or None (not stored, stale, foreign or unreadable)."""
     where = directory()
     if where is None:
         return None

@@ -1,7 +1,8 @@
 """The numeric engine: evaluate a model's equations on a scenario, in float64.
 
-Each equation is lambdified once per model; a step evaluates whole vectors
-(and the stacked gates with one matrix product), so the cost per step is
+Each equation is generated as numpy code once per model (codegen.py), and a step's
+consecutive elementwise equations run as one fused function; a step evaluates whole
+vectors (and the stacked gates with one matrix product), so the cost per step is
 O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 """
 
@@ -250,17 +251,14 @@ def _runs(eqs: tuple[Equation, ...]) -> list[tuple[Compiled, tuple[Equation, ...
     return _FUSED[eqs]
 
 
+GATE_ADJOINTS = tuple(f"d{g}" for g in GATES)
+
+
 def _stack_gates(values: dict, t: int) -> None:
     """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
     name = f"dgates_{t}"
-    if (
-        name not in values
-        and f"do_{t}" in values
-        and f"da_{t}" in values
-        and f"di_{t}" in values
-        and f"df_{t}" in values
-    ):
-        values[name] = np.concatenate([values[f"d{g}_{t}"] for g in GATES])
+    if name not in values and all(f"{d}_{t}" in values for d in GATE_ADJOINTS):
+        values[name] = np.concatenate([values[f"{d}_{t}"] for d in GATE_ADJOINTS])
 
 
 def _step(
@@ -273,7 +271,7 @@ def _step(
             name = f"{eq.name}_{t + eq.shift}"
             values[name] = v
             yield name, eq
-        if eqs[-1].name[1:] in GATES and eqs[-1].name[0] == "d":
+        if any(eq.name in GATE_ADJOINTS for eq in eqs):
             _stack_gates(values, t)
 
 
@@ -381,7 +379,7 @@ def _warnings(sc: Scenario) -> list[str]:
     out = []
     if sc.loss == "l2":
         for t, label in enumerate(sc.label):
-            bad = label[(label <= -1) | (label >= 1)]
+            bad = label[~((label > -1) & (label < 1))]
             if bad.size:
                 out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
     return out

@@ -39,7 +39,7 @@ def row_text(
 ) -> RowText:
     """A row's name, equation, equation with numbers and value, in the style's notation."""
     d = trace.scenario.decimals if decimals is None else decimals
-    numbers = style(decimals=d, max_items=max_items)
+    numbers = style(step=row.step, decimals=d, max_items=max_items)
     value = numbers.number(trace.values[row.name], bare_scalar=True)
     lhs = style.display(row.name)
     if row.equation is None:
