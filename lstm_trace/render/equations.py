@@ -82,11 +82,6 @@ class EquationPrinter(StrPrinter):
         assert self.value is not None
         return self.style.slot(self.value(sym), bare_scalar, transposed)
 
-    @staticmethod
-    def display(name: str) -> str:
-        """A canonical name as this notation prints it."""
-        return display_name(name)
-
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:  # noqa: N802
         if self.value is not None:
             return self.slot(expr)
