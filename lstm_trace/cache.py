@@ -32,11 +32,13 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 PACKAGE = Path(__file__).resolve().parent
+T = TypeVar("T")
 FORMAT = 3  # bump when the stored layout changes
 KEEP = 256  # entries kept; a model entry is about 0.3 MB, a scenario one its arrays
 DEPENDENCIES = ("numpy", "sympy", "pydantic", "pydantic_core", "yaml", "rich", "click")
@@ -75,6 +77,23 @@ def key(ident: tuple, kind: str = "model") -> str:
 def file_ident(path: str | os.PathLike[str], text: str) -> tuple[str, str]:
     """A file's entry name: its path as given (messages name it) and the SHA-256 of its text."""
     return (os.fspath(path), hashlib.sha256(text.encode()).hexdigest())
+
+
+def of_file(path: str | os.PathLike[str], kind: str, of: type[T], build: Callable[[str], T]) -> T:
+    """What build(text) makes of a file, from the cache while the file's text is unchanged.
+
+    The text is read once (textfile.read_text: a missing, binary or huge file is a clear error);
+    a stored value not of type `of` is not served. build's errors propagate and nothing is stored.
+    """
+    from .textfile import read_text
+
+    text = read_text(path)
+    ident = file_ident(path, text)
+    value = load(ident, kind)
+    if not isinstance(value, of):
+        value = build(text)
+        store(ident, value, kind)
+    return value
 
 
 def directory() -> Path | None:

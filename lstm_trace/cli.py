@@ -294,20 +294,18 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
     """
     from . import cache
     from .render.template import Sheet, render_sheet
-    from .textfile import read_text
 
-    # a scenario read before: its sheet from the cache, without numpy, sympy or pydantic
-    ident = cache.file_ident(scenario, read_text(scenario))
-    sheet = cache.load(ident, "sheet")
-    if not isinstance(sheet, Sheet):
+    def build(_text: str) -> Sheet:
         from .evaluate import trace
         from .render.template import answer_sheet
         from .scenario import load_scenario
 
         tr = trace(load_scenario(scenario))
         with notation(tr.scenario.notation):
-            sheet = answer_sheet(tr)
-        cache.store(ident, sheet, "sheet")
+            return answer_sheet(tr)
+
+    # a scenario read before: its sheet from the cache, without numpy, sympy or pydantic
+    sheet = cache.of_file(scenario, "sheet", Sheet, build)
     _check_parts(sheet.part_ids, parts)
     _emit(render_sheet(sheet, parts, check_as=output or "answers.yaml"), output)
 

@@ -107,13 +107,9 @@ def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenari
     """
     if isinstance(source, Mapping):
         return from_document(yamlio.Document(data=dict(source), file="<dict>"))
-    text = yamlio.read_text(source)
-    ident = cache.file_ident(source, text)
-    sc = cache.load(ident, "scenario")
-    if not isinstance(sc, Scenario):
-        sc = from_document(yamlio.parse(text, os.fspath(source)))
-        cache.store(ident, sc, "scenario")
-    return sc
+    return cache.of_file(
+        source, "scenario", Scenario, lambda text: from_document(yamlio.parse(text, os.fspath(source)))
+    )
 
 
 def from_document(doc: yamlio.Document) -> Scenario:
