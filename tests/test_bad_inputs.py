@@ -119,7 +119,7 @@ def test_extreme_preactivations_stay_finite_and_quiet(scale, console):
 
 
 def test_noise_around_zero_prints_as_0():
-    from lstm_trace.render.equations import fmt_number
+    from lstm_trace.render.text import fmt_number
 
     assert [fmt_number(v, 5) for v in (-1e-17, -0.0, 1e-300, -2.5e-7)] == ["0", "0", "0", "-2.5000e-07"]
 

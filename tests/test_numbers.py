@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_trace.render.equations import fmt_array, fmt_number
+from lstm_trace.render.text import fmt_array, fmt_number
 
 
 @pytest.mark.parametrize(

@@ -21,20 +21,7 @@ from sympy.printing.str import StrPrinter
 
 from ..cells.base import Ref, q, ref_of
 from . import MAX_ITEMS
-from .text import (  # noqa: F401 - re-exported: the printed form's numbers and names
-    CH,
-    ELIDED,
-    NOTATION,
-    Style,
-    Template,
-    display_name,
-    elision,
-    fmt_array,
-    fmt_number,
-    name_of,
-    notation,
-    numbers_remembered,
-)
+from .text import Style, Template
 
 if TYPE_CHECKING:
     from ..model import Equation

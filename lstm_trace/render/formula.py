@@ -8,7 +8,8 @@ import sympy as sp
 
 from ..cells.base import ref_of
 from ..formula import Judgement
-from .equations import EquationPrinter, name_of
+from .equations import EquationPrinter
+from .text import name_of
 
 
 def _side(expr: sp.Basic) -> str:
