@@ -100,8 +100,9 @@ def _time(fn) -> float:  # noqa: ANN001
 def symbolic_build(path: Path) -> float:
     """Deriving and compiling a scenario's model in a fresh process, cache off: it does not depend on H or T."""
     code = (
-        "import sys, time; import lstm_trace.derive, lstm_trace.rounding, lstm_trace.render.equations; "
-        "from lstm_trace import load_scenario; from lstm_trace.evaluate import model_for; "
+        "import sys, time; "
+        "import lstm_trace.symbolic.derive, lstm_trace.symbolic.bounds, lstm_trace.symbolic.printing; "
+        "from lstm_trace import load_scenario; from lstm_trace.numeric.models import model_for; "
         "sc = load_scenario(sys.argv[1]); t = time.perf_counter(); model_for(sc); print(time.perf_counter() - t)"
     )
     env = {**os.environ, "LSTM_TRACE_CACHE_DIR": "off"}
@@ -139,7 +140,7 @@ def main() -> None:
     gomez = str(ROOT / "scenarios" / "gomez.yaml")
     click_floor = wall([PY, "-c", "import click"], 4 * n)  # fast commands: more runs, steadier medians
     floor = wall([PY, "-c", "import numpy, sympy, rich, click, yaml"], n)
-    pydantic = wall([PY, "-c", "import numpy, sympy, rich, click, yaml, lstm_trace.schema"], n) - floor
+    pydantic = wall([PY, "-c", "import numpy, sympy, rich, click, yaml, lstm_trace.scenario.schema"], n) - floor
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"floor: import click {click_floor:.2f} s; import numpy, sympy, rich, click, yaml {floor:.2f} s")
     print(f"(pydantic and the scenario schema's models, not in the floor: {pydantic:.2f} s)\n")

@@ -6,6 +6,8 @@
     0.81775
 
 Heavy modules (numpy, sympy) load on first use, so the CLI's help stays instant.
+The layers, from the bottom: the base (errors, names, refs, cache, textfile), scenario/
+and symbolic/, numeric/, grading/, render/, cli/; ARCHITECTURE.md draws the map.
 """
 
 from __future__ import annotations
@@ -15,17 +17,17 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load_scenario": ("scenario", "load_scenario"),
-    "Scenario": ("scenario", "Scenario"),
-    "trace": ("evaluate", "trace"),
-    "Trace": ("evaluate", "Trace"),
-    "Row": ("evaluate", "Row"),
-    "derive": ("derive", "derive"),
-    "Model": ("derive", "Model"),
-    "load_answers": ("answers", "load_answers"),
-    "grade": ("grading", "grade"),
-    "Report": ("grading", "Report"),
-    "json_schema": ("schema", "json_schema"),
+    "load_scenario": ("scenario.load", "load_scenario"),
+    "Scenario": ("scenario.scenario", "Scenario"),
+    "trace": ("numeric.engine", "trace"),
+    "Trace": ("numeric.engine", "Trace"),
+    "Row": ("numeric.engine", "Row"),
+    "derive": ("symbolic.derive", "derive"),
+    "Model": ("symbolic.model", "Model"),
+    "load_answers": ("scenario.answers", "load_answers"),
+    "grade": ("grading.grade", "grade"),
+    "Report": ("grading.verdicts", "Report"),
+    "json_schema": ("scenario.schema", "json_schema"),
     "LstmTraceError": ("errors", "LstmTraceError"),
     "ScenarioError": ("errors", "ScenarioError"),
 }
@@ -38,5 +40,7 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
+        if module == "numeric.engine":  # a Trace shows itself in a notebook: the render layer attaches that
+            importlib.import_module(f"{__name__}.render.notebook")
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

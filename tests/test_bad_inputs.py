@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from lstm_trace.cli import cli
-from lstm_trace.yamlio import MAX_BYTES
+from lstm_trace.scenario.yamlio import MAX_BYTES
 
 from .conftest import GOMEZ, ROOT
 
@@ -82,12 +82,12 @@ def test_debug_shows_the_traceback_for_bug_reports(monkeypatch):
 
 
 def test_a_bug_is_reported_briefly_without_debug(monkeypatch):
-    import lstm_trace.evaluate
+    import lstm_trace.numeric.engine
 
     def broken(*a, **k):
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr(lstm_trace.evaluate, "trace", broken)
+    monkeypatch.setattr(lstm_trace.numeric.engine, "trace", broken)
     r = CliRunner().invoke(cli, ["run", str(GOMEZ)])
     assert r.exit_code == 1
     assert r.output == "Error: internal error: ZeroDivisionError: planted. Rerun with --debug and report it, please.\n"

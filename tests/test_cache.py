@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_trace import cache, evaluate, load_scenario, trace
-from lstm_trace.cells import lstm, peephole
-from lstm_trace.cells.heads import no_head, softmax_head
-from lstm_trace.derive import derive
+from lstm_trace import cache, load_scenario, trace
+from lstm_trace.numeric import models
+from lstm_trace.symbolic.cells import lstm, peephole
+from lstm_trace.symbolic.cells.heads import no_head, softmax_head
+from lstm_trace.symbolic.derive import derive
 
 from .conftest import GOMEZ, ROOT, random_scenario
 
@@ -30,15 +31,15 @@ VARIANTS = [
 @pytest.fixture
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LSTM_TRACE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(evaluate, "_MODELS", {})
-    monkeypatch.setattr(evaluate, "_COMPILED", {})
+    monkeypatch.setattr(models, "_MODELS", {})
+    monkeypatch.setattr(models, "_COMPILED", {})
     return tmp_path / "cache"
 
 
 def _forget(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a new process: nothing derived or compiled in memory."""
-    monkeypatch.setattr(evaluate, "_MODELS", {})
-    monkeypatch.setattr(evaluate, "_COMPILED", {})
+    monkeypatch.setattr(models, "_MODELS", {})
+    monkeypatch.setattr(models, "_COMPILED", {})
 
 
 @pytest.mark.parametrize(("cell", "bias", "loss", "optimizer", "K"), VARIANTS)
@@ -66,7 +67,7 @@ def test_the_key_covers_every_byte_of_the_package(tmp_path: Path, monkeypatch: p
     cache.code_digest.cache_clear()
     try:
         before = cache.key(("lstm",))
-        for edit in ("cells/lstm.py", "derive.py", "codegen.py", "render/rows.py"):
+        for edit in ("symbolic/cells/lstm.py", "symbolic/derive.py", "symbolic/codegen.py", "render/rows.py"):
             path = copy / edit
             original = path.read_bytes()
             path.write_bytes(original + b"\n# edited\n")
@@ -218,7 +219,8 @@ def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
 ) -> None:
     """The trace fuses a step's elementwise equations into one call (codegen.fuse); each value it
     keeps is bit for bit the value of its own equation, evaluated alone on the trace's values."""
-    from lstm_trace.evaluate import _runs, apply, fetcher
+    from lstm_trace.numeric.engine import _runs
+    from lstm_trace.numeric.models import apply, fetcher
 
     spec = random_scenario(11, 3, 4, 3, bias=bias, cell=cell, K=K)
     spec["optimizer"] = {"name": optimizer, "lr": 0.1}

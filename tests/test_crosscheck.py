@@ -169,7 +169,7 @@ VARIANTS = [
 @pytest.mark.parametrize("seed,D,H,T", [(41, 2, 1, 2), (42, 3, 4, 5)])
 def test_every_variant_agrees_with_pytorch_and_finite_differences(cell, K, optimizer, bias, seed, D, H, T):  # noqa: N803
     pytest.importorskip("torch")
-    from lstm_trace.gradcheck import gradcheck
+    from lstm_trace.numeric.gradcheck import gradcheck
 
     from .reference import torch_trace
 

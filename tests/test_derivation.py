@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from lstm_trace.cells.base import Ref
 from lstm_trace.cli import cli
 from lstm_trace.render.latex import tex_name
+from lstm_trace.symbolic.cells.base import Ref
 
 from .conftest import ROOT, compile_latex
 

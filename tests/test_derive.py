@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from lstm_trace.cells import lstm
-from lstm_trace.cells.base import D, H, m, q, sigmoid
-from lstm_trace.derive import derive
 from lstm_trace.render.equations import EquationPrinter
+from lstm_trace.symbolic.cells import lstm
+from lstm_trace.symbolic.cells.base import D, H, m, q, sigmoid
+from lstm_trace.symbolic.derive import derive
 
 MODEL = derive(lstm())
 BACK = {e.name: e for e in MODEL.backward}

@@ -7,10 +7,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from lstm_trace.cells import lstm
 from lstm_trace.cli import cli
-from lstm_trace.derive import derive
-from lstm_trace.formula import FormulaError, judge
+from lstm_trace.grading.formula import FormulaError, judge
+from lstm_trace.symbolic.cells import lstm
+from lstm_trace.symbolic.derive import derive
 
 MODEL = derive(lstm())
 

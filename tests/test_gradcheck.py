@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from lstm_trace import load_scenario, trace
 from lstm_trace.cli import cli
-from lstm_trace.gradcheck import gradcheck
+from lstm_trace.numeric.gradcheck import gradcheck
 
 from .conftest import GOMEZ, SCENARIOS, random_scenario
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from lstm_trace import load_scenario, trace
-from lstm_trace.answers import from_document
-from lstm_trace.grading import grade
+from lstm_trace.grading.grade import grade
 from lstm_trace.render.report import message
-from lstm_trace.yamlio import parse
+from lstm_trace.scenario.answers import from_document
+from lstm_trace.scenario.yamlio import parse
 
 from .conftest import GOMEZ, SCENARIOS, random_scenario
 

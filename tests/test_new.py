@@ -49,8 +49,8 @@ def test_numbers_are_rounded_to_work_by_hand():
 
 
 def load_scenario_from_text(text: str):
-    from lstm_trace.scenario import from_document
-    from lstm_trace.yamlio import parse
+    from lstm_trace.scenario.load import from_document
+    from lstm_trace.scenario.yamlio import parse
 
     return from_document(parse(text, "<new>"))
 

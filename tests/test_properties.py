@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstm_trace import load_scenario, trace
-from lstm_trace.answers import from_document
 from lstm_trace.cli import cli
-from lstm_trace.gradcheck import gradcheck
-from lstm_trace.grading import grade
-from lstm_trace.yamlio import parse
+from lstm_trace.grading.grade import grade
+from lstm_trace.numeric.gradcheck import gradcheck
+from lstm_trace.scenario.answers import from_document
+from lstm_trace.scenario.yamlio import parse
 
 from .conftest import SCENARIOS, random_scenario
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lstm_trace import yamlio
 from lstm_trace.errors import ScenarioError
+from lstm_trace.scenario import yamlio
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(yamlio._FastLoader is None, reason="PyYAML was built without libyaml")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import __version__
-from ..cells import GATES
-from ..cells.base import Ref, q, ref_of
-from ..derive import Equation, Model
-from .equations import printer_for
+from ..refs import GATES, Ref, ref_of
+from ..symbolic.cells.base import q
+from ..symbolic.derive import Equation, Model
+from .latex import printer_for
 from .text import LatexStyle, Style, fill_names, name_of, tex_name, tex_text
 
 Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation]]]]

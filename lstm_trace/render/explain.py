@@ -7,8 +7,8 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from ..evaluate import Trace
-from ..graph import Graph
+from ..grading.graph import Graph
+from ..numeric.engine import Trace
 from .rows import row_text
 from .text import display_name, fmt_array
 

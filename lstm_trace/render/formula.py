@@ -6,8 +6,8 @@ import json
 
 import sympy as sp
 
-from ..cells.base import ref_of
-from ..formula import Judgement
+from ..grading.formula import Judgement
+from ..refs import ref_of
 from .equations import EquationPrinter
 from .text import name_of
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from rich.table import Table
 from rich.text import Text
 
-from ..gradcheck import Check
+from ..numeric.gradcheck import Check
 from .text import display_name
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..evaluate import Trace
+from ..numeric.engine import Trace
 from ..refs import GATES
 from .rows import RowText
 

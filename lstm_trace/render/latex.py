@@ -1,33 +1,18 @@
-"""The same equations in LaTeX: EquationPrinter's logic with LaTeX's tokens (names and numbers: text.LatexStyle)."""
+"""The same equations in LaTeX: symbolic/printing.py's LaTeX tokens, names and numbers from text.LatexStyle."""
 
 from __future__ import annotations
 
-import sympy as sp
-
+from ..symbolic.printing import LatexSlotPrinter
 from .equations import EquationPrinter
-from .text import UNICODE, LatexStyle, tex_name, tex_number, tex_text
+from .text import UNICODE, LatexStyle, Style, tex_name, tex_number, tex_text
 
-__all__ = ["UNICODE", "LatexEquationPrinter", "tex_name", "tex_number", "tex_text"]
+__all__ = ["UNICODE", "LatexEquationPrinter", "printer_for", "tex_name", "tex_number", "tex_text"]
 
 
-class LatexEquationPrinter(EquationPrinter):
-    ODOT, TIMES, DOT, OTIMES, TRANSPOSE, MINUS, SIGMA = (
-        r" \odot ",
-        r" \times ",
-        r" \cdot ",
-        r" \otimes ",
-        r"^{\top}",
-        "-",
-        r"\sigma",
-    )
+class LatexEquationPrinter(EquationPrinter, LatexSlotPrinter):
     STYLE = LatexStyle
 
-    def power(self, n: int) -> str:
-        return f"^{{{n}}}"
 
-    def root(self, inner: str) -> str:
-        return rf"\sqrt{{{inner}}}"
-
-    def _fname(self, f: sp.Function) -> str:
-        name = type(f).__name__
-        return {"sigmoid": r"\sigma", "tanh": r"\tanh", "exp": r"\exp", "log": r"\log"}.get(name, rf"\mathrm{{{name}}}")
+def printer_for(style: type[Style]) -> type[EquationPrinter]:
+    """The printer that prints an equation in a style's notation."""
+    return next(p for p in (LatexEquationPrinter, EquationPrinter) if issubclass(style, p.STYLE))

@@ -3,7 +3,7 @@ the same with numbers, and the value, aligned at the equals signs."""
 
 from __future__ import annotations
 
-from ..evaluate import Trace
+from ..numeric.engine import Trace
 from .rows import RowText, loss_text
 from .text import tex_text
 

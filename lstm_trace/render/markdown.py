@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..evaluate import Trace
+from ..numeric.engine import Trace
 from .rows import RowText, grouped, loss_text
 from .text import LatexStyle
 

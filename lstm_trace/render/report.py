@@ -11,8 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
-from ..causes import Cause
-from ..grading import Report, Verdict
+from ..grading.causes import Cause
+from ..grading.verdicts import Report, Verdict
 from .rows import row_text
 from .text import display_name, fmt_array
 
@@ -160,33 +160,29 @@ def to_dict(report: Report, decimals: int | None = None) -> dict[str, Any]:
             {"id": p.id, "title": p.title, "score": p.score, "max_score": p.max_score, "quantities": list(p.names)}
             for p in report.parts
         ],
-        "answers": [
-            {
-                "name": v.name,
-                "given_name": v.given_name,
-                "part": v.part,
-                "given": _plain(v.given),
-                "given_text": v.text,
-                "expected": _plain(v.expected),
-                "verdict": v.verdict,
-                "message": message(v, d),
-                "cause": v.cause.kind if v.cause else None,
-                "carried_from": list(v.carried_from),
-                "entries": [
-                    {
-                        "name": e.label,
-                        "given": e.given,
-                        "expected": e.expected,
-                        "cause": e.cause.kind if e.cause else None,
-                    }
-                    for e in v.entries
-                ],
-                "points": report.points(v)[0],
-                "max_points": report.points(v)[1],
-                "line": v.line,
-            }
-            for v in report.verdicts
+        "answers": [_answer_dict(report, v, d) for v in report.verdicts],
+    }
+
+
+def _answer_dict(report: Report, v: Verdict, decimals: int) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "given_name": v.given_name,
+        "part": v.part,
+        "given": _plain(v.given),
+        "given_text": v.text,
+        "expected": _plain(v.expected),
+        "verdict": v.verdict,
+        "message": message(v, decimals),
+        "cause": v.cause.kind if v.cause else None,
+        "carried_from": list(v.carried_from),
+        "entries": [
+            {"name": e.label, "given": e.given, "expected": e.expected, "cause": e.cause.kind if e.cause else None}
+            for e in v.entries
         ],
+        "points": report.points(v)[0],
+        "max_points": report.points(v)[1],
+        "line": v.line,
     }
 
 

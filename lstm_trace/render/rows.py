@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..evaluate import Row, Trace, section_title
-from .text import MAX_ITEMS, Style, elision, fill_names, fmt_array, numbers_remembered, template
+from ..numeric.engine import Row, Trace, section_title
+from ..symbolic.templates import template
+from .text import MAX_ITEMS, Style, elision, fill_names, fmt_array, numbers_remembered
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
 
@@ -47,7 +48,7 @@ def row_text(
     eq = row.equation
     inline = trace.model.linear if row.section == "forward" else ()  # za_t written out, as the seed does
     symbolic = fill_names(style, eq, row.stacked, inline, row.step)
-    substituted = template(style, eq, row.stacked, inline, names=False)
+    substituted = template(style.FORM, eq, row.stacked, inline, names=False)
     steps = [row.step or 0] if eq.kind != "sum" else _sum_steps(trace.scenario.T, max_terms)
     terms = [
         substituted.fill(numbers, lambda r, t=t: trace.value_at(r, t))

@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..evaluate import Trace
+from ..numeric.engine import Trace
 from .rows import RowText, loss_text
 from .text import ELIDED, fmt_number
 

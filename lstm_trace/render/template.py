@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from ..evaluate import Trace
+    from ..numeric.engine import Trace
 
 
 class Sheet(NamedTuple):
@@ -51,8 +51,8 @@ def answer_sheet(trace: Trace) -> Sheet:
 
     sc = trace.scenario
     if sc.parts:
-        from ..grading import part_names
-        from ..graph import Graph
+        from ..grading.grade import part_names
+        from ..grading.graph import Graph
 
         graph = Graph(trace)
         groups = [

@@ -1,8 +1,8 @@
 """Printed equations without sympy: numbers, names, notation, and templates filled with them.
 
-A row of a trace is printed from a Template: the equation printed once (by
-equations.py's sympy printer, when the model is derived) with slots where the names
-or the numbers go, filled here per row. The templates are cached with the model, so
+A row of a trace is printed from a Template (symbolic/templates.py): the equation
+printed once, when the model is derived, with slots where the names or the numbers
+go, filled here per row by a Style. The templates are cached with the model, so
 tracing and printing a scenario never imports sympy.
 """
 
@@ -18,10 +18,11 @@ import numpy as np
 
 from ..names import DISPLAY
 from ..refs import Ref
+from ..symbolic.templates import template
 from . import MAX_ITEMS
 
 if TYPE_CHECKING:
-    from ..model import Equation
+    from ..symbolic.model import Equation
 
 SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
 
@@ -187,10 +188,11 @@ def tex_text(text: str) -> str:
 class Style:
     """How an equation's slots are filled: names at a step, numbers to some decimals; plain text.
 
-    equations.py's printers print the rest of an equation in the same notation
-    (EquationPrinter for this, LatexEquationPrinter for LatexStyle).
+    A template of its FORM prints the rest of an equation (symbolic/printing.py), and so
+    do equations.py's printers (EquationPrinter for this, LatexEquationPrinter for LatexStyle).
     """
 
+    FORM = "plain"  # the templates it fills (symbolic/templates.py)
     SUM = "Σ_t "  # before a parameter gradient's per-step term
 
     def __init__(self, step: int | None = None, decimals: int = 5, max_items: int = MAX_ITEMS) -> None:
@@ -220,6 +222,7 @@ class Style:
 
 
 class LatexStyle(Style):
+    FORM = "latex"
     SUM = r"\sum_t "
 
     def name(self, ref: Ref) -> str:
@@ -233,49 +236,9 @@ class LatexStyle(Style):
         return display_name(name, tex_name, r"^{\mathrm{new}}")
 
 
-class Template:
-    """An equation printed once, with slots: parts[odd] index slots, each (ref,) for a name or
-    (ref, bare_scalar, transposed) for a number."""
-
-    __slots__ = ("parts", "slots")
-
-    def __init__(self, parts: list[str | int], slots: list[tuple]) -> None:
-        self.parts, self.slots = parts, slots
-
-    def __getstate__(self) -> tuple:
-        return self.parts, self.slots
-
-    def __setstate__(self, state: tuple) -> None:
-        self.parts, self.slots = state
-
-    def fill(self, style: Style, value: Callable[[Ref], np.ndarray] | None = None) -> str:
-        out = list(self.parts)
-        for k in range(1, len(out), 2):
-            slot = self.slots[out[k]]  # type: ignore[index]
-            out[k] = style.name(slot[0]) if len(slot) == 1 else style.slot(value(slot[0]), *slot[1:])  # type: ignore[misc]
-        return "".join(out)  # type: ignore[arg-type]
-
-
-# (style, equation, stacked, the linear equations inlined, names) -> Template; the model cache fills it
-TEMPLATES: dict[tuple, Template] = {}
-
-
-def template(style: type[Style], eq: Equation, stacked: bool, inline: tuple[Equation, ...], names: bool) -> Template:
-    """An equation's template: with slots for the names (names=True) or for the numbers.
-
-    inline: the model's pre-activations to print written out, za_t as W_a·x_t + U_a·out_{t-1} + b_a.
-    """
-    key = (style, eq, stacked, inline, names)
-    found = TEMPLATES.get(key)
-    if found is None:
-        from .equations import build_template  # sympy, for a template the cache did not hold
-
-        found = TEMPLATES[key] = build_template(style, eq.stacked if stacked else eq.expr, inline, names)
-    return found
-
-
 def fill_names(style: type[Style], eq: Equation, stacked: bool, inline: tuple[Equation, ...], step: int | None) -> str:
     """The right-hand side with names at a step (t when None); a parameter gradient's behind Σ_t."""
+    names = template(style.FORM, eq, stacked, inline, True)
     if eq.kind == "sum":
-        return style.SUM + template(style, eq, stacked, inline, True).fill(style(step=None))
-    return template(style, eq, stacked, inline, True).fill(style(step=step))
+        return style.SUM + names.fill(style(step=None))
+    return names.fill(style(step=step))

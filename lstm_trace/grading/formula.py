@@ -17,10 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .cells.base import Ref, q, ref_of, shifted, sigmoid
-from .derive import ADJOINT_NAMES, Model
-from .errors import LstmTraceError
-from .names import did_you_mean, normalise
+from ..errors import LstmTraceError
+from ..names import did_you_mean, normalise
+from ..refs import Ref, ref_of
+from ..symbolic.cells.base import q, shifted, sigmoid
+from ..symbolic.derive import ADJOINT_NAMES
+from ..symbolic.model import Model
 
 FUNCTIONS = {"tanh": sp.tanh, "sigmoid": sigmoid, "sigma": sigmoid, "σ": sigmoid, "exp": sp.exp, "log": sp.log}
 # spellings of the seeds: â_t / ahat_t for za_t, c/h notation for state/out
@@ -231,7 +233,7 @@ def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
 
 def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
     """None when the two agree at random points; else the first point where they differ."""
-    from .codegen import function, source
+    from ..symbolic.codegen import function, source
 
     syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)

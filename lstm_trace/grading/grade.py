@@ -13,87 +13,19 @@ Anything else is *wrong*, and causes.py looks for the likely slip.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .answers import Answer, AnswerProblem, Answers, half_unit
-from .causes import Cause, Entry, find_cause, wrong_entries
-from .errors import NameNotFound, ScenarioError
-from .evaluate import Trace, section_title
+from ..errors import NameNotFound, ScenarioError
+from ..names import canonical
+from ..numeric.engine import Trace, section_title
+from ..scenario.answers import Answer, AnswerProblem, Answers, half_unit
+from ..scenario.scenario import Part, Scenario
+from .causes import Cause, find_cause, wrong_entries
 from .graph import JOIN, Graph, Node
-from .names import canonical
 from .rounding import bound
-from .scenario import Part, Scenario
-
-VERDICTS = ("correct", "carried", "wrong", "missing", "unknown", "invalid")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One answer's mark.  given/expected are arrays in the quantity's own shape."""
-
-    given_name: str
-    name: str | None  # canonical; None when the name is unknown
-    verdict: str
-    part: str | None = None
-    given: np.ndarray | None = None
-    text: str = ""  # the answer as written
-    expected: np.ndarray | None = None
-    problem: str = ""  # unknown or invalid: what is wrong with the answer itself
-    cause: Cause | None = None
-    carried_from: tuple[str, ...] = ()
-    entries: tuple[Entry, ...] = ()  # the wrong entries of a vector or matrix
-    rounding: bool = False  # correct once the rounding carried in is allowed for
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class PartScore:
-    id: str
-    title: str
-    score: float
-    max_score: float
-    names: tuple[str, ...]  # canonical names of the verdicts in this part, in order
-
-
-@dataclass(frozen=True)
-class Report:
-    trace: Trace
-    file: str
-    verdicts: tuple[Verdict, ...]  # every answer given (graph order), then the missing ones
-    parts: tuple[PartScore, ...]
-    graph: Graph = field(repr=False)
-    carried_credit: float = 0.5
-
-    def points(self, v: Verdict) -> tuple[float, float]:
-        """(earned, possible) for one verdict; (0, 0) for an answer outside every part."""
-        for p in self.parts:
-            if v.name in p.names:
-                each = p.max_score / len(p.names)
-                return each * credit(v.verdict, self.carried_credit), each
-        return 0.0, 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(p.score for p in self.parts)
-
-    @property
-    def max_score(self) -> float:
-        return sum(p.max_score for p in self.parts)
-
-    @property
-    def given(self) -> tuple[Verdict, ...]:
-        return tuple(v for v in self.verdicts if v.verdict != "missing")
-
-    @property
-    def first_mistake(self) -> Verdict | None:
-        return next((v for v in self.verdicts if v.verdict == "wrong"), None)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when every answer given is correct, else 1."""
-        return 0 if all(v.verdict == "correct" for v in self.given) else 1
+from .verdicts import PartScore, Report, Verdict, credit
 
 
 @dataclass(frozen=True)
@@ -262,11 +194,6 @@ class _Walk:
         )
 
 
-def credit(verdict: str, carried_credit: float) -> float:
-    """The share of a quantity's points an answer earns."""
-    return {"correct": 1.0, "carried": carried_credit}.get(verdict, 0.0)
-
-
 def part_names(sc: Scenario, known: set[str]) -> list[tuple[Part, list[str]]]:
     """Each part with its quantities' canonical names; a name the model lacks is the scenario's error."""
     out = []
@@ -316,4 +243,4 @@ def _section(trace: Trace, graph: Graph, name: str) -> str:
     return "Given" if row is None else section_title(trace, row.section, row.step)
 
 
-__all__ = ["VERDICTS", "Verdict", "PartScore", "Report", "grade"]
+__all__ = ["grade", "part_names"]

@@ -1,4 +1,4 @@
-"""How far hand rounding can move a result: first-order propagation through an equation.
+"""How far hand rounding can move a result, as an expression: first-order propagation through an equation.
 
 If each input v of y = f(v, …) may be off by e_v (elementwise), then y may be
 off by Σ_v |∂f/∂v| ⊙ e_v, to first order.  Elementwise equations get the
@@ -10,17 +10,11 @@ equation and never depends on H, D or T.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import cache
+from collections.abc import Callable
 
-import numpy as np
 import sympy as sp
 
-from .cells.base import Ref, m, q, ref_of
-from .codegen import Compiled, Fetch, call, generate, load
-from .derive import Equation
-from .evaluate import BOUNDS, _lookup
-from .scenario import Scenario
+from .cells.base import m, q, ref_of
 
 ERR = "err_"  # err_state__m1: how far state_{t-1} may be off
 ABS = "abs_"  # abs_W: |W|, elementwise
@@ -69,36 +63,3 @@ def bound_expr(expr: sp.Basic) -> sp.Basic:
         return _matrix_bound(expr)
     syms = sorted(expr.free_symbols, key=lambda s: s.name)
     return sp.Add(*(sp.Abs(sp.diff(expr, s)) * _tagged(s, ERR) for s in syms))
-
-
-@cache
-def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
-    """The bound as a numpy function: compiled with the model (and cached with it), else here."""
-    return BOUNDS.get((eq, stacked)) or load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
-
-
-def bound(
-    eq: Equation,
-    step: int,
-    sc: Scenario,
-    values: Mapping[str, np.ndarray],
-    errors: Mapping[str, np.ndarray],
-    stacked: bool = False,
-) -> np.ndarray:
-    """How far eq's result may be off when each input is off by errors[name] (0 where absent)."""
-    c = compiled_bound(eq, stacked)
-
-    def fetch(r: Ref, t: int) -> np.ndarray:
-        if r.base.startswith(ABS):
-            return np.abs(_lookup(values, sc, Ref(r.base[len(ABS) :], r.shift), t))
-        if r.base.startswith(ERR):
-            inner = Ref(r.base[len(ERR) :], r.shift)
-            if inner.shift is None:
-                return errors.get(inner.base, np.zeros_like(_lookup(values, sc, inner, t)))
-            return _lookup(errors, sc, inner, t)
-        return _lookup(values, sc, r, t)
-
-    return call(c, fetch, step, sc.T)
-
-
-__all__ = ["bound", "bound_expr", "compiled_bound", "Fetch"]

@@ -2,94 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import typing
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import answers, cache, yamlio
-from .answers import Answers
-from .errors import ScenarioError
-from .refs import GATES
+from .. import cache
+from ..refs import GATES
+from . import answers, yamlio
+from .messages import first_error, show
+from .scenario import Part, Scenario
+from .yamlio import Path
 
 if TYPE_CHECKING:  # pydantic is imported only to validate a file not already in the cache
-    from pydantic import ValidationError
-
     from .schema import ScenarioModel
-
-Path = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One exercise.  Parameters per gate: W_g (H×D), U_g (H×H), b_g (H,)."""
-
-    name: str
-    source: str
-    cell: str
-    output: str
-    loss: str
-    optimizer: str
-    lr: float
-    decimals: int
-    params: Mapping[str, np.ndarray]
-    x: np.ndarray  # (T, D)
-    label: np.ndarray  # (T, H); for a softmax output the one-hot class, (T, K)
-    init_out: np.ndarray  # (H,)
-    init_state: np.ndarray  # (H,)
-    expected: Answers = Answers("<dict>", ())
-    eps: float = 1e-8  # adagrad's ε
-    iterations: int = 1
-    notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
-    peephole_output: str = "current"  # the state a peephole output gate sees: state_t or state_{t-1}
-    parts: tuple[Part, ...] = ()
-    carried_credit: float = 0.5
-    file: str = "<dict>"
-
-    @property
-    def bias(self) -> bool:
-        return "b_a" in self.params
-
-    def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
-        return {**self.__dict__, "params": dict(self.params)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for v in (*state["params"].values(), state["x"], state["label"], state["init_out"], state["init_state"]):
-            v.setflags(write=False)
-        self.__dict__.update(state, params=MappingProxyType(state["params"]))
-
-    @property
-    def D(self) -> int:  # noqa: N802 - the maths' name
-        return self.x.shape[1]
-
-    @property
-    def H(self) -> int:  # noqa: N802
-        return self.init_out.shape[0]
-
-    @property
-    def K(self) -> int:  # noqa: N802 - the maths' name: classes of a softmax output (0 without one)
-        return self.params["V"].shape[0] if "V" in self.params else 0
-
-    @property
-    def T(self) -> int:  # noqa: N802
-        return self.x.shape[0]
-
-
-@dataclass(frozen=True)
-class Part:
-    """A homework part; where[k] is the (line, column) of quantities[k], for messages."""
-
-    id: str
-    title: str
-    quantities: tuple[str, ...]
-    points: float
-    where: tuple[tuple[int | None, int | None], ...]
-    file: str = "<dict>"
 
 
 def _part(spec: Any, k: int, doc: yamlio.Document) -> Part:
@@ -123,83 +51,8 @@ def from_document(doc: yamlio.Document) -> Scenario:
     try:
         spec = ScenarioModel.model_validate(doc.data)
     except ValidationError as exc:
-        raise _first_error(exc, doc) from None
+        raise first_error(exc, doc) from None
     return _build(spec, doc)
-
-
-def _first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
-    from .schema import TAGS
-
-    err = exc.errors(include_url=False)[0]
-    path: Path = tuple(p for p in err["loc"] if p not in TAGS)
-    kind, found = err["type"], err.get("input")
-    if kind == "extra_forbidden":
-        known = _fields_at(path[:-1])
-        near = difflib.get_close_matches(str(path[-1]), known, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else (f"; expected one of {', '.join(known)}" if known else "")
-        return doc.error(path, f"unknown key {path[-1]!r}{hint}", at_key=True)
-    if kind == "missing":
-        return doc.error(path, "missing: this key is required")
-    expected = {
-        "float_type": "a number",
-        "finite_number": "a finite number (not NaN or inf)",
-        "list_type": "a list",
-        "model_type": "a mapping",
-        "model_attributes_type": "a mapping",
-        "dict_type": "a mapping",
-        "string_type": "text",
-        "int_type": "a whole number",
-        "too_short": "a non-empty list",
-    }.get(kind)
-    if kind == "literal_error":
-        expected = "one of " + err["ctx"]["expected"]
-    if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
-        expected = err["msg"].replace("Input should be ", "a number ")
-    msg = f"expected {expected}" if expected else err["msg"]
-    return doc.error(path, f"{msg}, found {_show(found)}")
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return f"the boolean {str(v).lower()}"
-    if v is None:
-        return "nothing (null)"
-    if isinstance(v, dict):
-        return "a mapping"
-    if isinstance(v, list):
-        return "an empty list" if not v else "a list"
-    return repr(v)
-
-
-def _fields_at(path: Path) -> list[str]:
-    """The keys allowed at a path, for did-you-mean."""
-    from pydantic import BaseModel
-
-    from .schema import ScenarioModel
-
-    model: Any = ScenarioModel
-    for p in path:
-        if isinstance(p, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)) or p not in model.model_fields:
-            return []
-        model = _model_in(model.model_fields[p].annotation)
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
-    return []
-
-
-def _model_in(ann: Any) -> Any:
-    """The pydantic model inside an annotation such as list[Step] or Optional[Initial]."""
-    from pydantic import BaseModel
-
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    for arg in typing.get_args(ann):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _matrix(value: Any, path: Path, doc: yamlio.Document) -> np.ndarray:
@@ -275,12 +128,12 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
 def _class(label: Any, K: int, path: Path, doc: yamlio.Document) -> np.ndarray:  # noqa: N803
     """A class index 0 … K−1, as a one-hot row: the cross-entropy's label."""
     if isinstance(label, list) or float(label) != int(label) or not 0 <= int(label) < K:
-        raise doc.error(path, f"expected a class index 0 … {K - 1} for the softmax's {K} classes, found {_show(label)}")
+        raise doc.error(path, f"expected a class index 0 … {K - 1} for the softmax's {K} classes, found {show(label)}")
     return np.eye(K)[int(label)]
 
 
-def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
-    raw = doc.data["parameters"]
+def _weights(spec: ScenarioModel, raw: dict, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int]:
+    """W_g (H×D), U_g (H×H) and b_g (H) per gate, with H and D."""
     W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
     U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
     # H from U (square); D from W where its gates agree, else from x_0 (W itself is then blamed)
@@ -299,8 +152,11 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
             where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
             _check(b[g], (H,), f"b_{g} (H entries)", where, doc)
             params[f"b_{g}"] = b[g]
-    _peepholes(spec, raw, params, H, doc)
-    K = _softmax(spec, raw, params, H, doc)
+    return params, H, D
+
+
+def _sequence(spec: ScenarioModel, D: int, H: int, K: int, doc: yamlio.Document) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
+    """x_t (D) and label_t (H, or one-hot over the K classes of a softmax) for each step."""
     xs, labels = [], []
     for t, step in enumerate(spec.sequence):
         x = np.array(step.x, np.float64)
@@ -312,11 +168,26 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
             _check(label, (H,), f"label_{t} (one per hidden unit, H)", ("sequence", t, "label"), doc)
         xs.append(x)
         labels.append(label)
+    return np.array(xs), np.array(labels)
+
+
+def _initial(spec: ScenarioModel, H: int, doc: yamlio.Document) -> dict[str, np.ndarray]:  # noqa: N803
+    """out_{-1} and state_{-1}, zeros unless given."""
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
         init[key] = np.zeros(H) if v is None else np.array(v, np.float64)
         _check(init[key], (H,), f"initial {key} (H entries)", ("initial", key), doc)
+    return init
+
+
+def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
+    raw = doc.data["parameters"]
+    params, H, D = _weights(spec, raw, doc)
+    _peepholes(spec, raw, params, H, doc)
+    K = _softmax(spec, raw, params, H, doc)
+    x, label = _sequence(spec, D, H, K, doc)
+    init = _initial(spec, H, doc)
     for arr in params.values():
         arr.setflags(write=False)
     return Scenario(
@@ -333,8 +204,8 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         peephole_output=spec.model.peephole_output,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
-        x=np.array(xs),
-        label=np.array(labels),
+        x=x,
+        label=label,
         init_out=init["out"],
         init_state=init["state"],
         expected=answers.from_document(doc, ("expected",)),

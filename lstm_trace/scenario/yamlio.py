@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ScenarioError
-from .textfile import MAX_BYTES, read_text
+from ..errors import ScenarioError
+from ..textfile import MAX_BYTES, read_text
 
 __all__ = ["MAX_BYTES", "Document", "load", "parse", "read_text"]
 

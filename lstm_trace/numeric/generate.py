@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells.base import GATES
+from ..refs import GATES
 
 
 @dataclass(frozen=True)
@@ -111,3 +111,26 @@ def answers_text(values: dict[str, np.ndarray], names: list[str], decimals: int)
         else:
             out.append(f"{n}: {_rows(v, decimals)}")
     return "\n".join(out) + "\n"
+
+
+def exercise(spec: Spec, parts: bool = False, key: bool = False) -> tuple[str, str | None]:
+    """A random scenario's text, with the sheet's parts (a)-(d) if parts, and its answer key if key:
+    every quantity the parts ask for, its value rounded to the scenario's decimals."""
+    text = scenario_text(spec)
+    if not (parts or key):
+        return text, None
+    from ..scenario.answers import from_document as answers_from
+    from ..scenario.load import from_document
+    from ..scenario.yamlio import parse
+    from .engine import trace
+
+    tr = trace(from_document(parse(text, "<new>")))
+    sheet = homework_parts([(r.section, r.step, r.name) for r in tr.rows if r.equation is not None])
+    if parts:
+        text = scenario_text(spec, sheet)
+    if not key:
+        return text, None
+    names = [n for _, _, ns in sheet for n in ns]
+    answers = answers_text(dict(tr.values), names, tr.scenario.decimals)
+    assert len(answers_from(parse(answers, "<answer key>"))) == len(names)  # the key reads back whole
+    return text, answers

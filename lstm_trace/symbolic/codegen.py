@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .refs import SIZE_NAMES, Ref, ref_of, symbol_name
+from ..refs import SIZE_NAMES, Ref, ref_of, symbol_name
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:

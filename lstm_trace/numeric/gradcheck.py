@@ -12,8 +12,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .evaluate import Trace, trace
-from .scenario import Scenario
+from ..scenario.scenario import Scenario
+from .engine import Trace, trace
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ expr, and a Model's cell, are unpickled the first time something reads them.
 from __future__ import annotations
 
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
@@ -98,3 +99,16 @@ class Model(_Deferred):
     # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
     activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
     head: tuple[Equation, ...] = field(default=())  # an output layer: s_t = V·out_t + c, y_t = softmax(s_t)
+
+    def equations(self) -> tuple[Equation, ...]:
+        """Every equation, in the order a worked solution writes them."""
+        return (*self.linear, *self.forward, *self.head, self.loss_eq, *self.backward, *self.gradients, *self.update)
+
+    def forms(self) -> Iterator[tuple[Equation, bool]]:
+        """Every equation a trace, a check or an explanation evaluates, plain and stacked."""
+        for eq in (*self.linear, *self.forward, *self.head, self.loss_eq, *self.backward, *self.gradients):
+            yield eq, False
+            if eq.has_stacked:
+                yield eq, True
+        for eq in self.update:
+            yield eq, False

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .cells import GATES
-from .cells.base import Ref
-from .derive import Equation
-from .evaluate import Fetch, Row, Trace, apply, compiled, fetcher
+from ..numeric.engine import Row, Trace
+from ..numeric.models import Fetch, apply, compiled, fetcher
+from ..refs import GATES, Ref
+from ..symbolic.model import Equation
 
 # how a composite is made of its parts
 JOIN: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {

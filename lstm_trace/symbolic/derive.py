@@ -14,26 +14,16 @@ from functools import cache
 
 import sympy as sp
 
-from .cells.base import GATES, Cell, D, H, logsumexp, m, q, ref_of, shifted, unitsum
+from .cells.base import GATES, Cell, D, H, m, q, ref_of, shifted, unitsum
 from .cells.heads import Head, no_head
 from .model import Equation, Model
+from .training import loss_expr, updates
 
 # Adjoints the seed gives names to; others (the gate activations) are inlined.
 ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}, "s": "ds"}
 # A quantity read both by the loss and by the next step's linear layer gets its
 # two parts named, as the seed does: δout_t = Δ_t + Δout_t.
 SPLIT_NAMES = {"out": ("Delta", "Dout")}
-LOSSES = ("l2", "cross_entropy")
-
-
-def loss_expr(loss: str) -> sp.Expr:
-    """E_t for one unit, summed over the units: l2 is ½(out_t − label_t)²;
-    cross_entropy is label_t ⊙ (logsumexp(s_t) − s_t) with label_t one-hot, i.e. −log y_t[label]."""
-    if loss == "l2":
-        return (q("out") - q("label")) ** 2 / 2
-    if loss == "cross_entropy":
-        return q("label") * (logsumexp(q("s")) - q("s"))
-    raise ValueError(f"unknown loss {loss!r}")
 
 
 def _diff(e: sp.Expr, sym: sp.Basic, adjoint: sp.Expr) -> sp.Expr:
@@ -221,25 +211,6 @@ def _order(eqs: list[Equation]) -> tuple[Equation, ...]:
     return tuple(done)
 
 
-OPTIMIZERS = ("sgd", "adagrad")
-
-
-def updates(param: str, optimizer: str) -> list[Equation]:
-    """sgd:      p_new = p − λ·δp
-    adagrad:  cache_p_new = cache_p + δp²;  p_new = p − λ·δp / √(cache_p_new + ε)
-    """
-    p, g, lr = q(param, None), q(f"d{param}", None), q("lr", None)
-    if optimizer == "sgd":
-        return [Equation(f"{param}_new", p - lr * g, "elementwise")]
-    if optimizer == "adagrad":
-        cache = f"cache_{param}"
-        return [
-            Equation(f"{cache}_new", q(cache, None) + g**2, "elementwise"),
-            Equation(f"{param}_new", p - lr * g / sp.sqrt(q(f"{cache}_new", None) + q("eps", None)), "elementwise"),
-        ]
-    raise ValueError(f"unknown optimizer {optimizer!r}")
-
-
 _MODELS: dict[tuple, Model] = {}
 
 
@@ -250,6 +221,24 @@ def derive(cell: Cell, loss: str = "l2", optimizer: str = "sgd", head: Head | No
     if key not in _MODELS:
         _MODELS[key] = _derive(cell, loss, optimizer, head)
     return _MODELS[key]
+
+
+def variant(
+    cell: str = "lstm",
+    bias: bool = True,
+    peephole_output: str = "current",
+    output: str = "none",
+    optimizer: str = "sgd",
+) -> Model:
+    """A variant's model by its names: cell "lstm" or "peephole"; output "none" (l2 loss on out_t) or
+    "softmax" (cross-entropy); the peephole output gate sees state_t ("current") or state_{t-1}."""
+    from .cells import lstm, peephole
+    from .cells.heads import softmax_head
+
+    the_cell = peephole(bias=bias, output_gate=peephole_output) if cell == "peephole" else lstm(bias=bias)
+    if output == "softmax":
+        return derive(the_cell, "cross_entropy", optimizer, softmax_head())
+    return derive(the_cell, "l2", optimizer, no_head())
 
 
 def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
@@ -284,4 +273,4 @@ def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
     )
 
 
-__all__ = ["Equation", "Model", "derive", "D", "H"]
+__all__ = ["Equation", "Model", "derive", "variant", "D", "H"]

@@ -1,6 +1,6 @@
 """The numeric engine: evaluate a model's equations on a scenario, in float64.
 
-Each equation is generated as numpy code once per model (codegen.py), and a step's
+Each equation is generated as numpy code once per model (models.py), and a step's
 consecutive elementwise equations run as one fused function; a step evaluates whole
 vectors (and the stacked gates with one matrix product), so the cost per step is
 O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
@@ -15,28 +15,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import cache as model_cache
-from .codegen import Compiled, Fetch, call, fuse, generate, load
-from .model import Equation, Model
-from .names import canonical
-from .refs import GATES, Ref
-from .render.text import TEMPLATES, Template
-from .scenario import Scenario
+from ..names import canonical
+from ..refs import GATES, Ref
+from ..scenario.scenario import Scenario
+from ..symbolic.codegen import Compiled, fuse
+from ..symbolic.model import Equation, Model
+from .models import at, compiled, lookup, model_for
 
 SECTIONS = ("forward", "backward", "gradients", "update")
-
-
-_COMPILED: dict[tuple[Equation, bool], Compiled] = {}
-# each equation's rounding bound (rounding.py), compiled at the same time and cached with the model
-BOUNDS: dict[tuple[Equation, bool], Compiled] = {}
-
-
-def compiled(eq: Equation, stacked: bool = False) -> Compiled:
-    """The equation as a numpy function (from the model cache when the model came from it)."""
-    c = _COMPILED.get((eq, stacked))
-    if c is None:
-        c = _COMPILED[(eq, stacked)] = load(*generate(eq.stacked if stacked else eq.expr, eq.kind))
-    return c
 
 
 class Row(NamedTuple):
@@ -54,7 +40,10 @@ class Row(NamedTuple):
 
 @dataclass(frozen=True)
 class Trace:
-    """An evaluated scenario: every quantity by canonical name, and rows in the seed's order."""
+    """An evaluated scenario: every quantity by canonical name, and rows in the seed's order.
+
+    In a notebook it shows itself as the worked solution (render/notebook.py attaches the display).
+    """
 
     scenario: Scenario
     model: Model
@@ -80,14 +69,7 @@ class Trace:
 
     def value_at(self, ref: Ref, step: int | None) -> np.ndarray:
         """The value a quantity takes at a step (zeros beyond the sequence's ends)."""
-        return _lookup(self.values, self.scenario, ref, step or 0)
-
-    def _repr_markdown_(self) -> str:
-        from .render.markdown import render_markdown
-        from .render.text import notation
-
-        with notation(self.scenario.notation):
-            return render_markdown(self)
+        return lookup(self.values, self.scenario, ref, step or 0)
 
 
 TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}
@@ -105,100 +87,6 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
     return TITLES[section]
 
 
-_MODELS: dict[tuple, Model] = {}
-
-
-def model_for(scenario: Scenario) -> Model:
-    """The scenario's derived model, its equations compiled: from the cache, else derived and stored."""
-    sc = scenario
-    variant = (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
-    if variant in _MODELS:
-        return _MODELS[variant]
-    stored = model_cache.load(variant)
-    if stored is not None:
-        model, specs, bounds, templates = stored
-        for (eq, stacked), spec in specs.items():
-            _COMPILED[(eq, stacked)] = load(*spec)
-        for (eq, stacked), spec in bounds.items():
-            BOUNDS[(eq, stacked)] = load(*spec)
-        TEMPLATES.update(templates)
-    else:
-        from .cells import lstm, peephole
-        from .cells.heads import no_head, softmax_head
-        from .derive import derive
-        from .rounding import bound_expr
-
-        cell = peephole(bias=sc.bias, output_gate=sc.peephole_output) if sc.cell == "peephole" else lstm(bias=sc.bias)
-        model = derive(cell, sc.loss, sc.optimizer, softmax_head() if sc.output == "softmax" else no_head())
-        specs = {(eq, st): compiled(eq, st).spec for eq, st in _equations(model)}
-        bounds = {
-            (eq, st): generate(bound_expr(eq.stacked if st else eq.expr), eq.kind) for eq, st in _equations(model)
-        }
-        for key, spec in bounds.items():
-            BOUNDS[key] = load(*spec)
-        model_cache.store(variant, (model, specs, bounds, _templates(model)))
-    _MODELS[variant] = model
-    return model
-
-
-def _templates(model: Model) -> dict[tuple, Template]:
-    """Every equation printed once, in both notations, with slots for names and for numbers."""
-    from .render.text import LatexStyle, Style, template
-
-    forward = {*model.linear, *model.forward, *model.head, model.loss_eq}  # printed with za_t written out
-    for style in (Style, LatexStyle):
-        for eq, stacked in _equations(model):
-            for names in (True, False):
-                template(style, eq, stacked, model.linear if eq in forward else (), names)
-    mine = set(_all(model))
-    return {k: v for k, v in TEMPLATES.items() if k[1] in mine}
-
-
-def _all(model: Model) -> tuple[Equation, ...]:
-    return (*model.linear, *model.forward, *model.head, model.loss_eq, *model.backward, *model.gradients, *model.update)
-
-
-def _equations(model: Model) -> Iterator[tuple[Equation, bool]]:
-    """Every equation a trace, a check or an explanation evaluates, plain and stacked."""
-    for eq in (*model.linear, *model.forward, *model.head, model.loss_eq, *model.backward, *model.gradients):
-        yield eq, False
-        if eq.has_stacked:
-            yield eq, True
-    for eq in model.update:
-        yield eq, False
-
-
-def _size(base: str, sc: Scenario) -> int:
-    if base == "x" or base == "dx":
-        return sc.D
-    if base in ("s", "ds", "y") or (base == "label" and sc.K):
-        return sc.K  # the output layer's classes (a label is one-hot over them)
-    return 4 * sc.H if base in ("dgates", "z") else sc.H
-
-
-def _lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -> np.ndarray:
-    if r.shift is None:
-        if r.base in ("lr", "eps"):
-            return np.array(sc.lr if r.base == "lr" else sc.eps)
-        return values[r.base]
-    name = f"{r.base}_{step + r.shift}"
-    if name in values:
-        return values[name]
-    if r.base in ("dgates", "z") and f"{r.base[0]}a_{step + r.shift}" in values:
-        return np.concatenate([values[f"{r.base[0]}{g}_{step + r.shift}"] for g in GATES])
-    return np.zeros(_size(r.base, sc))
-
-
-def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:
-    """Look symbols up in a mapping of values (zeros beyond the sequence's ends)."""
-    return lambda r, step: _lookup(values, sc, r, step)
-
-
-def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) -> np.ndarray:  # noqa: N803
-    """Evaluate an equation at a step, reading its symbols through fetch."""
-    return call(compiled(eq, stacked), fetch, step, T)
-
-
 def _call(
     eq: Equation,
     values: Mapping[str, np.ndarray],
@@ -207,26 +95,7 @@ def _call(
     stacked: bool = False,
     columns: dict | None = None,
 ) -> np.ndarray:
-    return _at(compiled(eq, stacked), values, sc, step, columns)
-
-
-def _at(
-    c: Compiled, values: Mapping[str, np.ndarray], sc: Scenario, step: int, columns: dict | None = None
-) -> np.ndarray:
-    """apply() on the trace's own values, without a fetch closure per argument: the per-step hot path."""
-    if c.kind == "sum":
-        return call(c, fetcher(values, sc), step, sc.T, columns)
-    vals = []
-    get = values.get
-    for base, shift, column in c.plan:  # type: ignore[attr-defined]
-        v = get(base if shift is None else f"{base}_{step + shift}")
-        if v is None:
-            v = _lookup(values, sc, Ref(base, shift), step)
-        vals.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
-    out = c.fn(*vals)
-    if c.kind == "fused":  # a tuple, one array per equation
-        return tuple(o if type(o) is np.ndarray else np.asarray(o, dtype=np.float64) for o in out)
-    return out.ravel() if c.kind == "linear" else np.asarray(out, dtype=np.float64)
+    return at(compiled(eq, stacked), values, sc, step, columns)
 
 
 _FUSED: dict[tuple[Equation, ...], list[tuple[Compiled, tuple[Equation, ...]]]] = {}
@@ -266,7 +135,7 @@ def _step(
 ) -> Iterator[tuple[str, Equation]]:
     """Evaluate a step's calls into values; yields each quantity's name and equation, in order."""
     for c, eqs in calls:
-        out = _at(c, values, sc, t)
+        out = at(c, values, sc, t)
         for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
             name = f"{eq.name}_{t + eq.shift}"
             values[name] = v
@@ -319,7 +188,7 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     forward, backward = _runs((*model.forward, *model.head, loss)), _runs(model.backward)
     for t in range(sc.T):
         values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
-        z = values[f"z_{t}"] = _at(linear, values, sc, t)
+        z = values[f"z_{t}"] = at(linear, values, sc, t)
         for k, g in enumerate(GATES):
             values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
         rows += [Row("forward", t, name, eq) for name, eq in _step(forward, values, sc, t) if eq.name != loss.name]

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from .cells import GATES
-from .cells.base import Ref, ref_of, shifted
-from .derive import Equation
-from .evaluate import apply
+from ..numeric.models import apply
+from ..refs import GATES, Ref, ref_of
+from ..symbolic.cells.base import shifted
+from ..symbolic.model import Equation
 from .graph import JOIN, Graph, Node, term_equations
 
 STEP_NAME = re.compile(r"(.+)_(-?\d+)")

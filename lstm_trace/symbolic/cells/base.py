@@ -15,7 +15,7 @@ from functools import cache
 
 import sympy as sp
 
-from ..refs import GATES, SIZE_NAMES, Ref, ref_of, symbol_name
+from ...refs import GATES, SIZE_NAMES, Ref, ref_of, symbol_name
 
 __all__ = ["GATES", "SIZE_NAMES", "Ref", "ref_of"]
 

@@ -1,0 +1,112 @@
+"""lstm-trace check and template: a student's answers graded; a blank answers file to fill in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .common import BadInput, check_parts, emit, friendly, notation, print_to
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.argument("answers", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+@click.option("--gradescope", "gradescope_path", type=click.Path(dir_okay=False), help="Also write Gradescope results.")
+@click.option(
+    "--carried-credit",
+    type=click.FloatRange(0, 1),
+    help="Share of the points for an answer carried from an earlier mistake (default: the scenario's, else 0.5).",
+)
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown for expected values.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@friendly
+def check(
+    scenario: str,
+    answers: str | None,
+    fmt: str,
+    parts: tuple[str, ...],
+    gradescope_path: str | None,
+    carried_credit: float | None,
+    decimals: int | None,
+    output: str | None,
+) -> None:
+    """Grade ANSWERS (a YAML file of name: number) against SCENARIO, like a teacher would.
+
+    Each answer is correct (within the rounding you wrote and the rounding carried in
+    from your earlier numbers), carried (wrong, but right from your own earlier answers),
+    wrong (with the likely cause), missing, unknown or invalid.  Without ANSWERS, the
+    scenario's own expected: block is graded, so a source's misprints show up.
+    Exit code 0 when every answer given is correct, 1 otherwise, 2 for unusable input.
+
+    Example:
+
+        lstm-trace template scenarios/gomez-homework.yaml -o answers.yaml
+
+        lstm-trace check scenarios/gomez-homework.yaml answers.yaml
+    """
+    from ..grading.grade import grade
+    from ..numeric.engine import trace
+    from ..scenario.answers import load_answers
+    from ..scenario.load import load_scenario
+
+    tr = trace(load_scenario(scenario))
+    check_parts(tuple(p.id for p in tr.scenario.parts), parts)
+    if answers is not None:
+        given = load_answers(answers)
+    elif len(tr.scenario.expected):
+        given = tr.scenario.expected
+    else:
+        raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
+    with notation(tr.scenario.notation):
+        _check(grade(tr, given, carried_credit, parts), fmt, gradescope_path, decimals, output)
+
+
+def _check(report: Any, fmt: str, gradescope_path: str | None, decimals: int | None, output: str | None) -> None:
+    if gradescope_path:
+        from ..render.report import gradescope
+
+        emit(gradescope(report, decimals) + "\n", gradescope_path)
+    if fmt == "json":
+        from ..render.report import render_json
+
+        emit(render_json(report, decimals) + "\n", output)
+    else:
+        from ..render.report import render_report
+
+        print_to(render_report(report, decimals), output)
+    raise click.exceptions.Exit(report.exit_code)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@friendly
+def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
+    """Write a blank answers file for SCENARIO: every name, in order, grouped by part.
+
+    Example:
+
+        lstm-trace template scenarios/gomez-homework.yaml --part b -o answers.yaml
+    """
+    from .. import cache
+    from ..render.template import Sheet, render_sheet
+
+    def build(_text: str) -> Sheet:
+        from ..numeric.engine import trace
+        from ..render.template import answer_sheet
+        from ..scenario.load import load_scenario
+
+        tr = trace(load_scenario(scenario))
+        with notation(tr.scenario.notation):
+            return answer_sheet(tr)
+
+    # a scenario read before: its sheet from the cache, without numpy, sympy or pydantic
+    sheet = cache.of_file(scenario, "sheet", Sheet, build)
+    check_parts(sheet.part_ids, parts)
+    emit(render_sheet(sheet, parts, check_as=output or "answers.yaml"), output)

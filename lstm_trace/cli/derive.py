@@ -1,0 +1,79 @@
+"""lstm-trace derive and check-formula: the derived equations of a variant; a student's own formula judged."""
+
+from __future__ import annotations
+
+import click
+
+from .common import emit, friendly
+
+
+@click.command()
+@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
+@click.option(
+    "--peephole-output",
+    type=click.Choice(["current", "previous"]),
+    default="current",
+    show_default=True,
+    help="The state a peephole output gate sees: state_t, or state_{t-1} as seed 004.",
+)
+@click.option(
+    "--output",
+    "head",
+    type=click.Choice(["none", "softmax"]),
+    default="none",
+    show_default=True,
+    help="Output layer: none (l2 loss on out_t) or softmax (cross-entropy).",
+)
+@click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
+)
+@click.option("-o", "out_file", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@friendly
+def derive(
+    cell: str, peephole_output: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None
+) -> None:
+    """Print the model's forward and backward equations at step t: the derivation sheet, no numbers.
+
+    Every backward equation is derived from the forward ones by sympy, as in run.
+
+    Example:
+
+        lstm-trace derive --format latex -o lstm.tex
+    """
+    from ..render.derivation import render_latex, render_text
+    from ..symbolic.derive import variant
+
+    model = variant(cell, bias, peephole_output, head, optimizer)
+    emit((render_latex if fmt == "latex" else render_text)(model), out_file)
+
+
+@click.command("check-formula")
+@click.argument("formula")
+@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
+@friendly
+def check_formula(formula: str, cell: str, fmt: str) -> None:
+    """Judge your own FORMULA ("quantity = expression") against the derived one.
+
+    Names with a time suffix (dstate_t, f_{t+1}, state_{t-1}), their aliases (δstate_t,
+    ahat_t for za_t, c_t/h_t), gradients written dE/da_t or ∂E/∂a_t; functions tanh,
+    sigmoid (σ), exp, log; operators + - * / ** (* and ⊙ are elementwise).  Gradients on
+    the right are given quantities; forward ones are read through their definitions,
+    so 1 - a_t**2 and 1 - tanh(za_t)**2 are the same.  The text is parsed, never run.
+    Exit code 0 correct, 1 wrong, 2 unreadable.
+
+    Example:
+
+        lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
+    """
+    from ..grading.formula import judge
+    from ..render.formula import render_formula_json, render_formula_text
+    from ..symbolic.derive import variant
+
+    j = judge(variant(cell), formula)
+    emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)
+    raise click.exceptions.Exit(0 if j.verdict == "correct" else 1)

@@ -1,0 +1,150 @@
+"""lstm-trace run: a scenario traced, shown as tables, JSON or a worked-solution document."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Any
+
+import click
+
+from ..render import MAX_ITEMS
+from .common import BadInput, emit, friendly, notation, print_to
+
+SECTIONS = ("forward", "backward", "gradients", "update")
+
+
+def parse_steps(text: str | None, T: int) -> set[int] | None:  # noqa: N803 - the maths' name
+    """'0,2-3', 'last', 'first', 'all', negative counts from the end: the steps to show."""
+    if text is None or text.strip() == "all":
+        return None
+    out: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            if part in ("first", "last"):
+                out.add(0 if part == "first" else T - 1)
+            elif "-" in part.lstrip("-"):
+                lo, hi = part.rsplit("-", 1) if not part.startswith("-") else ("", "")
+                out.update(range(int(lo), int(hi) + 1))
+            else:
+                k = int(part)
+                out.add(k if k >= 0 else T + k)
+        except ValueError:
+            raise BadInput(f"--steps: expected step numbers like 0,2-3 or 'last', found {part!r}") from None
+    bad = sorted(k for k in out if not 0 <= k < T)
+    if bad:
+        raise BadInput(f"--steps: step {bad[0]} is outside the sequence (t = 0 … {T - 1})")
+    return out
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--decimals", type=click.IntRange(0, 15), help="Digits after the point (default: the scenario's).")
+@click.option("--steps", metavar="LIST", help="Time steps to show: 0,2-3 or first, last, all.")
+@click.option(
+    "--section", "sections", multiple=True, type=click.Choice(SECTIONS), help="Only these sections (repeatable)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown", "latex", "html", "svg"]),
+    default="table",
+    show_default=True,
+    help="Output format: tables on screen, JSON for machines, or a worked-solution document.",
+)
+@click.option("--iteration", type=click.IntRange(min=1), default=1, show_default=True, help="Which iteration to trace.")
+@click.option(
+    "--units",
+    type=click.IntRange(min=2),
+    default=MAX_ITEMS,
+    show_default=True,
+    help="Entries shown of each vector (the first and last few, …(n more)… between).",
+)
+@click.option("--full", is_flag=True, help="Nothing left out: every step, every entry, every term of a Σ_t.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@friendly
+def run(
+    scenario: str,
+    decimals: int | None,
+    steps: str | None,
+    sections: tuple[str, ...],
+    fmt: str,
+    iteration: int,
+    units: int,
+    full: bool,
+    output: str | None,
+) -> None:
+    """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
+
+    Example:
+
+        lstm-trace run scenarios/gomez.yaml --steps 0 --section backward
+
+        lstm-trace run scenarios/gomez.yaml --format latex -o solution.tex
+
+    On screen, a trace longer than 4 steps shows its first and last two, and long
+    vectors their first and last entries, saying what was left out.
+    """
+    from ..numeric.engine import trace
+    from ..scenario.load import load_scenario
+
+    sc = load_scenario(scenario)
+    if iteration > sc.iterations:
+        raise BadInput(f"--iteration: the scenario has {sc.iterations} iteration(s), found {iteration}")
+    tr = trace(sc, iteration)
+    shown, T = parse_steps(steps, sc.T), sc.T  # noqa: N806 - the maths' name
+    hidden = 0
+    if full:
+        shown = None
+    elif shown is None and fmt in ("table", "html", "svg") and T > SCREEN_STEPS:
+        shown = {0, 1, T - 2, T - 1}
+        hidden = T - len(shown)
+    with notation(sc.notation):
+        _run(tr, shown, sections, decimals, fmt, output, units, hidden, full)
+
+
+SCREEN_STEPS = 4  # a longer trace shows its first and last two steps on screen
+
+
+def _run(
+    tr: Any,
+    steps: set[int] | None,
+    sections: tuple[str, ...],
+    decimals: int | None,
+    fmt: str,
+    output: str | None,
+    units: int = MAX_ITEMS,
+    hidden_steps: int = 0,
+    full: bool = False,
+) -> None:
+    from ..render.rows import MAX_TERMS, grouped
+
+    terms, units = (sys.maxsize, sys.maxsize) if full else (MAX_TERMS, units)
+    chosen = (steps, sections or None, decimals, units)
+    if fmt in ("markdown", "latex"):
+        from ..render.text import LatexStyle
+
+        groups = grouped(tr, *chosen, style=LatexStyle, max_terms=terms)
+        if fmt == "markdown":
+            from ..render.markdown import render_markdown
+
+            emit(render_markdown(tr, groups), output)
+        else:
+            from ..render.latexdoc import render_latex_document
+
+            emit(render_latex_document(tr, groups), output)
+        return
+    groups = grouped(tr, *chosen, max_terms=terms)
+    if fmt == "json":
+        from ..render.jsonout import json_chunks
+
+        emit(itertools.chain(json_chunks(tr, groups), ["\n"]), output)
+        return
+    from ..render.table import elision_note, recorded, render_tables
+
+    tables = render_tables(tr, groups, decimals, steps, elision_note(tr, groups, hidden_steps, units))
+    if fmt in ("html", "svg"):
+        emit(recorded(tables, fmt, tr.scenario.name or tr.scenario.file), output)
+    else:
+        print_to(tables, output)

@@ -1,0 +1,127 @@
+"""Each variant's model, derived once and compiled to numpy functions; what those functions read.
+
+A variant (cell, bias, output layer, loss, optimizer) is derived by the symbolic layer,
+each of its equations generated as numpy source once (symbolic/codegen.py) together
+with its rounding bound (symbolic/bounds.py) and its printed templates
+(symbolic/templates.py), and the lot is kept in the cache (cache.py), so a variant seen
+before is neither derived nor printed again, and sympy is not imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import cache as model_cache
+from ..refs import GATES, Ref
+from ..scenario.scenario import Scenario
+from ..symbolic.codegen import Compiled, Fetch, call, generate, load
+from ..symbolic.model import Equation, Model
+from ..symbolic.templates import TEMPLATES
+
+__all__ = ["BOUNDS", "Compiled", "Fetch", "apply", "at", "compiled", "compiled_bound", "fetcher", "lookup", "model_for"]
+
+_COMPILED: dict[tuple[Equation, bool], Compiled] = {}
+# each equation's rounding bound (symbolic/bounds.py), compiled at the same time and cached with the model
+BOUNDS: dict[tuple[Equation, bool], Compiled] = {}
+
+
+def compiled(eq: Equation, stacked: bool = False) -> Compiled:
+    """The equation as a numpy function (from the model cache when the model came from it)."""
+    c = _COMPILED.get((eq, stacked))
+    if c is None:
+        c = _COMPILED[(eq, stacked)] = load(*generate(eq.stacked if stacked else eq.expr, eq.kind))
+    return c
+
+
+def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
+    """An equation's rounding bound as a numpy function: compiled with the model (and cached with it), else here."""
+    c = BOUNDS.get((eq, stacked))
+    if c is None:
+        from ..symbolic.bounds import bound_expr
+
+        c = BOUNDS[(eq, stacked)] = load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
+    return c
+
+
+_MODELS: dict[tuple, Model] = {}
+
+
+def model_for(scenario: Scenario) -> Model:
+    """The scenario's derived model, its equations compiled: from the cache, else derived and stored."""
+    sc = scenario
+    variant = (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
+    if variant in _MODELS:
+        return _MODELS[variant]
+    stored = model_cache.load(variant)
+    if stored is not None:
+        model, specs, bounds, templates = stored
+        for (eq, stacked), spec in specs.items():
+            _COMPILED[(eq, stacked)] = load(*spec)
+        for (eq, stacked), spec in bounds.items():
+            BOUNDS[(eq, stacked)] = load(*spec)
+        TEMPLATES.update(templates)
+    else:
+        from ..symbolic.bounds import bound_expr
+        from ..symbolic.derive import variant as derived
+        from ..symbolic.templates import model_templates
+
+        model = derived(sc.cell, sc.bias, sc.peephole_output, sc.output, sc.optimizer)  # the loss follows the output
+        specs = {(eq, st): compiled(eq, st).spec for eq, st in model.forms()}
+        bounds = {(eq, st): generate(bound_expr(eq.stacked if st else eq.expr), eq.kind) for eq, st in model.forms()}
+        for key, spec in bounds.items():
+            BOUNDS[key] = load(*spec)
+        model_cache.store(variant, (model, specs, bounds, model_templates(model)))
+    _MODELS[variant] = model
+    return model
+
+
+def _size(base: str, sc: Scenario) -> int:
+    if base == "x" or base == "dx":
+        return sc.D
+    if base in ("s", "ds", "y") or (base == "label" and sc.K):
+        return sc.K  # the output layer's classes (a label is one-hot over them)
+    return 4 * sc.H if base in ("dgates", "z") else sc.H
+
+
+def lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -> np.ndarray:
+    if r.shift is None:
+        if r.base in ("lr", "eps"):
+            return np.array(sc.lr if r.base == "lr" else sc.eps)
+        return values[r.base]
+    name = f"{r.base}_{step + r.shift}"
+    if name in values:
+        return values[name]
+    if r.base in ("dgates", "z") and f"{r.base[0]}a_{step + r.shift}" in values:
+        return np.concatenate([values[f"{r.base[0]}{g}_{step + r.shift}"] for g in GATES])
+    return np.zeros(_size(r.base, sc))
+
+
+def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:
+    """Look symbols up in a mapping of values (zeros beyond the sequence's ends)."""
+    return lambda r, step: lookup(values, sc, r, step)
+
+
+def apply(eq: Equation, fetch: Fetch, step: int, T: int, stacked: bool = False) -> np.ndarray:  # noqa: N803
+    """Evaluate an equation at a step, reading its symbols through fetch."""
+    return call(compiled(eq, stacked), fetch, step, T)
+
+
+def at(
+    c: Compiled, values: Mapping[str, np.ndarray], sc: Scenario, step: int, columns: dict | None = None
+) -> np.ndarray:
+    """apply() on a trace's own values, without a fetch closure per argument: the per-step hot path."""
+    if c.kind == "sum":
+        return call(c, fetcher(values, sc), step, sc.T, columns)
+    vals = []
+    get = values.get
+    for base, shift, column in c.plan:  # type: ignore[attr-defined]
+        v = get(base if shift is None else f"{base}_{step + shift}")
+        if v is None:
+            v = lookup(values, sc, Ref(base, shift), step)
+        vals.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
+    out = c.fn(*vals)
+    if c.kind == "fused":  # a tuple, one array per equation
+        return tuple(o if type(o) is np.ndarray else np.asarray(o, dtype=np.float64) for o in out)
+    return out.ravel() if c.kind == "linear" else np.asarray(out, dtype=np.float64)

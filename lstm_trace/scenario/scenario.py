@@ -1,0 +1,79 @@
+"""The exercise, validated: Scenario (parameters, sequence, options, parts) and Part."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from .answers import Answers
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One exercise.  Parameters per gate: W_g (H×D), U_g (H×H), b_g (H,)."""
+
+    name: str
+    source: str
+    cell: str
+    output: str
+    loss: str
+    optimizer: str
+    lr: float
+    decimals: int
+    params: Mapping[str, np.ndarray]
+    x: np.ndarray  # (T, D)
+    label: np.ndarray  # (T, H); for a softmax output the one-hot class, (T, K)
+    init_out: np.ndarray  # (H,)
+    init_state: np.ndarray  # (H,)
+    expected: Answers = Answers("<dict>", ())
+    eps: float = 1e-8  # adagrad's ε
+    iterations: int = 1
+    notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
+    peephole_output: str = "current"  # the state a peephole output gate sees: state_t or state_{t-1}
+    parts: tuple[Part, ...] = ()
+    carried_credit: float = 0.5
+    file: str = "<dict>"
+
+    @property
+    def bias(self) -> bool:
+        return "b_a" in self.params
+
+    def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
+        return {**self.__dict__, "params": dict(self.params)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for v in (*state["params"].values(), state["x"], state["label"], state["init_out"], state["init_state"]):
+            v.setflags(write=False)
+        self.__dict__.update(state, params=MappingProxyType(state["params"]))
+
+    @property
+    def D(self) -> int:  # noqa: N802 - the maths' name
+        return self.x.shape[1]
+
+    @property
+    def H(self) -> int:  # noqa: N802
+        return self.init_out.shape[0]
+
+    @property
+    def K(self) -> int:  # noqa: N802 - the maths' name: classes of a softmax output (0 without one)
+        return self.params["V"].shape[0] if "V" in self.params else 0
+
+    @property
+    def T(self) -> int:  # noqa: N802
+        return self.x.shape[0]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A homework part; where[k] is the (line, column) of quantities[k], for messages."""
+
+    id: str
+    title: str
+    quantities: tuple[str, ...]
+    points: float
+    where: tuple[tuple[int | None, int | None], ...]
+    file: str = "<dict>"

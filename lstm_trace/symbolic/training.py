@@ -1,0 +1,40 @@
+"""What training minimises and how it steps, written once like a cell: the loss E_t and each
+optimizer's update equations. The deriver differentiates the loss; the updates read the gradients."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .cells.base import logsumexp, q
+from .model import Equation
+
+LOSSES = ("l2", "cross_entropy")
+
+
+def loss_expr(loss: str) -> sp.Expr:
+    """E_t for one unit, summed over the units: l2 is ½(out_t − label_t)²;
+    cross_entropy is label_t ⊙ (logsumexp(s_t) − s_t) with label_t one-hot, i.e. −log y_t[label]."""
+    if loss == "l2":
+        return (q("out") - q("label")) ** 2 / 2
+    if loss == "cross_entropy":
+        return q("label") * (logsumexp(q("s")) - q("s"))
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+OPTIMIZERS = ("sgd", "adagrad")
+
+
+def updates(param: str, optimizer: str) -> list[Equation]:
+    """sgd:      p_new = p − λ·δp
+    adagrad:  cache_p_new = cache_p + δp²;  p_new = p − λ·δp / √(cache_p_new + ε)
+    """
+    p, g, lr = q(param, None), q(f"d{param}", None), q("lr", None)
+    if optimizer == "sgd":
+        return [Equation(f"{param}_new", p - lr * g, "elementwise")]
+    if optimizer == "adagrad":
+        cache = f"cache_{param}"
+        return [
+            Equation(f"{cache}_new", q(cache, None) + g**2, "elementwise"),
+            Equation(f"{param}_new", p - lr * g / sp.sqrt(q(f"{cache}_new", None) + q("eps", None)), "elementwise"),
+        ]
+    raise ValueError(f"unknown optimizer {optimizer!r}")
