@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,11 @@ ALIASES |= {"â": "za", "î": "zi", "ô": "zo"}
 TIME = re.compile(r"_\{\s*t\s*(?:([+\-−])\s*(\d+))?\s*\}")
 SQUARED_CALL = re.compile(r"(tanh|sigmoid|sigma|σ|exp|log)²\(")
 NAME = re.compile(r"(.+?)(?:__t(?:([pm])(\d+))?_|_t(?:([pm])(\d+))?)$")
+# bounds checked before sympy computes (the longest derived formula, σ spelled out: ~150 characters, 40 parts)
+MAX_CHARS, MAX_PARTS, MAX_DEPTH, MAX_EXPONENT, MAX_NUMBER = 500, 200, 32, 10, 10**12  # fractions: 100 digits
+TOO_LARGE = "this number is out of range: a formula's numbers are at most 1e12 in size and 100 digits long"
+UNDEFINED = (sp.S.ComplexInfinity, sp.S.NaN)  # (oo, from a literal 1e400, is a number too large)
+WHY = {"Div": "this divides by zero", "Pow": "0 to a negative power divides by zero", "log": "log(0) is −∞"}
 
 
 class FormulaError(LstmTraceError):
@@ -99,15 +105,25 @@ class _Reader:
     def parse(self) -> tuple[sp.Basic, str | Ref | None]:
         """The expression, and for a bare name or ∂E/∂v its quantity."""
         try:
-            tree = ast.parse(self.src.strip() or "?", mode="eval")
-        except SyntaxError as exc:
-            col = (exc.offset or 1) - 1 + (len(self.src) - len(self.src.lstrip()))
-            raise FormulaError(self.full, self.offset + self.origin[min(col, len(self.origin) - 1)], exc.msg) from None
+            with warnings.catch_warnings():  # the parser's remarks on strings and `is`, refused below anyway
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.src.strip() or "?", mode="eval")
+        except (SyntaxError, ValueError) as exc:  # ValueError: a NUL character
+            col = (getattr(exc, "offset", 1) or 1) - 1 + (len(self.src) - len(self.src.lstrip()))
+            at = self.offset + self.origin[min(col, len(self.origin) - 1)]
+            raise FormulaError(self.full, at, exc.args[0]) from None
         lead = len(self.src) - len(self.src.lstrip())
         for n in ast.walk(tree):
             if hasattr(n, "col_offset"):
                 n.col_offset += lead
                 n.end_col_offset = (n.end_col_offset or n.col_offset) + lead
+            for child in ast.iter_child_nodes(n):  # walked parents first
+                child.depth = getattr(n, "depth", 0) + 1  # type: ignore[attr-defined]
+        parts = [n for n in ast.walk(tree.body) if isinstance(n, ast.expr)]
+        if len(parts) > MAX_PARTS:
+            raise self.fail(tree.body, f"the formula is too long: more than {MAX_PARTS} names, numbers and operations")
+        if (deepest := max(parts, key=lambda n: n.depth)).depth > MAX_DEPTH:  # type: ignore[attr-defined]
+            raise self.fail(deepest, f"the formula nests more than {MAX_DEPTH} operations (a + b + c nests two)")
         return self.build(tree.body), self._quantity(tree.body)
 
     def _quantity(self, node: ast.AST) -> str | Ref | None:
@@ -122,22 +138,31 @@ class _Reader:
 
     def _is_derivative(self, node: ast.AST) -> bool:
         """dE/dv (∂E/∂v): the gradient of E with respect to v."""
-        return (
-            isinstance(node, ast.BinOp)
-            and isinstance(node.op, ast.Div)
-            and isinstance(node.left, ast.Name)
-            and node.left.id == "dE"
-            and isinstance(node.right, ast.Name)
-            and node.right.id.startswith("d")
-        )
+        left, right = getattr(node, "left", None), getattr(node, "right", None)
+        dv = isinstance(right, ast.Name) and right.id.startswith("d")
+        return isinstance(getattr(node, "op", None), ast.Div) and isinstance(left, ast.Name) and left.id == "dE" and dv
 
     def build(self, node: ast.AST) -> sp.Expr:
+        """node's expression, refused where it stands if it is undefined, not real, or too large."""
+        out, value = self._build(node), None
+        key = getattr(getattr(node, "func", None), "id", type(getattr(node, "op", None)).__name__)[:3]
+        if out.has(*UNDEFINED):
+            raise self.fail(node, WHY.get(key, "this part") + ", which is undefined")
+        if not out.free_symbols and abs((value := _value(out)).imag) > 1e-12 * (1 + abs(value.real)):
+            raise self.fail(node, "this is not a real number: a log or fractional power of a negative number")
+        if not all(abs(n) <= MAX_NUMBER and getattr(n, "q", 1) < 10**100 for n in [*out.atoms(sp.Number), value or 0]):
+            raise self.fail(node, TOO_LARGE)
+        return out
+
+    def _build(self, node: ast.AST) -> sp.Expr:
         if self._is_derivative(node):
             return self.gradient(node.right)  # type: ignore[attr-defined]
         if isinstance(node, ast.BinOp):
-            ops = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a / b}
+            ops = {ast.Add: sp.Add, ast.Sub: lambda a, b: a - b, ast.Mult: sp.Mul, ast.Div: lambda a, b: a * b**-1}
             left, right = self.build(node.left), self.build(node.right)
             if isinstance(node.op, ast.Pow):
+                if not right.free_symbols and not abs(_value(right)) <= MAX_EXPONENT:  # 2**20000, 9**9**9
+                    raise self.fail(node.right, f"the exponent {right} is too large: exponents are from -10 to 10")
                 return left**right
             for kind, fn in ops.items():
                 if isinstance(node.op, kind):
@@ -231,25 +256,32 @@ def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
     return expr
 
 
+def _value(expr: sp.Expr) -> complex:
+    """A constant's value (its parts already bounded, so that sympy evaluates it at once)."""
+    return complex(sp.N(expr.replace(sigmoid, lambda x: 1 / (1 + sp.exp(-x)))))
+
+
 def _compare(expected: sp.Expr, given: sp.Expr, points: int = 8) -> dict | None:
-    """None when the two agree at random points; else the first point where they differ."""
+    """None when the two agree at random points; else a point where they differ (yours a number if it can be)."""
     from ..symbolic.codegen import function, source
 
     syms = sorted(expected.free_symbols | given.free_symbols, key=lambda s: s.name)
     rng = np.random.default_rng(0)
     vals = {s: rng.uniform(-1.5, 1.5, points).round(2) for s in syms}
     with np.errstate(all="ignore"):
-        e = np.broadcast_to(function(source(syms, expected))(*vals.values()), (points,))
-        g = np.broadcast_to(function(source(syms, given))(*vals.values()), (points,))
-    differ = ~(np.abs(e - g) <= 1e-9 * (1 + np.abs(e)))
+        e, g = (np.inf if x.has(*UNDEFINED) else function(source(syms, x))(*vals.values()) for x in (expected, given))
+        e, g = (np.broadcast_to(np.where(np.imag(v) == 0, np.real(v), np.nan), (points,)) for v in (e, g))
+        differ = ~((np.abs(e - g) <= 1e-9 * (1 + np.abs(e))) | (e == g))
     if not differ.any():
         return None
-    k = int(np.argmax(differ))
+    k = int(np.argmax(differ & np.isfinite(g))) if (differ & np.isfinite(g)).any() else int(np.argmax(differ))
     return {"at": {s: float(v[k]) for s, v in vals.items()}, "expected": float(e[k]), "given": float(g[k])}
 
 
 def judge(model: Model, text: str) -> Judgement:
     """'LHS = RHS' -> correct or wrong, with the derived form and a point where they differ."""
+    if len(text) > MAX_CHARS:  # shown cut short, so that the message stays three lines
+        raise FormulaError(text[:40] + "…", 40, f"the formula is too long: {len(text)} characters, at most {MAX_CHARS}")
     k = next(
         (i for i, c in enumerate(text) if c == "=" and text[i - 1 : i] not in "<>!=" and text[i + 1 : i + 2] != "="), -1
     )

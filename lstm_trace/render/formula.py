@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import sympy as sp
 
@@ -25,6 +26,20 @@ def _point(j: Judgement) -> dict[str, float]:
     return {name_of(ref_of(s), None): v for s, v in j.counterexample["at"].items()}
 
 
+def _value(x: float, whose: str, verb: str) -> str:
+    """'yours 0.3', or what a value that is no number means: undefined (0/0, log of a negative) or ±∞."""
+    if math.isnan(x):
+        return f"{whose} is undefined there (not a real number)"
+    if math.isinf(x):
+        return f"{whose} is {'−' if x < 0 else ''}∞ there (it divides by zero or overflows)"
+    return f"{whose}{verb} {x:.6g}"
+
+
+def _finite(x: float) -> float | None:
+    """JSON has no NaN or ∞: null stands for a value that is no finite number."""
+    return x if math.isfinite(x) else None
+
+
 def render_formula_text(j: Judgement) -> str:
     lhs = _lhs(j)
     if j.verdict == "correct":
@@ -32,10 +47,11 @@ def render_formula_text(j: Judgement) -> str:
     assert j.counterexample is not None
     at = ", ".join(f"{k} = {v:g}" for k, v in _point(j).items())
     ce = j.counterexample
+    derived, yours = _value(ce["expected"], "the derived form", " gives"), _value(ce["given"], "yours", "")
     return (
         f"wrong:   {lhs} = {_side(j.given)}\n"
         f"derived: {lhs} = {_side(j.expected)}\n"
-        f"They differ at {at}: the derived form gives {ce['expected']:.6g}, yours {ce['given']:.6g}.\n"
+        f"They differ at {at}: {derived}, {yours}.\n"
     )
 
 
@@ -43,7 +59,8 @@ def render_formula_json(j: Judgement) -> str:
     lhs = _lhs(j)
     ce = None
     if j.counterexample is not None:
-        ce = {"at": _point(j), "expected": j.counterexample["expected"], "given": j.counterexample["given"]}
+        given, expected = j.counterexample["given"], j.counterexample["expected"]
+        ce = {"at": _point(j), "expected": _finite(expected), "given": _finite(given)}
     return json.dumps(
         {
             "verdict": j.verdict,
