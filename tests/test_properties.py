@@ -1,7 +1,8 @@
 """Property tests (hypothesis, derandomized so CI is repeatable):
 
 1. random valid scenarios: every traced gradient agrees with finite differences;
-2. random mutations of valid scenario and answers text: exit 0, 1 or 2, never a traceback;
+2. random mutations of valid scenario and answers text (control characters, deep nesting and odd numbers
+   among them): exit 0, 1 or 2, never a traceback;
 3. check gives exactly one verdict per answer given and never writes the answers file.
 """
 
@@ -41,6 +42,9 @@ ANSWERS_TEXT = (
 )
 JUNK = ["", "nan", ".inf", "abc", "[", "]", "{", "}", ":", "- ", "\t", "&a", "*a", "1e999", "-", "null", "true"]
 JUNK += ["!!python/object/apply:os.system", "0x1F", "'", '"', "[[1,2],[3]]", "\x00", "é", "#", "1e308", "-0", "1e-320"]
+# hostile: control characters, nesting past the reader's bound, numbers YAML 1.1 or a float64 would misread
+JUNK += ["\x1b", "\x7f", "\x01", "\x9b", "\r", "\x85", "\ufffe", "[" * 40, "{a: " * 40, "- " * 40, "\n" + "  k:" * 40]
+JUNK += ['"\\ud800"', "012", "1:30", "0x_", "0b_", "0o7", "1e-3", "1.5E+2", "0e400", "1e400", "9" * 400, "yes", "on"]
 
 
 @fast(25)
@@ -124,6 +128,8 @@ VALUES = st.one_of(
         lambda xs: "[" + ", ".join(xs) + "]"
     ),
     st.sampled_from(["abc", ".nan", "true", "", "[[1, 2], [3]]", "0", "-0.0"]),
+    # numbers a float64 cannot hold, or YAML 1.1 would misread
+    st.sampled_from(["0e400", "1e400", "9" * 400, "012", "1:30", "0x_", "yes", "1e-3"]),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lstm_trace import ScenarioError, load_scenario
+from lstm_trace.textfile import MAX_BYTES
 
 GOOD = """\
 parameters:
@@ -91,7 +92,8 @@ def test_unusable_yaml(tmp_path, text, message, capfd):
 def test_binary_directory_missing_and_huge_files(tmp_path):
     (tmp_path / "bin.yaml").write_bytes(b"\x00\x01\x02")
     (tmp_path / "latin.yaml").write_bytes(b"name: caf\xe9\n")
-    (tmp_path / "huge.yaml").write_text("#" * (5 * 1024 * 1024 + 1))
+    with open(tmp_path / "huge.yaml", "wb") as fh:  # sparse: over the limit without using the disk
+        fh.truncate(MAX_BYTES + 1)
     for name, message in [
         ("bin.yaml", "binary"),
         ("latin.yaml", "not UTF-8"),
@@ -117,3 +119,29 @@ def test_from_a_dict_and_immutable():
     assert (sc.D, sc.H, sc.T, sc.bias) == (2, 1, 1, True)
     with pytest.raises(ValueError):
         sc.params["W_a"][0, 0] = 1.0
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        ("[{id: a, quantities: [a_0]}, {id: a, quantities: [i_0]}]", "parts[1].id: duplicate part id 'a'"),
+        ("[{id: a, quantities: [a_0, i_0, a_0]}]", "parts[0].quantities[2]: duplicate quantity 'a_0' (parts[0]"),
+        ("[{id: a, quantities: [a_0]}, {id: b, quantities: [i_0, a_0]}]", "parts[1].quantities[1]: duplicate quantity"),
+        ("[{id: a, quantities: [dstate_0]}, {id: b, quantities: ['δstate_0']}]", "duplicate quantity 'δstate_0'"),
+    ],
+)
+def test_a_part_id_or_a_quantity_given_twice(tmp_path, parts, message):
+    """Graded twice, a quantity would count twice: refused where it comes again, with where it came first."""
+    f = tmp_path / "s.yaml"
+    f.write_text(GOOD + f"parts: {parts}\n")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(f)
+    assert "s.yaml:7:" in str(exc.value) and message in str(exc.value)
+    assert "(parts[0]" in str(exc.value) and "on line 7" in str(exc.value)
+
+
+def test_distinct_parts_load(tmp_path):
+    f = tmp_path / "s.yaml"
+    f.write_text(GOOD + "parts: [{id: a, quantities: [a_0, i_0]}, {id: b, quantities: [dstate_0], points: 2}]\n")
+    sc = load_scenario(f)
+    assert [(p.id, p.quantities, p.points) for p in sc.parts] == [("a", ("a_0", "i_0"), 2.0), ("b", ("dstate_0",), 2.0)]

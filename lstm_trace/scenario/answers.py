@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,10 +18,9 @@ from typing import Any
 import numpy as np
 
 from . import yamlio
+from .messages import brief, unlike_a_number
 
 Index = tuple[int, ...]
-# what a hand-written number may look like when YAML reads it as text: 1e-3, −0.5, +2
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 class AnswerProblem(ValueError):
@@ -103,13 +101,20 @@ class Answer:
             found = "nothing" if v is None else ("a list" if isinstance(v, list) else "a mapping")
             found = f"the boolean {str(v).lower()}" if isinstance(v, bool) else found
             raise AnswerProblem(f"entry {where}: expected a number, found {found}" if where else f"found {found}")
-        if isinstance(v, str):
+        at = f" at {where}" if where else ""
+        if isinstance(v, str):  # quoted, or not a number by yamlio.NUMBER; −0.5 is read as -0.5
             s = v.strip().replace("−", "-")
-            if not NUMBER.fullmatch(s):
-                raise AnswerProblem(f"expected a number{' at ' + where if where else ''}, found the text {v!r}")
-            v, text = float(s), s
+            n = yamlio.number(s)
+            if n is None:
+                raise AnswerProblem(f"expected a number{at}, found the text {brief(repr(v))}{unlike_a_number(s)}")
+            v, text = n, s
         if not math.isfinite(v):
-            raise AnswerProblem(f"expected a finite number{' at ' + where if where else ''}, found {v}")
+            if text is not None and yamlio.number(text) is not None:  # 1e400, or 400 digits
+                raise AnswerProblem(f"expected a number within float64's ±1.8e308{at}, found {brief(text)}")
+            raise AnswerProblem(f"expected a finite number{at}, found {v}")
+        places = written_decimals(text) if text is not None else None
+        if places is not None and places < -308:  # 0e400: rounded to a place no float64 can hold
+            raise AnswerProblem(f"expected a number with an exponent within float64's ±308{at}, found {brief(text)}")
         return float(v), text if text is not None else repr(v)
 
 
@@ -127,7 +132,7 @@ def written_decimals(text: str) -> int | None:
         return None
     try:
         exponent = Decimal(s).as_tuple().exponent
-    except InvalidOperation:  # YAML 1.1 oddities such as 1:30; read as a whole number
+    except InvalidOperation:  # not a number by yamlio.NUMBER; read as a whole number
         return None
     return -int(exponent) if isinstance(exponent, int) else None
 

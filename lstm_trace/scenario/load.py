@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import cache
+from ..errors import key_path
+from ..names import normalise
 from ..refs import GATES
-from . import answers, yamlio
+from . import answers, examples, yamlio
 from .messages import first_error, show
 from .scenario import Part, Scenario
 from .yamlio import Path
@@ -27,17 +29,44 @@ def _part(spec: Any, k: int, doc: yamlio.Document) -> Part:
     return Part(spec.id, spec.title, names, points, where, doc.file)
 
 
+def _parts(specs: Any, doc: yamlio.Document) -> tuple[Part, ...]:
+    """The homework parts; a part id, or a quantity, given twice is an error where it comes again.
+
+    A quantity in two parts (or twice in one) would be graded twice and count twice, so it is
+    refused; names are compared as spelled canonically (δstate_0 is dstate_0).
+    """
+    ids: dict[str, Path] = {}
+    seen: dict[str, Path] = {}
+    for k, spec in enumerate(specs):
+        first = ids.setdefault(spec.id, ("parts", k, "id"))
+        if first[1] != k:
+            raise doc.error(("parts", k, "id"), f"duplicate part id {spec.id!r} ({_at(first, doc)} has it too)")
+        for j, name in enumerate(spec.quantities):
+            here: Path = ("parts", k, "quantities", j)
+            first = seen.setdefault(normalise(name), here)
+            if first != here:
+                message = f"duplicate quantity {name!r} ({_at(first, doc)} names it too); a quantity is graded once"
+                raise doc.error(here, message + ", in one part")
+    return tuple(_part(p, k, doc) for k, p in enumerate(specs))
+
+
+def _at(path: Path, doc: yamlio.Document) -> str:
+    """parts[0].quantities[2] on line 25: where something was first, for a message about its second time."""
+    line = doc.where(path)[0]
+    return key_path(path) + (f" on line {line}" if line is not None else "")
+
+
 def load_scenario(source: str | os.PathLike[str] | Mapping[str, Any]) -> Scenario:
-    """Read and validate a scenario from a YAML path or a dict (as yaml.safe_load would give).
+    """Read and validate a scenario from a YAML path, a bundled example's name, or a dict (as
+    yaml.safe_load would give).
 
     A file read and validated once is served from the cache while its bytes (and this
     installation) are unchanged.
     """
     if isinstance(source, Mapping):
         return from_document(yamlio.Document(data=dict(source), file="<dict>"))
-    return cache.of_file(
-        source, "scenario", Scenario, lambda text: from_document(yamlio.parse(text, os.fspath(source)))
-    )
+    path, name = examples.resolve(source)
+    return cache.of_file(path, "scenario", Scenario, lambda text: from_document(yamlio.parse(text, name)), name)
 
 
 def from_document(doc: yamlio.Document) -> Scenario:
@@ -209,7 +238,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         init_out=init["out"],
         init_state=init["state"],
         expected=answers.from_document(doc, ("expected",)),
-        parts=tuple(_part(p, k, doc) for k, p in enumerate(spec.parts)),
+        parts=_parts(spec.parts, doc),
         carried_credit=spec.grading.carried_credit,
         file=doc.file,
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import math
+import re
 import typing
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +45,30 @@ def first_error(exc: ValidationError, doc: yamlio.Document) -> ScenarioError:
     if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
         expected = err["msg"].replace("Input should be ", "a number ")
     msg = f"expected {expected}" if expected else err["msg"]
-    return doc.error(path, f"{msg}, found {show(found)}")
+    if isinstance(found, float) and math.isinf(found) and yamlio.number(written := doc.texts.get(path, "")) is not None:
+        return doc.error(path, f"expected a number within float64's ±1.8e308, found {brief(written)}")  # 1e400
+    hint = unlike_a_number(found) if kind in ("float_type", "int_type") and isinstance(found, str) else ""
+    return doc.error(path, f"{msg}, found {show(found)}{hint}")
+
+
+# what YAML 1.1 would have read as a number, and yamlio.NUMBER does not
+_UNLIKE = (
+    (r"[-+]?0[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?", "a leading zero, which YAML 1.1 reads as octal"),
+    (r"[-+]?0[xX][0-9a-fA-F_]*", "hexadecimal"),
+    (r"[-+]?0[oO][0-7_]*", "octal"),
+    (r"[-+]?0[bB][01_]*", "binary"),
+    (r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?", "sexagesimal, which YAML 1.1 reads as 1:30 = 90"),
+    (r"[-+]?[0-9_]*\.?[0-9_]*_[0-9_]*\.?[0-9_]*([eE][-+]?[0-9]+)?", "digits grouped with _"),
+    (r"yes|no|on|off|y|n", "a YAML 1.1 boolean"),
+)
+
+
+def unlike_a_number(text: str) -> str:
+    """Why a text YAML 1.1 would read as a number is not one here: ' (hexadecimal; write ...)', or ''."""
+    for pattern, what in _UNLIKE:
+        if re.fullmatch(pattern, text.strip(), re.IGNORECASE):
+            return f" ({what}; write a decimal number such as 12, -0.5 or 1.5e-3)"
+    return ""
 
 
 def show(v: Any) -> str:
@@ -55,7 +80,12 @@ def show(v: Any) -> str:
         return "a mapping"
     if isinstance(v, list):
         return "an empty list" if not v else "a list"
-    return repr(v)
+    return brief(repr(v))
+
+
+def brief(text: str) -> str:
+    """A text as written, or its ends and length when it is long (a 5,000-digit number)."""
+    return text if len(text) <= 80 else f"{text[:24]}…{text[-8:]} ({len(text):,} characters)"
 
 
 def _fields_at(path: Path) -> list[str]:

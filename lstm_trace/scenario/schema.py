@@ -33,6 +33,7 @@ NumberOrMatrix = Annotated[
     Annotated[Number, Tag("number")] | Annotated[Matrix, Tag("list")], Discriminator(_number_form)
 ]
 
+MAX_ITERATIONS = 1000  # forward, backward and update each time: beyond, a run takes minutes, not seconds
 TAGS = {"rows", "row", "per-gate", "stacked", "number", "list"}  # discriminator tags pydantic puts in error locations
 
 
@@ -74,13 +75,16 @@ class ModelSpec(_Strict):
     cell: Literal["lstm", "peephole"] = "lstm"
     peephole_output: Literal["current", "previous"] = Field(
         default="current",
-        description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} (seed 004)",
+        description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} "
+        '(as Theophilou\'s "LSTM Recurrent Neural Network Implementation" writes it)',
     )
     output: Literal["none", "softmax"] = Field(
         default="none", description="softmax: y_t = softmax(V·out_t + c) over K classes, with loss: cross_entropy"
     )
     notation: Literal["default", "ch"] = Field(
-        default="default", description="ch: print c_t, h_t, δc_t, δh_t for state_t, out_t (seed 001)"
+        default="default",
+        description="ch: print c_t, h_t, δc_t, δh_t for state_t, out_t "
+        '(as the no-bias derivation titled "LSTM" writes them)',
     )
 
 
@@ -106,11 +110,11 @@ class Step(_Strict):
 
 
 class Optimizer(_Strict):
-    """sgd: p − λ·δp.  adagrad: cache += δp², p − λ·δp/√(cache + ε) (ε inside the root, as seed 004 writes it)."""
+    """sgd: p − λ·δp.  adagrad: cache += δp², p − λ·δp/√(cache + ε) (ε inside the root, as Theophilou writes it)."""
 
     name: Literal["sgd", "adagrad"] = "sgd"
     lr: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)] = 0.1
-    eps: Annotated[float, Field(strict=False, gt=0, allow_inf_nan=False)] = Field(
+    eps: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)] = Field(
         default=1e-8, description="adagrad only: added to the cache under the square root"
     )
 
@@ -125,13 +129,13 @@ class Part(_Strict):
     id: Annotated[str, Field(min_length=1, description="short label, e.g. a")]
     title: str = ""
     quantities: Annotated[list[str], Field(min_length=1, description="names as in answers files: a_0, dW, ...")]
-    points: Annotated[float, Field(strict=False, gt=0, allow_inf_nan=False)] | None = Field(
+    points: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)] | None = Field(
         default=None, description="the part's worth, shared equally by its quantities (default: one each)"
     )
 
 
 class Grading(_Strict):
-    carried_credit: Annotated[float, Field(strict=False, ge=0, le=1, allow_inf_nan=False)] = Field(
+    carried_credit: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = Field(
         default=0.5, description="the share of a quantity's points for an answer carried from an earlier mistake"
     )
 
@@ -152,7 +156,7 @@ class ScenarioModel(_Strict):
     )
     optimizer: Optimizer = Optimizer()
     display: Display = Display()
-    iterations: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(
+    iterations: Annotated[int, Field(strict=True, ge=1, le=MAX_ITERATIONS)] = Field(
         default=1, description="forward, backward and update repeated, each from the last one's parameters"
     )
     expected: dict[str, NumberOrMatrix] = Field(
