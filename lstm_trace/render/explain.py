@@ -10,6 +10,7 @@ from rich.tree import Tree
 from ..grading.graph import Graph
 from ..numeric.engine import Trace
 from .rows import row_text
+from .table import plain
 from .text import display_name, fmt_array
 
 GIVEN = "given"
@@ -72,7 +73,7 @@ def render_explain(trace: Trace, name: str, decimals: int | None = None, depth: 
     table.add_column("quantity", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
     for k in inputs:
-        table.add_row(display_name(k), fmt_array(trace.values[k], d, bare_scalar=True))
+        table.add_row(plain(display_name(k)), plain(fmt_array(trace.values[k], d, bare_scalar=True)))
     parts.append(table)
     parts.append(Text("what it is computed from:", style="bold"))
     parts.append(dependency_tree(trace, name, d, depth))

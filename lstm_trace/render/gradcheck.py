@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..numeric.gradcheck import Check
+from .table import plain
 from .text import display_name
 
 
@@ -18,8 +19,8 @@ def render_gradcheck(checks: tuple[Check, ...], h: float) -> Table:
         table.add_column(col, no_wrap=True, justify="right" if col.startswith(("max", "entries")) else "left")
     for c in checks:
         table.add_row(
-            display_name(c.name),
-            display_name(c.of),
+            plain(display_name(c.name)),
+            plain(display_name(c.of)),
             str(c.entries),
             f"{c.max_abs:.2e}",
             f"{c.max_rel:.2e}",

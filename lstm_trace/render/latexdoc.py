@@ -37,7 +37,7 @@ def render_latex_document(trace: Trace, groups: list[tuple[str, list[RowText]]])
                 lines.append(rf"{r.lhs} &= {r.value} && \text{{({tex_text(r.note)})}}")
         out.append(" \\\\\n".join(lines))
         out.append(r"\end{align*}")
-    out.append(tex_text(loss_text(trace)) + r"\par")
+    out.append("\n".join(map(tex_text, loss_text(trace).split("\n"))) + r"\par")  # with iterations, two lines
     out += [rf"\noindent\textbf{{warning:}} {tex_text(w)}\par" for w in trace.warnings]
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"

@@ -14,7 +14,8 @@ from .. import __version__
 from ..grading.causes import Cause
 from ..grading.verdicts import Report, Verdict
 from .rows import row_text
-from .text import display_name, fmt_array
+from .table import plain
+from .text import display_name, fmt_array, json_safe
 
 MARK = {
     "correct": ("✓ correct", "green"),
@@ -91,9 +92,9 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
     first = report.first_mistake
     sc = report.trace.scenario
     head = f"the printed answers (expected:) of {sc.file}" if report.file == sc.file else report.file
-    parts: list[RenderableType] = [Text(f"Checking {head}: {sc.name}" if sc.name else f"Checking {head}", style="bold")]
+    parts: list[RenderableType] = [plain(f"Checking {head}: {sc.name}" if sc.name else f"Checking {head}", "bold")]
     for title, verdicts in _groups(report):
-        table = Table(title=title, title_justify="left", title_style="bold")
+        table = Table(title=plain(title, "bold"), title_justify="left")
         table.add_column("quantity", style="bold cyan", no_wrap=True)
         table.add_column("your answer", overflow="fold")
         table.add_column("expected", overflow="fold")
@@ -103,11 +104,11 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
             label, style = MARK[v.verdict]
             expected = "" if v.expected is None else fmt_array(v.expected, d, bare_scalar=True)
             table.add_row(
-                display_name(v.name or v.given_name),
-                v.text,
-                expected,
+                plain(display_name(v.name or v.given_name)),
+                plain(v.text),
+                plain(expected),
                 Text(label, style=style),
-                message(v, d),
+                plain(message(v, d)),
                 style="on grey23" if v is first else None,
             )
         parts.append(table)
@@ -129,15 +130,15 @@ def _first_mistake(report: Report, v: Verdict, d: int) -> Group:
     tr = report.trace
     row = tr.row(report.graph.row_of.get(v.name, v.name))
     lines: list[RenderableType] = [
-        Text(f"First mistake: {display_name(v.name)} (line {v.line})" if v.line else "First mistake:", style="bold red")
+        plain(f"First mistake: {display_name(v.name)} (line {v.line})" if v.line else "First mistake:", "bold red")
     ]
     if row is not None:
         rt = row_text(tr, row, d)
-        lines.append(Text(f"  {rt.lhs} = {rt.symbolic}"))
+        lines.append(plain(f"  {rt.lhs} = {rt.symbolic}"))
         if rt.substituted:
-            lines.append(Text(f"  {' ' * len(rt.lhs)} = {rt.substituted}"))
-        lines.append(Text(f"  {' ' * len(rt.lhs)} = {rt.value}"))
-    lines.append(Text(f"  you wrote {v.text}" + (f": {message(v, d)}" if message(v, d) else "")))
+            lines.append(plain(f"  {' ' * len(rt.lhs)} = {rt.substituted}"))
+        lines.append(plain(f"  {' ' * len(rt.lhs)} = {rt.value}"))
+    lines.append(plain(f"  you wrote {v.text}" + (f": {message(v, d)}" if message(v, d) else "")))
     return Group(*lines)
 
 
@@ -186,8 +187,13 @@ def _answer_dict(report: Report, v: Verdict, decimals: int) -> dict[str, Any]:
     }
 
 
+def _json(obj: Any) -> str:
+    """JSON with unicode as written, and nothing that acts on a terminal (text.json_safe)."""
+    return json_safe(json.dumps(obj, indent=1, ensure_ascii=False))
+
+
 def render_json(report: Report, decimals: int | None = None) -> str:
-    return json.dumps(to_dict(report, decimals), indent=1, ensure_ascii=False)
+    return _json(to_dict(report, decimals))
 
 
 def gradescope(report: Report, decimals: int | None = None) -> str:
@@ -211,4 +217,4 @@ def gradescope(report: Report, decimals: int | None = None) -> str:
         )
     first = report.first_mistake
     output = summary(report) + (f"\nFirst mistake: {display_name(first.name or '')}" if first else "")
-    return json.dumps({"score": report.score, "output": output, "tests": tests}, indent=1, ensure_ascii=False)
+    return _json({"score": report.score, "output": output, "tests": tests})

@@ -8,17 +8,22 @@ from rich.text import Text
 
 from ..numeric.engine import Trace
 from .rows import RowText, loss_text
-from .text import ELIDED, fmt_number
+from .text import ELIDED, fmt_number, safe_text
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Text for rich as it is written: no markup ([bold] prints as [bold]), no emoji codes, no control characters."""
+    return Text(safe_text(text), style=style)
 
 
 def section_table(title: str, rows: list[RowText]) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold", expand=False, show_lines=False)
+    table = Table(title=plain(title, "bold"), title_justify="left", expand=False, show_lines=False)
     table.add_column("quantity", style="bold cyan", no_wrap=True)
     table.add_column("equation", overflow="fold")
     table.add_column("with numbers", overflow="fold")
     table.add_column("value", style="bold", overflow="fold")
     for r in rows:
-        table.add_row(r.lhs, r.symbolic, r.shown, r.value)
+        table.add_row(plain(r.lhs), plain(r.symbolic), plain(r.shown), plain(r.value))
     return table
 
 
@@ -33,7 +38,7 @@ def render_tables(
     sc = trace.scenario
     head = f"{sc.name}" + (f" ({sc.source})" if sc.source else "")
     if head:
-        parts.append(Text(head, style="bold"))
+        parts.append(plain(head, "bold"))
     parts.append(
         Text(
             f"{sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, {'with' if sc.bias else 'no'} bias, "
@@ -47,7 +52,7 @@ def render_tables(
     if len(trace.losses) > 1:
         parts.append(iterations_table(trace, decimals))
     for w in trace.warnings:
-        parts.append(Text(f"warning: {w}", style="yellow"))
+        parts.append(plain(f"warning: {w}", "yellow"))
     if elided:
         parts.append(Text(elided, style="dim"))
     return Group(*parts)
@@ -79,7 +84,7 @@ def recorded(renderable: RenderableType, fmt: str, title: str, width: int = 160)
 
     rec = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor", highlight=False)
     rec.print(renderable)
-    return rec.export_html(inline_styles=True) if fmt == "html" else rec.export_svg(title=title)
+    return rec.export_html(inline_styles=True) if fmt == "html" else rec.export_svg(title=safe_text(title))
 
 
 def iterations_table(trace: Trace, decimals: int | None = None) -> Table:

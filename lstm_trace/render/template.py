@@ -45,9 +45,13 @@ def _equation(trace: Trace, name: str) -> str:
 
 
 def answer_sheet(trace: Trace) -> Sheet:
-    """The scenario's quantities, grouped by part (else by section as `run` prints them), with notes."""
+    """The scenario's quantities, grouped by part (else by section as `run` prints them), with notes.
+
+    What the scenario's author wrote (its name, its parts' ids and titles) and its path are made
+    safe here, once (safe_text), so that the cached sheet prints without importing text.py (numpy).
+    """
     from .rows import grouped
-    from .text import display_name
+    from .text import display_name, safe_text
 
     sc = trace.scenario
     if sc.parts:
@@ -56,7 +60,7 @@ def answer_sheet(trace: Trace) -> Sheet:
 
         graph = Graph(trace)
         groups = [
-            (p.id, f"({p.id}) {p.title}  [{p.points:g} points]", names)
+            (p.id, safe_text(f"({p.id}) {p.title}  [{p.points:g} points]"), names)
             for p, names in part_names(sc, set(trace.values) | set(graph.nodes))
         ]
     else:
@@ -68,7 +72,7 @@ def answer_sheet(trace: Trace) -> Sheet:
             eq = _equation(trace, name)
             notes.append((name, _shape(trace, name) + (f"; {eq}" if eq else f"; {display_name(name)}")))
         sections.append((pid, heading, tuple(notes)))
-    return Sheet(sc.name, sc.file, tuple(p.id for p in sc.parts), tuple(sections))
+    return Sheet(safe_text(sc.name), safe_text(sc.file), tuple(p.id for p in sc.parts), tuple(sections))
 
 
 def render_sheet(sheet: Sheet, part_ids: tuple[str, ...] = (), check_as: str = "") -> str:

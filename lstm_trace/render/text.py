@@ -24,7 +24,46 @@ from . import MAX_ITEMS
 if TYPE_CHECKING:
     from ..symbolic.model import Equation
 
-SPECIAL = str.maketrans({**{c: "\\" + c for c in "&%$#_{}"}, "\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"})
+SPECIAL = str.maketrans(
+    {
+        **{c: "\\" + c for c in "&%$#_{}"},
+        "\\": r"\textbackslash{}",
+        "^": r"\^{}",
+        "~": r"\~{}",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+    }
+)
+
+# What user-written text (a scenario's name, source or part titles, an answers file's keys and
+# numbers, a file's path) must not carry to a terminal, a page or a document: the C0 controls
+# (tab and newline included: they break a table row, a heading or a YAML comment), DEL, the C1
+# controls (U+009B is a terminal's CSI, as ESC [ is), lone surrogates (unwritable as UTF-8), the
+# line and paragraph separators, and the bidirectional controls that reorder what is shown.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped(m: re.Match[str]) -> str:
+    c = m.group()
+    return _SHORT.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def safe_text(text: str) -> str:
+    """User-written text safe to show anywhere: each unsafe character written as an escape.
+
+    ESC [ 2 J prints as \\x1b[2J, a right-to-left override as \\u202e, a newline as \\n, so the
+    reader sees that something odd was written and nothing acts on the terminal. Other text,
+    backslashes included, is unchanged (so escaping twice changes nothing more).
+    """
+    return UNSAFE.sub(_escaped, text) if UNSAFE.search(text) else text
+
+
+def json_safe(text: str) -> str:
+    """JSON text with each character safe_text escapes (outside C0, which json.dumps escapes itself)
+    written as a \\u escape: DEL, C1 and bidi controls never reach a terminal; the data is unchanged."""
+    return UNSAFE.sub(lambda m: m.group() if m.group() < " " else f"\\u{ord(m.group()):04x}", text)
 
 
 def fmt_number(v: float, decimals: int) -> str:
@@ -181,8 +220,9 @@ UNICODE = {
 
 
 def tex_text(text: str) -> str:
-    """Plain text safe inside LaTeX (pdflatex included): specials escaped, maths symbols as maths."""
-    return "".join(UNICODE.get(c, c) for c in text.translate(SPECIAL))
+    """Plain text safe inside LaTeX (pdflatex included): control characters as safe_text writes them,
+    specials escaped, maths symbols as maths."""
+    return "".join(UNICODE.get(c, c) for c in safe_text(text).translate(SPECIAL))
 
 
 class Style:
