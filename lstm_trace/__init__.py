@@ -44,3 +44,7 @@ def __getattr__(name: str) -> Any:
             importlib.import_module(f"{__name__}.render.notebook")
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -30,6 +30,7 @@ import hashlib
 import importlib.util
 import os
 import pickle
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -41,6 +42,8 @@ PACKAGE = Path(__file__).resolve().parent
 T = TypeVar("T")
 FORMAT = 3  # bump when the stored layout changes
 KEEP = 256  # entries kept; a model entry is about 0.3 MB, a scenario one its arrays
+SUFFIX = ".lstm-trace.pickle"  # an entry's name: its key, then this
+ENTRY = re.compile(r"[0-9a-f]{64}" + re.escape(SUFFIX))
 DEPENDENCIES = ("numpy", "sympy", "pydantic", "pydantic_core", "yaml", "rich", "click")
 
 
@@ -79,16 +82,19 @@ def file_ident(path: str | os.PathLike[str], text: str) -> tuple[str, str]:
     return (os.fspath(path), hashlib.sha256(text.encode()).hexdigest())
 
 
-def of_file(path: str | os.PathLike[str], kind: str, of: type[T], build: Callable[[str], T]) -> T:
+def of_file(
+    path: str | os.PathLike[str], kind: str, of: type[T], build: Callable[[str], T], name: str | None = None
+) -> T:
     """What build(text) makes of a file, from the cache while the file's text is unchanged.
 
     The text is read once (textfile.read_text: a missing, binary or huge file is a clear error);
     a stored value not of type `of` is not served. build's errors propagate and nothing is stored.
+    name: what messages call the file, when not its path (a bundled example read by its name).
     """
     from .textfile import read_text
 
     text = read_text(path)
-    ident = file_ident(path, text)
+    ident = file_ident(name or path, text)
     value = load(ident, kind)
     if not isinstance(value, of):
         value = build(text)
@@ -119,7 +125,7 @@ def load(ident: tuple, kind: str = "model") -> Any | None:
     if where is None:
         return None
     k = key(ident, kind)
-    path = where / f"{k}.pickle"
+    path = where / f"{k}{SUFFIX}"
     try:
         if not (_private(where) and _private(path)):
             return None
@@ -148,7 +154,7 @@ def store(ident: tuple, value: Any, kind: str = "model") -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             pickle.dump({"key": k, "value": value}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, where / f"{k}.pickle")
+        os.replace(tmp, where / f"{k}{SUFFIX}")
     except Exception:  # noqa: BLE001 - a full disk or an unpicklable value: run without the entry
         Path(tmp).unlink(missing_ok=True)
         return
@@ -156,10 +162,14 @@ def store(ident: tuple, value: Any, kind: str = "model") -> None:
 
 
 def _prune(where: Path, keep: int | None = None) -> None:
-    """Remove all but the `keep` most recently used entries (every edit of a scenario makes one)."""
+    """Remove all but the `keep` most recently used entries (every edit of a scenario makes one).
+
+    Only the cache's own entries, named <64 hex digits>.lstm-trace.pickle, are ever removed: the
+    directory may be one the user shares with other files."""
     keep = KEEP if keep is None else keep
     try:
-        entries = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        mine = (p for p in where.glob(f"*{SUFFIX}") if ENTRY.fullmatch(p.name))
+        entries = sorted(mine, key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in entries[keep:]:
             old.unlink(missing_ok=True)
     except OSError:

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -28,10 +29,17 @@ def test_version():
 
 
 @pytest.mark.parametrize("command", [[], *([c] for c in sorted(cli.commands))])
-def test_every_command_has_help_with_an_example(command):
-    r = invoke(*command, "--help")
+def test_every_command_has_help_with_examples_exit_codes_and_every_option_explained(command):
+    r = invoke(*command, "--help", env={"COLUMNS": "80"})
     assert r.exit_code == 0
-    assert "Example:" in r.output
+    assert "Examples:" in r.output and "Exit codes:" in r.output
+    examples = r.output.split("Examples:")[1].split("Exit codes:")[0]
+    lines = [line.strip() for line in examples.splitlines() if line.strip()]
+    assert lines and all(line.startswith("lstm-trace ") for line in lines), lines  # one command a line, unwrapped
+    group = cli.commands[command[0]] if command else cli
+    for param in group.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{command} {param.opts} has no help"
 
 
 def test_the_commands_are_the_documented_ones():
@@ -45,6 +53,8 @@ def test_the_commands_are_the_documented_ones():
         "derive",
         "check-formula",
         "new",
+        "examples",
+        "example",
     }
 
 
@@ -80,8 +90,9 @@ def test_json_has_values_equations_and_warnings():
     assert data["warnings"] and data["loss"]["E"] == pytest.approx(0.1149104, abs=1e-7)
     for name in ["Delta_1", "Dout_0", "da_1", "do_1", "dW", "dU", "db", "W_a_new", "U_o_new", "b_f_new", "E_0"]:
         assert name in data["values"], name
-    for name in ["dgates_1", "dW_a", "W", "W_new", "U_new", "b_new"]:  # stacks and slices of the above
-        assert name not in data["values"], name
+    for name in ["dgates_1", "z_0", "dW_a", "W", "W_new", "U_new", "b_new"]:  # stacks and slices: all there
+        assert name in data["values"], name
+    assert data["values"]["dW_a"] == data["values"]["dW"][:1] and data["values"]["W"][0] == data["values"]["W_a"][0]
 
 
 def test_markdown_tables():
@@ -258,12 +269,12 @@ def test_softmax_scenario_renders_its_layer_loss_and_iterations():
         assert fragment in out, fragment
     data = json.loads(invoke("run", SOFTMAX, "--format", "json", "--iteration", "5").output)
     assert len(data["iterations"]) == 5 and data["values"]["label_1"] == [0, 0, 1]
-    assert "  δs_t       = y_t − label_t" in invoke("derive", "--output", "softmax").output.splitlines()
+    assert "  δs_t       = y_t − label_t" in invoke("derive", "--output-layer", "softmax").output.splitlines()
 
 
 def _long_scenario(tmp_path) -> str:
     path = tmp_path / "long.yaml"
-    r = invoke("new", "--input", "3", "--hidden", "12", "--steps", "9", "--seed", "1", "-o", str(path))
+    r = invoke("new", "--input", "3", "--hidden", "12", "--length", "9", "--seed", "1", "-o", str(path))
     assert r.exit_code == 0, r.output
     return str(path)
 
@@ -290,7 +301,7 @@ def test_steps_units_and_full_show_more(tmp_path):
     assert {int(s) for s in re.findall(r"Forward @ t=(\d+)", full)} == set(range(9))
     assert "more)…" not in full and "more terms)…" not in full and "Left out" not in full
     tiny = tmp_path / "tiny.yaml"  # H=1: no vector is elided, only the gradients' Σ_t over 9 steps
-    invoke("new", "--input", "1", "--hidden", "1", "--steps", "9", "--seed", "1", "-o", str(tiny))
+    invoke("new", "--input", "1", "--hidden", "1", "--length", "9", "--seed", "1", "-o", str(tiny))
     sums = invoke("run", str(tiny), "--steps", "0").output
     assert "more terms)…" in sums and "of Σ_t sums" in " ".join(sums.split())
     json_values = json.loads(invoke("run", path, "--format", "json").output)["values"]

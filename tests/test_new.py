@@ -18,14 +18,14 @@ def invoke(*args, **kw):
     [
         [],
         ["--cell", "peephole"],
-        ["--output", "softmax", "--classes", "4"],
-        ["--cell", "peephole", "--output", "softmax", "--optimizer", "adagrad", "--iterations", "3"],
+        ["--output-layer", "softmax", "--classes", "4"],
+        ["--cell", "peephole", "--output-layer", "softmax", "--optimizer", "adagrad", "--iterations", "3"],
         ["--no-bias", "--decimals", "1"],
     ],
 )
 def test_every_variant_is_a_valid_scenario_and_the_key_grades_correct(tmp_path, extra):
     sc, key = tmp_path / "s.yaml", tmp_path / "key.yaml"
-    args = ["new", "--input", 3, "--hidden", 2, "--steps", 3, "--seed", 11, *extra, "--parts", "-o", sc]
+    args = ["new", "--input", 3, "--hidden", 2, "--length", 3, "--seed", 11, *extra, "--parts", "-o", sc]
     assert invoke(*args, "--answers", key).exit_code == 0
     tr = trace(load_scenario(sc))
     assert (tr.scenario.D, tr.scenario.H, tr.scenario.T) == (3, 2, 3)
@@ -35,14 +35,14 @@ def test_every_variant_is_a_valid_scenario_and_the_key_grades_correct(tmp_path, 
 
 
 def test_the_same_seed_writes_the_same_file_and_another_seed_another():
-    one = invoke("new", "--input", 2, "--hidden", 2, "--steps", 2, "--seed", 3).output
-    assert one == invoke("new", "--input", 2, "--hidden", 2, "--steps", 2, "--seed", 3).output
-    assert one != invoke("new", "--input", 2, "--hidden", 2, "--steps", 2, "--seed", 4).output
+    one = invoke("new", "--input", 2, "--hidden", 2, "--length", 2, "--seed", 3).output
+    assert one == invoke("new", "--input", 2, "--hidden", 2, "--length", 2, "--seed", 3).output
+    assert one != invoke("new", "--input", 2, "--hidden", 2, "--length", 2, "--seed", 4).output
     assert "W:\n    a: [[" in one and "parts:" not in one
 
 
 def test_numbers_are_rounded_to_work_by_hand():
-    text = invoke("new", "--input", 2, "--hidden", 1, "--steps", 1, "--seed", 5, "--decimals", "1").output
+    text = invoke("new", "--input", 2, "--hidden", 1, "--length", 1, "--seed", 5, "--decimals", "1").output
     sc = load_scenario_from_text(text)
     for v in sc.params.values():
         assert (abs(v * 10 - (v * 10).round()) < 1e-9).all()
@@ -57,6 +57,6 @@ def load_scenario_from_text(text: str):
 
 def test_benchmark_size(tmp_path):
     f = tmp_path / "big.yaml"
-    assert invoke("new", "--input", 64, "--hidden", 128, "--steps", 512, "--seed", 9, "-o", f).exit_code == 0
+    assert invoke("new", "--input", 64, "--hidden", 128, "--length", 512, "--seed", 9, "-o", f).exit_code == 0
     sc = load_scenario(f)
     assert (sc.D, sc.H, sc.T) == (64, 128, 512)

@@ -1,7 +1,7 @@
 """Command line: parse, call the library, print, exit code.  Nothing is computed here.
 
 One module per command or small group (run, check and template, explain and gradcheck,
-derive and check-formula, new and schema); common.py holds what they share.
+derive and check-formula, new and schema, examples and example); common.py holds what they share.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import click
 from .. import __version__
 from .check import check, template
 from .derive import check_formula, derive
+from .examples import example, examples
 from .explain import explain, gradcheck
 from .new import new, schema
 from .run import run
@@ -22,11 +23,23 @@ from .run import run
 def cli(debug: bool) -> None:
     """Trace and check LSTM backpropagation by hand, equation by equation.
 
-    Example:
+    SCENARIO arguments are YAML files, or the names of bundled examples
+    (lstm-trace examples lists them).
 
-        lstm-trace run scenarios/gomez.yaml
+    Examples:
+
+    \b
+        lstm-trace run gomez
+        lstm-trace example gomez-homework -o homework.yaml
+        lstm-trace template homework.yaml -o answers.yaml
+        lstm-trace check homework.yaml answers.yaml
+
+    Exit codes: 0 success (check: every answer correct), 1 answers or formula
+    wrong or gradients differ, 2 unusable input, 3 a bug in lstm-trace (please
+    report it), 130 interrupted. Shell completion: eval "$(_LSTM_TRACE_COMPLETE=bash_source lstm-trace)"
+    (zsh_source, fish_source for other shells).
     """
 
 
-for command in (run, check, template, explain, gradcheck, derive, check_formula, new, schema):
+for command in (run, check, template, explain, gradcheck, derive, check_formula, new, schema, examples, example):
     cli.add_command(command)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import BadInput, check_parts, emit, friendly, notation, print_to
+from .common import BadInput, check_parts, emit, friendly, notation, print_to, writable
 
 
 @click.command()
@@ -15,7 +15,7 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
-@click.option("--gradescope", "gradescope_path", type=click.Path(dir_okay=False), help="Also write Gradescope results.")
+@click.option("--gradescope", "gradescope_path", metavar="FILE", help="Also write Gradescope's results.json to FILE.")
 @click.option(
     "--carried-credit",
     type=click.FloatRange(0, 1),
@@ -23,7 +23,7 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to
 )
 @click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown for expected values.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of the screen.")
 @friendly
 def check(
     scenario: str,
@@ -41,18 +41,25 @@ def check(
     from your earlier numbers), carried (wrong, but right from your own earlier answers),
     wrong (with the likely cause), missing, unknown or invalid.  Without ANSWERS, the
     scenario's own expected: block is graded, so a source's misprints show up.
-    Exit code 0 when every answer given is correct, 1 otherwise, 2 for unusable input.
 
-    Example:
+    Examples:
 
-        lstm-trace template scenarios/gomez-homework.yaml -o answers.yaml
+    \b
+        lstm-trace template gomez-homework -o answers.yaml
+        lstm-trace check gomez-homework answers.yaml
+        lstm-trace check gomez-homework answers.yaml --part b --format json
+        lstm-trace check gomez-homework
 
-        lstm-trace check scenarios/gomez-homework.yaml answers.yaml
+    Exit codes: 0 every answer given is correct, 1 not, 2 unusable input,
+    3 a bug in lstm-trace.
     """
     from ..grading.grade import grade
     from ..numeric.engine import trace
     from ..scenario.answers import load_answers
     from ..scenario.load import load_scenario
+
+    writable(output, scenario, answers)
+    writable(gradescope_path, scenario, answers)
 
     tr = trace(load_scenario(scenario))
     check_parts(tuple(p.id for p in tr.scenario.parts), parts)
@@ -85,28 +92,37 @@ def _check(report: Any, fmt: str, gradescope_path: str | None, decimals: int | N
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of the screen.")
 @friendly
 def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
     """Write a blank answers file for SCENARIO: every name, in order, grouped by part.
 
-    Example:
+    Examples:
 
-        lstm-trace template scenarios/gomez-homework.yaml --part b -o answers.yaml
+    \b
+        lstm-trace template gomez-homework --part b -o answers.yaml
+        lstm-trace template my.yaml
+
+    Exit codes: 0 written, 2 unusable input, 3 a bug in lstm-trace.
     """
     from .. import cache
     from ..render.template import Sheet, render_sheet
+    from ..scenario.examples import resolve
 
-    def build(_text: str) -> Sheet:
+    writable(output, scenario)
+
+    def build(text: str) -> Sheet:  # from the text cache.of_file read, not from a second read of the file
         from ..numeric.engine import trace
         from ..render.template import answer_sheet
-        from ..scenario.load import load_scenario
+        from ..scenario.load import from_document
+        from ..scenario.yamlio import parse
 
-        tr = trace(load_scenario(scenario))
+        tr = trace(from_document(parse(text, scenario)))
         with notation(tr.scenario.notation):
             return answer_sheet(tr)
 
     # a scenario read before: its sheet from the cache, without numpy, sympy or pydantic
-    sheet = cache.of_file(scenario, "sheet", Sheet, build)
+    path, name = resolve(scenario)
+    sheet = cache.of_file(path, "sheet", Sheet, build, name)
     check_parts(sheet.part_ids, parts)
     emit(render_sheet(sheet, parts, check_as=output or "answers.yaml"), output)

@@ -7,17 +7,32 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
+# exit codes: 0 and 1 are each command's verdict (check: all correct / not; check-formula and
+# gradcheck likewise), 2 an input the tool cannot use, 3 a bug in the tool, 130 interrupted
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+MIN_WIDTH = 60  # narrower, the tables squeeze their values out of sight
+EXIT_CODES = """\b
+Exit codes: 0 success (or all correct), 1 answers or formula wrong, 2 unusable
+input, 3 a bug in lstm-trace (please report it), 130 interrupted."""
 
 
 class BadInput(click.ClickException):
     """A user error: one message, exit code 2."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class Bug(click.ClickException):
+    """A bug in the tool: one message asking for a report, exit code 3 (never a verdict's 0 or 1)."""
+
+    exit_code = EXIT_BUG
 
 
 def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,29 +49,42 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 raise
             raise BadInput(str(exc)) from None
-        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
-            raise
+        except (click.ClickException, click.exceptions.Exit, BrokenPipeError):
+            raise  # click ends a closed pipe quietly
+        except KeyboardInterrupt:
+            interrupted()
         except Exception as exc:  # a bug: say so briefly, and how to report it
             if debug:
                 raise
-            raise click.ClickException(
+            raise Bug(
                 f"internal error: {type(exc).__name__}: {exc}. Rerun with --debug and report it, please."
             ) from None
 
     return wrapper
 
 
+def interrupted() -> NoReturn:
+    """Ctrl-C: one line and exit 130, as a shell reports SIGINT."""
+    click.echo("Interrupted.", err=True)
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
 def console(file: Any = None) -> Any:
+    """A rich console: the terminal's width (COLUMNS when set, at least MIN_WIDTH), 160 columns into a
+    pipe or file, plain text unless a terminal wants colour (NO_COLOR is honoured by rich)."""
     from rich.console import Console
 
     out = file or sys.stdout
-    width = None if out.isatty() or os.environ.get("COLUMNS") else 160
+    columns = os.environ.get("COLUMNS", "")
+    width = None if out.isatty() and not columns else 160
+    if columns:
+        width = max(int(columns), MIN_WIDTH) if columns.isdigit() else 160
     return Console(file=out, width=width, soft_wrap=False, highlight=False)
 
 
 @contextlib.contextmanager
 def notation(name: str) -> Iterator[None]:
-    """Names printed in the scenario's notation (seed 001's c/h, or state/out)."""
+    """Names printed in the scenario's notation (c_t/h_t, or state_t/out_t)."""
     from ..render.text import notation as printing_in
 
     with printing_in(name):
@@ -72,10 +100,68 @@ def check_parts(ids: tuple[str, ...], parts: tuple[str, ...]) -> None:
             raise BadInput(f"--part: no part {p!r}{did_you_mean(p, ids) or have}")
 
 
+def writable(output: str | None, *inputs: str | None) -> None:
+    """Before any work: an output file can be written, and is none of the command's inputs."""
+    if output is None or output == "-":
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise BadInput(f"{output}: is a directory; expected a file to write")
+    folder = path.parent
+    if not folder.is_dir():
+        raise BadInput(f"{output}: cannot write: the directory {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise BadInput(f"{output}: cannot write: permission denied")
+    for given in inputs:
+        if given is not None and path.exists() and Path(given).exists() and path.samefile(given):
+            raise BadInput(f"{output}: is also an input of this command; write the output to another file")
+
+
+def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--cell, --output-layer, --optimizer and --bias/--no-bias: the variant's names, as derive and new take them."""
+    options = [
+        click.option(
+            "--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell."
+        ),
+        click.option(
+            "--output-layer",
+            "head",
+            type=click.Choice(["none", "softmax"]),
+            default="none",
+            show_default=True,
+            help="none (the l2 loss on out_t) or softmax (cross-entropy).",
+        ),
+        click.option(
+            "--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True, help="The update."
+        ),
+        click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """-o FILE where --output once named the output layer: a layer's name is not taken for a file."""
+    if value in ("none", "softmax"):
+        raise click.BadParameter(f"{value!r} is an output layer; write --output-layer {value} (-o is the file)")
+    return value
+
+
+@contextlib.contextmanager
+def opened(output: str) -> Iterator[Any]:
+    """The output file, open for writing; a failed write (a full disk) is one message, exit 2."""
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            yield fh
+    except OSError as exc:
+        raise BadInput(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
 def print_to(renderable: Any, output: str | None) -> None:
     """A rich renderable to stdout, or as plain text to a file."""
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
+        with opened(output) as fh:
             console(fh).print(renderable)
     else:
         console().print(renderable)
@@ -85,7 +171,7 @@ def emit(text: str | Iterable[str], output: str | None) -> None:
     """Text, or text in pieces (a big trace's JSON), to the file or to stdout."""
     pieces = [text] if isinstance(text, str) else text
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
+        with opened(output) as fh:
             fh.writelines(pieces)
     else:
         for piece in pieces:

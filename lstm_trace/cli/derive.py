@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import click
 
-from .common import emit, friendly
+from .common import emit, friendly, output_file, variant_options
 
 
 @click.command()
-@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
+@variant_options
 @click.option(
     "--peephole-output",
     type=click.Choice(["current", "previous"]),
     default="current",
     show_default=True,
-    help="The state a peephole output gate sees: state_t, or state_{t-1} as seed 004.",
+    help="The state a peephole output gate sees: state_t, or state_{t-1} (as Theophilou's LSTM notes write it).",
 )
-@click.option(
-    "--output",
-    "head",
-    type=click.Choice(["none", "softmax"]),
-    default="none",
-    show_default=True,
-    help="Output layer: none (l2 loss on out_t) or softmax (cross-entropy).",
-)
-@click.option("--bias/--no-bias", default=True, show_default=True, help="With or without the bias b.")
-@click.option("--optimizer", type=click.Choice(["sgd", "adagrad"]), default="sgd", show_default=True)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
-@click.option("-o", "out_file", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("-o", "--output", "out_file", metavar="FILE", callback=output_file, help="Write to FILE.")
 @friendly
 def derive(
     cell: str, peephole_output: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None
@@ -38,9 +28,14 @@ def derive(
 
     Every backward equation is derived from the forward ones by sympy, as in run.
 
-    Example:
+    Examples:
 
+    \b
+        lstm-trace derive
+        lstm-trace derive --cell peephole --output-layer softmax --optimizer adagrad
         lstm-trace derive --format latex -o lstm.tex
+
+    Exit codes: 0 printed, 2 unusable options, 3 a bug in lstm-trace.
     """
     from ..render.derivation import render_latex, render_text
     from ..symbolic.derive import variant
@@ -64,11 +59,14 @@ def check_formula(formula: str, cell: str, fmt: str) -> None:
     sigmoid (σ), exp, log; operators + - * / ** (* and ⊙ are elementwise).  Gradients on
     the right are given quantities; forward ones are read through their definitions,
     so 1 - a_t**2 and 1 - tanh(za_t)**2 are the same.  The text is parsed, never run.
-    Exit code 0 correct, 1 wrong, 2 unreadable.
 
-    Example:
+    Examples:
 
+    \b
         lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
+        lstm-trace check-formula "δstate_t = δout_t ⊙ o_t ⊙ (1 − tanh(state_t)²)"
+
+    Exit codes: 0 correct, 1 wrong, 2 unreadable, 3 a bug in lstm-trace.
     """
     from ..grading.formula import judge
     from ..render.formula import render_formula_json, render_formula_text

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..render import MAX_ITEMS
-from .common import BadInput, emit, friendly, notation, print_to
+from .common import BadInput, emit, friendly, notation, print_to, writable
 
 SECTIONS = ("forward", "backward", "gradients", "update")
 
@@ -25,17 +25,27 @@ def parse_steps(text: str | None, T: int) -> set[int] | None:  # noqa: N803 - th
             if part in ("first", "last"):
                 out.add(0 if part == "first" else T - 1)
             elif "-" in part.lstrip("-"):
-                lo, hi = part.rsplit("-", 1) if not part.startswith("-") else ("", "")
-                out.update(range(int(lo), int(hi) + 1))
+                if part.startswith("-"):
+                    raise ValueError(part)  # a negative start: say what is expected
+                lo, hi = (int(k) for k in part.rsplit("-", 1))
+                _in_sequence(lo, T)
+                _in_sequence(hi, T)
+                if hi < lo:
+                    raise BadInput(f"--steps: the range {part} is empty; write it low-high, as {hi}-{lo}")
+                out.update(range(lo, hi + 1))
             else:
                 k = int(part)
                 out.add(k if k >= 0 else T + k)
         except ValueError:
             raise BadInput(f"--steps: expected step numbers like 0,2-3 or 'last', found {part!r}") from None
-    bad = sorted(k for k in out if not 0 <= k < T)
-    if bad:
-        raise BadInput(f"--steps: step {bad[0]} is outside the sequence (t = 0 … {T - 1})")
+    for k in sorted(out):
+        _in_sequence(k, T)
     return out
+
+
+def _in_sequence(k: int, T: int) -> None:  # noqa: N803
+    if not 0 <= k < T:
+        raise BadInput(f"--steps: step {k} is outside the sequence (t = 0 … {T - 1})")
 
 
 @click.command()
@@ -62,7 +72,7 @@ def parse_steps(text: str | None, T: int) -> set[int] | None:  # noqa: N803 - th
     help="Entries shown of each vector (the first and last few, …(n more)… between).",
 )
 @click.option("--full", is_flag=True, help="Nothing left out: every step, every entry, every term of a Σ_t.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of the screen.")
 @friendly
 def run(
     scenario: str,
@@ -77,17 +87,24 @@ def run(
 ) -> None:
     """Trace SCENARIO: every forward and backward quantity, its equation, the numbers, the value.
 
-    Example:
-
-        lstm-trace run scenarios/gomez.yaml --steps 0 --section backward
-
-        lstm-trace run scenarios/gomez.yaml --format latex -o solution.tex
-
+    SCENARIO is a YAML file, or the name of a bundled example (lstm-trace examples).
     On screen, a trace longer than 4 steps shows its first and last two, and long
     vectors their first and last entries, saying what was left out.
+
+    Examples:
+
+    \b
+        lstm-trace run gomez
+        lstm-trace run gomez --steps 0 --section backward
+        lstm-trace run my.yaml --format latex -o solution.tex
+        lstm-trace run my.yaml --format json | jq .values.dstate_0
+
+    Exit codes: 0 traced, 2 unusable input, 3 a bug in lstm-trace.
     """
     from ..numeric.engine import trace
     from ..scenario.load import load_scenario
+
+    writable(output, scenario)
 
     sc = load_scenario(scenario)
     if iteration > sc.iterations:

@@ -8,13 +8,15 @@ O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import LstmTraceError
 from ..names import canonical
 from ..refs import GATES, Ref
 from ..scenario.scenario import Scenario
@@ -144,17 +146,23 @@ def _step(
             _stack_gates(values, t)
 
 
-def trace(scenario: Scenario, iteration: int = 1) -> Trace:
+def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], iteration: int = 1) -> Trace:
     """The scenario's iterations, each from the last one's parameters and optimizer state; one traced in full.
 
+    scenario: a Scenario, or what load_scenario reads (a path, a bundled example's name, a dict).
     An iteration is a forward pass over the sequence, the backward pass in reverse,
-    the parameter gradients and the update.
+    the parameter gradients and the update. A value that leaves float64's finite range
+    is an error naming the first quantity it reached (LstmTraceError), never a silent inf.
     """
+    if not isinstance(scenario, Scenario):
+        from ..scenario.load import load_scenario
+
+        scenario = load_scenario(scenario)
     if not 1 <= iteration <= scenario.iterations:
         raise ValueError(f"iteration {iteration} is outside 1 … {scenario.iterations}")
     sc, state, losses, chosen = scenario, {}, [], None
     for k in range(1, scenario.iterations + 1):
-        tr = _iterate(sc, state)
+        tr = _finite(_iterate, sc, state, k)
         losses.append(tr.E)
         if k == iteration:
             chosen = tr
@@ -204,6 +212,34 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     rows += _gradients(model, values, sc)
     rows += _update(model, values, sc)
     return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
+
+
+class _Flagged:
+    """numpy's floating-point error callback: notes that an overflow, a 0-division or a NaN happened."""
+
+    seen = False
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.seen = True
+
+
+def _finite(iterate: Callable[[Scenario, Mapping[str, np.ndarray]], Trace], sc: Scenario, state: Any, k: int) -> Trace:
+    """An iteration whose every value is finite; else an error at the first value, in the order computed,
+    that is not. numpy flags every overflow, 0-division and NaN made, so only a flagged iteration is searched."""
+    flagged = _Flagged()
+    with np.errstate(all="call", call=flagged):
+        tr = iterate(sc, state)
+    if flagged.seen:
+        for name, v in tr.values.items():
+            if not np.isfinite(v).all():
+                bad = np.asarray(v).ravel()[~np.isfinite(np.asarray(v).ravel())][0]
+                when = f" in iteration {k}" if sc.iterations > 1 else ""
+                raise LstmTraceError(
+                    f"the trace leaves float64's finite range at {name} = {bad}{when}: some input, weight, label, "
+                    "bias or learning rate is too large to trace",
+                    file=sc.file,
+                )
+    return tr
 
 
 def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:

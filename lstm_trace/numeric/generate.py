@@ -134,3 +134,12 @@ def exercise(spec: Spec, parts: bool = False, key: bool = False) -> tuple[str, s
     answers = answers_text(dict(tr.values), names, tr.scenario.decimals)
     assert len(answers_from(parse(answers, "<answer key>"))) == len(names)  # the key reads back whole
     return text, answers
+
+
+def estimated_bytes(spec: Spec) -> int:
+    """About how long scenario_text(spec) is, without writing it: its numbers times the width of one."""
+    D, H, T, K = spec.D, spec.H, spec.T, spec.K  # noqa: N806
+    numbers = 4 * H * (D + H + spec.bias) + 2 * H + T * D  # W, U, b, the initial state and output, x
+    numbers += 3 * H if spec.cell == "peephole" else 0
+    numbers += K * (H + 1) + T if spec.output == "softmax" else T * H  # V, c and a class per step, or labels
+    return numbers * (spec.decimals + 5)  # "-0.12, "

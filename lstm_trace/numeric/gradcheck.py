@@ -26,6 +26,7 @@ class Check:
     max_abs: float  # max |finite difference − traced|
     max_rel: float  # the same, relative to max(|finite difference|, |traced|)
     ok: bool
+    size: int = 0  # the gradient's entries in all (more than entries when sampled)
 
 
 def _targets(sc: Scenario) -> list[tuple[str, str, np.ndarray, Callable[[np.ndarray], Scenario]]]:
@@ -67,5 +68,6 @@ def gradcheck(
             errs.append(abs(fd - g[i]))
             rels.append(errs[-1] / max(abs(fd), abs(g[i]), 1e-300))
         ok = all(err <= atol + rtol * abs(g[i]) for err, i in zip(errs, idx, strict=True))
-        checks.append(Check(grad, of, len(idx), float(max(errs, default=0.0)), float(max(rels, default=0.0)), ok))
+        worst, worst_rel = float(max(errs, default=0.0)), float(max(rels, default=0.0))
+        checks.append(Check(grad, of, len(idx), worst, worst_rel, ok, value.size))
     return tuple(checks)

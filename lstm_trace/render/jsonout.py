@@ -1,7 +1,9 @@
-"""The trace for machines: full float64 values under canonical names.
+"""The trace for machines: every quantity's full float64 value under its canonical name.
 
-z_t, the four pre-activations stacked, is left out of "values": it is za_t … zo_t in that
-order, named by no worked solution (δgates_t, which the seed names, stays).
+"values" holds every name that template, check and explain accept: the per-gate quantities
+and their stacks alike (z_t = [za_t; zi_t; zf_t; zo_t], δgates_t, W = [W_a; W_i; W_f; W_o],
+W_new, δW and its slices δW_a …). Each number is formatted once: a stack's text is joined
+from its parts' texts. SCHEMA describes the document (`lstm-trace schema trace`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .. import __version__
 from ..numeric.engine import Trace
 from ..refs import GATES
 from .rows import RowText
+from .text import json_safe
 
 
 def _plain(v: np.ndarray) -> Any:
@@ -23,7 +26,7 @@ def _plain(v: np.ndarray) -> Any:
 
 
 def to_dict(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> dict[str, Any]:
-    return _document(trace, {k: _plain(v) for k, v in _values(trace)}, _equations(groups))
+    return _document(trace, {k: _plain(v) for k, v in trace.values.items()}, _equations(groups))
 
 
 def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
@@ -65,27 +68,54 @@ def _equations(groups: list[tuple[str, list[RowText]]]) -> dict[str, Any]:
     }
 
 
-STACKS = ("z", "dgates")  # per step: za_t … zo_t and δa_t … δo_t, stacked
-WHOLE = ("W", "U", "b", "W_new", "U_new", "b_new")  # W = [W_a; W_i; W_f; W_o], and the updated ones
+STACKS = {"z": "z", "dgates": "d"}  # per step: z_t = [za_t; …; zo_t], δgates_t = [δa_t; …; δo_t]
+WHOLE = ("W", "U", "b", "W_new", "U_new", "b_new", "dW", "dU", "db")  # W = [W_a; W_i; W_f; W_o], …
 
 
-def _values(trace: Trace) -> Iterator[tuple[str, np.ndarray]]:
-    """Every number once: a quantity that only stacks listed ones (z_t, δgates_t, W, W_new) and the
-    per-gate slices of a stacked gradient row (δW_a of δW) are left out; JSON readers join or slice."""
-    sliced = {r.name for r in trace.rows if r.stacked}  # dW, dU, db
-    for k, v in trace.values.items():
-        base, _, last = k.rpartition("_")
-        if base in STACKS or k in WHOLE or (base in sliced and last in GATES):
-            continue
-        yield k, v
+def _parts(name: str) -> list[str] | None:
+    """The per-gate quantities a stacked one is made of, in gate order; None for any other."""
+    if name in WHOLE:
+        base, _, new = name.partition("_")
+        return [f"{base}_{g}" + (f"_{new}" if new else "") for g in GATES]
+    base, _, step = name.rpartition("_")
+    if base in STACKS and step.lstrip("-").isdigit():
+        return [f"{STACKS[base]}{g}_{step}" for g in GATES]
+    return None
+
+
+def _part_names(values: Any) -> set[str]:
+    return {p for name in values for p in (_parts(name) or ()) if p in values}
+
+
+def _values(trace: Trace) -> Iterator[tuple[str, str]]:
+    """Every value as JSON text, in the trace's order. Each number is formatted once: a stack's text
+    joins its parts' (each part's text is kept only until both it and its stack are written)."""
+    values = trace.values
+    shared = _part_names(values)
+    kept: dict[str, str] = {}
+
+    def text(name: str) -> str:
+        if name in kept:
+            return kept.pop(name)  # its second use
+        parts = _parts(name)
+        if parts is not None and all(p in values for p in parts):
+            out = "[" + ",".join(text(p)[1:-1] for p in parts) + "]"
+        else:
+            out = _dumps(_plain(values[name]))
+        if name in shared:
+            kept[name] = out  # its stack, or itself, still to be written
+        return out
+
+    for name in values:
+        yield name, text(name)
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))  # compact, by the C encoder
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # compact, C encoder; strict
 
 
 def render_json(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
-    return _dumps(to_dict(trace, groups))
+    return json_safe(_dumps(to_dict(trace, groups)))
 
 
 _HOLE = "\x00values\x00"
@@ -94,13 +124,92 @@ _HOLE = "\x00values\x00"
 def json_chunks(trace: Trace, groups: list[tuple[str, list[RowText]]], size: int = 1 << 20) -> Iterator[str]:
     """render_json's text in pieces of about `size` characters, one value converted at a time:
     a big trace's JSON (tens of MB) is never held whole, nor all its numbers as Python floats."""
-    opening, rest = _dumps(_document(trace, _HOLE, _equations(groups))).split(_dumps(_HOLE), 1)
+    document = json_safe(_dumps(_document(trace, _HOLE, _equations(groups))))  # values are only numbers
+    opening, rest = document.split(_dumps(_HOLE), 1)
     out, n = [opening, "{"], 0
-    for k, (name, v) in enumerate(_values(trace)):
-        piece = ("," if k else "") + _dumps(name) + ":" + _dumps(_plain(v))
+    for k, (name, text) in enumerate(_values(trace)):
+        piece = ("," if k else "") + _dumps(name) + ":" + text
         out.append(piece)
         n += len(piece)
         if n >= size:
             yield "".join(out)
             out, n = [], 0
     yield "".join([*out, "}", rest])
+
+
+_NUMBERS = {"$ref": "#/$defs/numbers"}
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "lstm-trace run --format json",
+    "description": "A traced scenario: every quantity's value by canonical name, and each row's equations.",
+    "type": "object",
+    "required": ["lstm_trace", "scenario", "values", "equations", "loss", "iteration", "iterations", "warnings"],
+    "additionalProperties": False,
+    "properties": {
+        "lstm_trace": {"type": "string", "description": "The version that wrote the document."},
+        "scenario": {
+            "type": "object",
+            "required": ["name", "source", "file", "cell", "output", "bias", "loss", "optimizer", "D", "H", "T"],
+            "properties": {
+                "name": {"type": "string"},
+                "source": {"type": "string"},
+                "file": {"type": "string"},
+                "cell": {"enum": ["lstm", "peephole"]},
+                "output": {"enum": ["none", "softmax"]},
+                "bias": {"type": "boolean"},
+                "loss": {"enum": ["l2", "cross_entropy"]},
+                "optimizer": {
+                    "type": "object",
+                    "required": ["name", "lr"],
+                    "properties": {"name": {"enum": ["sgd", "adagrad"]}, "lr": {"type": "number"}},
+                },
+                "D": {"type": "integer", "minimum": 1},
+                "H": {"type": "integer", "minimum": 1},
+                "T": {"type": "integer", "minimum": 1},
+            },
+        },
+        "values": {
+            "type": "object",
+            "description": "Every quantity by canonical name (a_0, dstate_1, Dout_-1, z_0, dgates_0, W, W_a, dW, "
+            "dW_a, W_a_new, E): a number list for a vector, a list of rows for a matrix, float64 written exactly.",
+            "additionalProperties": _NUMBERS,
+        },
+        "equations": {
+            "type": "object",
+            "description": "Each shown row by canonical name: its equation with names, and with the numbers.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["section", "step", "symbolic", "substituted"],
+                "properties": {
+                    "section": {"enum": ["forward", "backward", "gradients", "update"]},
+                    "step": {"type": ["integer", "null"]},
+                    "symbolic": {"type": "string"},
+                    "substituted": {"type": "string"},
+                },
+            },
+        },
+        "loss": {
+            "type": "object",
+            "required": ["E_t", "E"],
+            "properties": {"E_t": {"type": "array", "items": {"type": "number"}}, "E": {"type": "number"}},
+        },
+        "iteration": {"type": "integer", "minimum": 1},
+        "iterations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["iteration", "E"],
+                "properties": {"iteration": {"type": "integer"}, "E": {"type": "number"}},
+            },
+        },
+        "warnings": {"type": "array", "items": {"type": "string"}},
+    },
+    "$defs": {
+        "numbers": {
+            "oneOf": [
+                {"type": "array", "items": {"type": "number"}},
+                {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+            ]
+        }
+    },
+}
