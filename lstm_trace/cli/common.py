@@ -48,7 +48,9 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except LstmTraceError as exc:
             if debug:
                 raise
-            raise BadInput(str(exc)) from None
+            from ..render.text import safe_text  # a key or a name from the file is part of the message
+
+            raise BadInput(safe_text(str(exc))) from None
         except (click.ClickException, click.exceptions.Exit, BrokenPipeError):
             raise  # click ends a closed pipe quietly
         except KeyboardInterrupt:
