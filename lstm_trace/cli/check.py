@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -11,7 +12,7 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to, w
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
-@click.argument("answers", required=False, type=click.Path(dir_okay=True, path_type=str))
+@click.argument("answers", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
@@ -24,16 +25,20 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to, w
 @click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits shown for expected values.")
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE instead of the screen.")
+@click.option(
+    "--gradebook", metavar="FILE", help="With several ANSWERS: also write a CSV row per file (parts, total, mistake)."
+)
 @friendly
 def check(
     scenario: str,
-    answers: str | None,
+    answers: tuple[str, ...],
     fmt: str,
     parts: tuple[str, ...],
     gradescope_path: str | None,
     carried_credit: float | None,
     decimals: int | None,
     output: str | None,
+    gradebook: str | None,
 ) -> None:
     """Grade ANSWERS (a YAML file of name: number) against SCENARIO, like a teacher would.
 
@@ -41,6 +46,8 @@ def check(
     from your earlier numbers), carried (wrong, but right from your own earlier answers),
     wrong (with the likely cause), missing, unknown or invalid.  Without ANSWERS, the
     scenario's own expected: block is graded, so a source's misprints show up.
+    Several ANSWERS files (or a directory of them) grade a whole class: a row per
+    file, the score distribution and the most common first mistakes.
 
     Examples:
 
@@ -49,6 +56,7 @@ def check(
         lstm-trace check gomez-homework answers.yaml
         lstm-trace check gomez-homework answers.yaml --part b --format json
         lstm-trace check gomez-homework
+        lstm-trace check homework.yaml submissions/ --gradebook grades.csv
 
     Exit codes: 0 every answer given is correct, 1 not, 2 unusable input,
     3 a bug in lstm-trace.
@@ -58,19 +66,51 @@ def check(
     from ..scenario.answers import load_answers
     from ..scenario.load import load_scenario
 
-    writable(output, scenario, answers)
-    writable(gradescope_path, scenario, answers)
-
+    for out in (output, gradescope_path, gradebook):
+        writable(out, scenario, *answers)
     tr = trace(load_scenario(scenario))
     check_parts(tuple(p.id for p in tr.scenario.parts), parts)
-    if answers is not None:
-        given = load_answers(answers)
+    if len(answers) > 1 or any(os.path.isdir(a) for a in answers):
+        if gradescope_path:
+            raise BadInput("--gradescope grades one submission; give one ANSWERS file (Gradescope runs one each)")
+        with notation(tr.scenario.notation):
+            _class(tr, answers, carried_credit, parts, fmt, decimals, output, gradebook)
+    if gradebook:
+        raise BadInput("--gradebook is for a class: give several ANSWERS files or a directory")
+    if answers:
+        given = load_answers(answers[0])
     elif len(tr.scenario.expected):
         given = tr.scenario.expected
     else:
         raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
     with notation(tr.scenario.notation):
         _check(grade(tr, given, carried_credit, parts), fmt, gradescope_path, decimals, output)
+
+
+def _class(
+    tr: Any,
+    answers: tuple[str, ...],
+    carried_credit: float | None,
+    parts: tuple[str, ...],
+    fmt: str,
+    decimals: int | None,
+    output: str | None,
+    gradebook: str | None,
+) -> None:
+    from ..grading.classbook import grade_class, submission_files
+    from ..render.classbook import class_json, gradebook_csv, render_class
+
+    files = submission_files(answers)
+    if not files:
+        raise BadInput(f"{', '.join(answers)}: no answers files (*.yaml, *.yml) to grade")
+    cr = grade_class(tr, files, carried_credit, parts)
+    if gradebook:
+        emit(gradebook_csv(cr, decimals), gradebook)
+    if fmt == "json":
+        emit(class_json(cr, decimals) + "\n", output)
+    else:
+        print_to(render_class(cr, decimals), output)
+    raise click.exceptions.Exit(cr.exit_code)
 
 
 def _check(report: Any, fmt: str, gradescope_path: str | None, decimals: int | None, output: str | None) -> None:

@@ -1,0 +1,106 @@
+"""A whole class in one run: every submission graded, a gradebook row each, the most common first mistakes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace import trace
+from lstm_trace.cli import cli
+from lstm_trace.grading.classbook import grade_class, submission_files
+
+HOMEWORK = "gomez-homework"
+
+
+def _fmt(v: np.ndarray) -> str:
+    v = np.asarray(v, dtype=np.float64)
+    if v.size == 1:
+        return f"{v.item():.5f}"
+    if v.ndim == 1 or 1 in v.shape:
+        return "[" + ", ".join(f"{x:.5f}" for x in v.ravel()) + "]"
+    return "[" + ", ".join("[" + ", ".join(f"{x:.5f}" for x in row) + "]" for row in v) + "]"
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """20 sheets: 6 drop δstate_1 ⊙ f_1 from δstate_0, 4 flip a_0's sign, 10 are right; plus one broken file."""
+    tr = trace(HOMEWORK)
+    names = [n for p in tr.scenario.parts for n in p.quantities]
+    where = tmp_path_factory.mktemp("class")
+    planted = {}
+    for k in range(20):
+        values = {n: tr[n] for n in names}
+        if k < 6:
+            values["dstate_0"] = tr["dstate_0"] - tr["dstate_1"] * tr["f_1"]
+            planted[f"s{k:02d}.yaml"] = "dstate_0"
+        elif k < 10:
+            values["a_0"] = -tr["a_0"]
+            planted[f"s{k:02d}.yaml"] = "a_0"
+        (where / f"s{k:02d}.yaml").write_text("".join(f"{n}: {_fmt(v)}\n" for n, v in values.items()))
+    (where / "broken.yaml").write_text("a_0: [\n")
+    (where / "notes.txt").write_text("not a submission")
+    return where, planted
+
+
+def test_the_gradebook_has_a_row_per_file_with_the_planted_mistakes(klass: tuple[Path, dict[str, str]]) -> None:
+    where, planted = klass
+    book = where / "grades.csv"
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where), "--gradebook", str(book)])
+    assert r.exit_code == 1, r.output
+    rows = list(csv.DictReader(io.StringIO(book.read_text())))
+    assert [Path(row["file"]).name for row in rows] == ["broken.yaml", *(f"s{k:02d}.yaml" for k in range(20))]
+    assert rows[0]["problem"].startswith(str(where / "broken.yaml")) and rows[0]["total"] == ""
+    for row in rows[1:]:
+        name = Path(row["file"]).name
+        assert row["first_mistake"] == planted.get(name, ""), name
+        assert float(row["total"]) == (33 if name in planted else 34), row
+        assert float(row["part a"]) + float(row["part b"]) + float(row["part c"]) + float(row["part d"]) == float(
+            row["total"]
+        )
+    assert "δstate_0: the term δstate_1 ⊙ f_1 is missing — 6 of 20" in r.output
+    assert "a_0: the sign is flipped — 4 of 20" in r.output
+    assert r.output.index("δstate_0: the term") < r.output.index("a_0: the sign")  # most common first
+
+
+def test_the_class_as_json(klass: tuple[Path, dict[str, str]]) -> None:
+    where, _ = klass
+    files = sorted(str(p) for p in where.glob("s*.yaml"))
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, *files, "--format", "json"])
+    doc = json.loads(r.output)
+    assert len(doc["submissions"]) == 20 and doc["max_score"] == 34
+    assert [(m["name"], m["count"]) for m in doc["first_mistakes"]] == [("dstate_0", 6), ("a_0", 4)]
+    assert doc["first_mistakes"][0]["cause"] == "missing-term"
+
+
+def test_an_all_correct_class_exits_0(klass: tuple[Path, dict[str, str]]) -> None:
+    where, planted = klass
+    right = [str(where / f"s{k:02d}.yaml") for k in range(20) if f"s{k:02d}.yaml" not in planted]
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, *right])
+    assert r.exit_code == 0, r.output
+    assert "Most common first mistakes" not in r.output
+
+
+def test_class_options_are_checked(klass: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    where, _ = klass
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where), "--gradescope", str(tmp_path / "r.json")])
+    assert r.exit_code == 2 and "--gradescope grades one submission" in r.output
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where / "s00.yaml"), "--gradebook", str(tmp_path / "g.csv")])
+    assert r.exit_code == 2 and "--gradebook is for a class" in r.output
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(tmp_path / "empty")])
+    assert r.exit_code == 2 and "no answers files" in r.output
+
+
+def test_submission_files_expand_directories_in_order(klass: tuple[Path, dict[str, str]]) -> None:
+    where, _ = klass
+    files = submission_files([where / "s03.yaml", where])
+    assert files[0] == str(where / "s03.yaml") and len(files) == 22 and not any(f.endswith(".txt") for f in files)
+    cr = grade_class(trace(HOMEWORK), files[:3])  # s03, broken, s00
+    assert len(cr.submissions) == 3 and len(cr.graded) == 2 and cr.max_score == 34
+    assert cr.submissions[1].report is None and "invalid YAML" in cr.submissions[1].problem
