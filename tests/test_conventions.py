@@ -287,3 +287,11 @@ def test_the_wheel_carries_the_examples(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     shipped = sorted(Path(n).stem for n in names if n.startswith("lstm_trace/examples/") and n.endswith(".yaml"))
     assert shipped == sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
+
+
+def test_an_error_message_shows_a_hostile_key_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOMEZ.read_text().replace("optimizer:", '"opt\\e[31m\\u202eimizer":', 1))
+    r = invoke("run", path)
+    assert r.exit_code == 2 and "\x1b" not in r.output and "\u202e" not in r.output
+    assert "opt\\x1b[31m\\u202eimizer: unknown key" in r.output
