@@ -14,6 +14,7 @@ from rich.table import Table
 
 from .. import __version__
 from ..grading.classbook import ClassReport, Mistake
+from ..grading.verdicts import Verdict
 from .report import message
 from .table import plain
 from .text import display_name, json_safe
@@ -25,10 +26,14 @@ def _decimals(cr: ClassReport, decimals: int | None) -> int:
     return cr.trace.scenario.decimals if decimals is None else decimals
 
 
+def note(v: Verdict, decimals: int) -> str:
+    """What a first mistake's row says: the teacher's note, or that no likely cause was found."""
+    return message(v, decimals) or "wrong, no likely cause found"
+
+
 def mistake_text(m: Mistake, decimals: int) -> str:
     """δstate_0: the term δstate_1 ⊙ f_1 is missing."""
-    words = message(m.example, decimals) if m.cause is not None else ""
-    return f"{display_name(m.name)}: {words or 'wrong, no likely cause found'}"
+    return f"{display_name(m.name)}: {note(m.example, decimals)}"
 
 
 def render_class(cr: ClassReport, decimals: int | None = None) -> Group:
@@ -59,15 +64,14 @@ def _submissions(cr: ClassReport, d: int) -> Table:
             table.add_row(plain(s.file), *[""] * len(parts), "", plain(f"unreadable: {s.problem}", "red"))
             continue
         first = s.report.first_mistake
-        note = message(first, d) if first is not None else ""
-        where = f"{display_name(first.name or first.given_name)}: {note}" if first is not None else ""
+        where = f"{display_name(first.name or first.given_name)}: {note(first, d)}" if first is not None else ""
         scores = [f"{p.score:g}/{p.max_score:g}" for p in s.report.parts]
         table.add_row(plain(s.file), *scores, f"{s.report.score:g}/{s.report.max_score:g}", plain(where))
     return table
 
 
 def _distribution(cr: ClassReport) -> list[str]:
-    """Mean, median and range, then a bar per tenth of the maximum score."""
+    """Mean, median and range, then a bar per tenth of the maximum score (from the lowest to the highest held)."""
     scores, top = cr.scores(), cr.max_score
     lines = [
         f"  mean {statistics.fmean(scores):.3g}, median {statistics.median(scores):g}, "
@@ -77,7 +81,9 @@ def _distribution(cr: ClassReport) -> list[str]:
     for s in scores:
         buckets[min(int(10 * s / top), 9) if top else 9] += 1
     widest = max(buckets)
-    for k, count in enumerate(buckets):
+    used = [k for k, count in enumerate(buckets) if count]
+    for k in range(used[0], used[-1] + 1):  # from the lowest bucket with a score to the highest
+        count = buckets[k]
         lo, hi = top * k / 10, top * (k + 1) / 10
         bar = "█" * round(BAR * count / widest) if count else ""
         bracket = "]" if k == 9 else ")"
@@ -100,9 +106,9 @@ def gradebook_csv(cr: ClassReport, decimals: int | None = None) -> str:
             continue
         first = s.report.first_mistake
         name = (first.name or first.given_name) if first is not None else ""
-        note = message(first, d) if first is not None else ""
+        words = note(first, d) if first is not None else ""
         scores = [f"{p.score:g}" for p in s.report.parts]
-        writer.writerow([s.file, *scores, f"{s.report.score:g}", f"{s.report.max_score:g}", name, note, ""])
+        writer.writerow([s.file, *scores, f"{s.report.score:g}", f"{s.report.max_score:g}", name, words, ""])
     return buffer.getvalue()
 
 
