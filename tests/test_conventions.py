@@ -295,3 +295,17 @@ def test_an_error_message_shows_a_hostile_key_escaped(tmp_path: Path) -> None:
     r = invoke("run", path)
     assert r.exit_code == 2 and "\x1b" not in r.output and "\u202e" not in r.output
     assert "opt\\x1b[31m\\u202eimizer: unknown key" in r.output
+
+
+def test_the_command_line_chooses_one_blas_thread_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trace is a chain of small products; BLAS threads made H=512 3x slower on 2 shared cores."""
+    from lstm_trace.__main__ import BLAS_THREADS, main
+
+    for name in (*BLAS_THREADS, "LSTM_TRACE_BLAS_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "4")  # the user's own choice stands
+    monkeypatch.setattr(sys, "argv", ["lstm-trace", "--version"])
+    with pytest.raises(SystemExit):
+        main()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1"
+    assert os.environ["MKL_NUM_THREADS"] == "4"
