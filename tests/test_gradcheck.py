@@ -59,3 +59,39 @@ def test_cli_table_json_and_exit_codes():
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
 def test_gradcheck_passes_on_every_scenario(scenario):
     assert invoke("gradcheck", scenario).exit_code == 0
+
+
+def test_a_long_sequence_is_checked_honestly_and_cheaply(tmp_path, monkeypatch):
+    """T=96, E ≈ 920: at a fixed h = 1e-6 the loss's rounding made 3 false mismatches; the step now
+    grows as ∛|E| and each difference carries its Richardson error estimate. The inputs x_0 … x_95
+    share one budget of entries, and each entry costs four forward passes, not two whole traces."""
+    from lstm_trace import load_scenario, trace
+    from lstm_trace.numeric import gradcheck as fd
+
+    path = tmp_path / "m.yaml"
+    assert invoke("new", "--input", 16, "--hidden", 64, "--length", 96, "--seed", 4, "-o", path).exit_code == 0
+    tr = trace(load_scenario(path))
+    assert tr.E > 500
+    calls = []
+    real = fd.loss
+    monkeypatch.setattr(fd, "loss", lambda sc: calls.append(1) or real(sc))
+    checks = fd.gradcheck(tr, max_entries=2)
+    assert all(c.ok for c in checks), [c for c in checks if not c.ok]
+    inputs = sum(c.entries for c in checks if c.name.startswith("dx_"))
+    assert inputs == 2 and sum(c.entries for c in checks) == 2 * 13 + 2  # 12 parameters, out_-1, the inputs
+    assert len(calls) == 4 * sum(c.entries for c in checks)
+    assert fd.step_for(tr, 1e-6) > 9e-6
+
+
+def test_a_wrong_gradient_still_differs(monkeypatch):
+    from lstm_trace import load_scenario, trace
+    from lstm_trace.numeric.gradcheck import gradcheck
+
+    tr = trace(load_scenario(GOMEZ))
+    values = dict(tr.values)
+    values["dU_f"] = values["dU_f"] * 1.001  # a 0.1 % slip in one gradient
+    import dataclasses
+    from types import MappingProxyType
+
+    checks = gradcheck(dataclasses.replace(tr, values=MappingProxyType(values)))
+    assert [c.name for c in checks if not c.ok] == ["dU_f"]

@@ -48,7 +48,7 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=1e-6,
     show_default=True,
-    help="h: how far each entry is moved, ±h.",
+    help="h: how far each entry is moved (±h and ±2h), grown as ∛|E| for a loss over 1.",
 )
 @click.option(
     "--max-entries",
@@ -79,9 +79,11 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
     """
     from ..numeric.engine import trace
     from ..numeric.gradcheck import gradcheck as run_check
+    from ..numeric.gradcheck import step_for
     from ..scenario.load import load_scenario
 
-    checks = run_check(trace(load_scenario(scenario)), h=h, max_entries=max_entries or None)
+    tr = trace(load_scenario(scenario))
+    checks, h = run_check(tr, h=h, max_entries=max_entries or None), step_for(tr, h)
     sampled = sum(c.entries < c.size for c in checks)
     if sampled:
         click.echo(

@@ -181,37 +181,61 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
 def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     """One iteration on sc's parameters, the optimizer's state (Adagrad's cache) given."""
     model = model_for(sc)
-    values: dict[str, np.ndarray] = {**sc.params, **state}
-    # the stacked W = [W_a; W_i; W_f; W_o] (and U, b), built once: every step reads them
-    for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
-        if f"{p}_a" in values:
-            values[p] = stack([values[f"{p}_{g}"] for g in GATES])
-    values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
+    values = _given(sc, state)
     rows: list[Row] = []
-    losses = []
-    H = sc.H  # noqa: N806 - the maths' name
-    # each equation's compiled form looked up once, not once per step
-    # the loss E_t (per unit, then summed) is computed with the step's last forward equations
-    linear, loss = compiled(model.linear[0], True), model.loss_eq
-    forward, backward = _runs((*model.forward, *model.head, loss)), _runs(model.backward)
-    for t in range(sc.T):
-        values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
-        z = values[f"z_{t}"] = at(linear, values, sc, t)
-        for k, g in enumerate(GATES):
-            values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
-        rows += [Row("forward", t, name, eq) for name, eq in _step(forward, values, sc, t) if eq.name != loss.name]
-        losses.append(float(values[f"E_{t}"].sum()))
-        values[f"E_{t}"] = np.array([losses[-1]])
+    losses = _forward(model, values, sc, rows)
     values["E"] = np.array([sum(losses)])
-    last = sc.T - 1
+    H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     values[f"Dout_{last}"] = np.zeros(H)
     rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
+    backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     for t in range(last, -1, -1):
         rows += [Row("backward", t, name, eq) for name, eq in _step(backward, values, sc, t)]
         _stack_gates(values, t)
     rows += _gradients(model, values, sc)
     rows += _update(model, values, sc)
     return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
+
+
+def loss(scenario: Scenario) -> float:
+    """E = Σ_t E_t of the scenario's parameters: the forward pass alone, all finite differences need."""
+    with np.errstate(all="ignore"):  # a perturbed loss is compared, not shown
+        return float(sum(_forward(model_for(scenario), _given(scenario, {}), scenario, None)))
+
+
+def _given(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The parameters, the optimizer's state and the initial state; W = [W_a; W_i; W_f; W_o] (and U, b)
+    stacked once, since every step reads them."""
+    values: dict[str, np.ndarray] = {**sc.params, **state}
+    for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
+        if f"{p}_a" in values:
+            values[p] = stack([values[f"{p}_{g}"] for g in GATES])
+    values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
+    return values
+
+
+def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: list[Row] | None) -> list[float]:
+    """The forward pass into values (its rows appended to rows, if given); E_t of each step.
+
+    The loss E_t (per unit, then summed) is computed with the step's last forward equations."""
+    H = sc.H  # noqa: N806 - the maths' name
+    linear, loss_eq = compiled(model.linear[0], True), model.loss_eq
+    forward = _runs((*model.forward, *model.head, loss_eq))
+    losses = []
+    for t in range(sc.T):
+        values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
+        z = values[f"z_{t}"] = at(linear, values, sc, t)
+        for k, g in enumerate(GATES):
+            values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
+        done = _step(forward, values, sc, t)
+        if rows is None:
+            for _ in done:
+                pass
+        else:
+            rows += [Row("forward", t, name, eq) for name, eq in done if eq.name != loss_eq.name]
+        losses.append(float(values[f"E_{t}"].sum()))
+        values[f"E_{t}"] = np.array([losses[-1]])
+    return losses
 
 
 class _Flagged:

@@ -1,7 +1,8 @@
 """Central finite differences against the traced gradients: ∂E/∂p ≈ (E(p + h) − E(p − h)) / 2h.
 
-Every entry of every parameter (δW_g, δU_g, δb_g), every input (δx_t) and the
-initial output (Δout_{-1}) is perturbed in turn and the whole sequence rerun.
+Every entry of every parameter (δW_g, δU_g, δb_g), every input (δx_t) and the initial output
+(Δout_{-1}) is perturbed in turn and the forward pass rerun (E needs nothing else), at ±h and
+±2h: the Richardson extrapolation of the two differences is the estimate, and their gap its error.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..scenario.scenario import Scenario
-from .engine import Trace, trace
+from .engine import Trace, loss
 
 
 @dataclass(frozen=True)
@@ -46,28 +47,74 @@ def _targets(sc: Scenario) -> list[tuple[str, str, np.ndarray, Callable[[np.ndar
     return out
 
 
+def _entries(sc: Scenario, targets: list, max_entries: int | None, rng: np.random.Generator) -> list[list]:
+    """The entries to perturb, per target: at most max_entries of each parameter, and at most
+    max_entries of all the inputs x_0 … x_{T-1} together (each x_t is its own target, so a long
+    sequence would otherwise cost T times as much)."""
+    picked = [list(np.ndindex(v.shape)) for _, _, v, _ in targets]
+    if max_entries is None:
+        return picked
+    inputs = [k for k, (name, *_) in enumerate(targets) if name.startswith("dx_")]
+    for k, idx in enumerate(picked):
+        if k not in inputs and len(idx) > max_entries:
+            picked[k] = [idx[j] for j in sorted(rng.choice(len(idx), max_entries, replace=False))]
+    pool = [(k, i) for k in inputs for i in picked[k]]
+    if len(pool) > max_entries:
+        chosen = {pool[j] for j in rng.choice(len(pool), max_entries, replace=False)}
+        for k in inputs:
+            picked[k] = [i for i in picked[k] if (k, i) in chosen]
+    return picked
+
+
+def _difference(
+    rebuild: Callable[[np.ndarray], Scenario], value: np.ndarray, i: tuple, h: float
+) -> tuple[float, float]:
+    """(central difference at h, its error estimate): the Richardson extrapolation of the differences
+    at h and 2h, which cancels the h² term, and how far the two differed (truncation and rounding)."""
+    e = {}
+    for step in (h, -h, 2 * h, -2 * h):
+        a = np.array(value, dtype=np.float64)
+        a[i] += step
+        e[step] = loss(rebuild(a))
+    near, far = (e[h] - e[-h]) / (2 * h), (e[2 * h] - e[-2 * h]) / (4 * h)
+    return (4 * near - far) / 3, abs(near - far)
+
+
+def step_for(tr: Trace, h: float) -> float:
+    """The step used: h, grown with the loss as ∛max(1, |E|). A long sequence's E (thousands) carries
+    rounding of about 1e-12 that a difference over 2h = 2e-6 turns into errors of 1e-6; the cube
+    root balances that against the h² truncation (measured at D=64 H=128 T=128, E = 2422: errors
+    of 4e-7 … 7e-7 at h = 1e-6, 2e-8 … 7e-8 at h = 1e-5)."""
+    return h * max(1.0, abs(tr.E)) ** (1 / 3)
+
+
 def gradcheck(
     tr: Trace, h: float = 1e-6, atol: float = 1e-7, rtol: float = 1e-5, max_entries: int | None = None
 ) -> tuple[Check, ...]:
-    """Compare each traced gradient with central differences of E; at most max_entries entries each."""
+    """Compare each traced gradient with central differences of E (forward passes only); at most
+    max_entries entries of each parameter, and of all the inputs together.
+
+    An entry agrees when |difference − traced| ≤ atol + rtol·|traced| + an allowance for the difference's
+    own error (3× its estimate, at most 1e-6 + 1e-3·|traced|): a long recurrence's loss carries
+    rounding that a fixed tolerance would call a mismatch, while a step too large to resolve the
+    gradient still differs.
+    """
     rng = np.random.default_rng(0)
+    sc = replace(tr.scenario, iterations=1)  # E of the traced iteration
+    h = step_for(tr, h)
+    targets = _targets(sc)
     checks = []
-    for grad, of, value, rebuild in _targets(replace(tr.scenario, iterations=1)):  # E of the traced iteration
+    for (grad, of, value, rebuild), idx in zip(targets, _entries(sc, targets, max_entries, rng), strict=True):
+        if not idx:
+            continue
         g = np.asarray(tr.values[grad], dtype=np.float64).reshape(value.shape)
-        idx = list(np.ndindex(value.shape))
-        if max_entries is not None and len(idx) > max_entries:
-            idx = [idx[k] for k in sorted(rng.choice(len(idx), max_entries, replace=False))]
-        errs, rels = [], []
+        errs, rels, ok = [], [], True
         for i in idx:
-            e = []
-            for sign in (1, -1):
-                a = np.array(value, dtype=np.float64)
-                a[i] += sign * h
-                e.append(trace(rebuild(a)).E)
-            fd = (e[0] - e[1]) / (2 * h)
+            fd, noise = _difference(rebuild, value, i, h)
             errs.append(abs(fd - g[i]))
             rels.append(errs[-1] / max(abs(fd), abs(g[i]), 1e-300))
-        ok = all(err <= atol + rtol * abs(g[i]) for err, i in zip(errs, idx, strict=True))
-        worst, worst_rel = float(max(errs, default=0.0)), float(max(rels, default=0.0))
+            allowance = min(3 * noise, 1e-6 + 1e-3 * abs(g[i]))  # noise, never a licence
+            ok = ok and bool(errs[-1] <= atol + rtol * abs(g[i]) + allowance)
+        worst, worst_rel = float(max(errs)), float(max(rels))
         checks.append(Check(grad, of, len(idx), worst, worst_rel, ok, value.size))
     return tuple(checks)
