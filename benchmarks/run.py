@@ -48,7 +48,7 @@ def tool(*args: str) -> list[str]:
 
 def scenario(path: Path, D: int, H: int, T: int) -> Path:  # noqa: N803
     subprocess.run(
-        tool("new", "--input", str(D), "--hidden", str(H), "--steps", str(T), "--seed", "9", "-o", str(path)),
+        tool("new", "--input", str(D), "--hidden", str(H), "--length", str(T), "--seed", "9", "-o", str(path)),
         check=True,
     )
     return path
