@@ -309,3 +309,9 @@ def test_the_command_line_chooses_one_blas_thread_unless_told(monkeypatch: pytes
         main()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "1" and os.environ["OMP_NUM_THREADS"] == "1"
     assert os.environ["MKL_NUM_THREADS"] == "4"
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-0.1", "1.5"])
+def test_carried_credit_is_a_finite_share(value: str) -> None:
+    r = invoke("check", HOMEWORK, "--carried-credit", value)
+    assert r.exit_code == 2 and "--carried-credit" in r.output

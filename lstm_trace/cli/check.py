@@ -20,6 +20,7 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to, w
 @click.option(
     "--carried-credit",
     type=click.FloatRange(0, 1),
+    callback=lambda ctx, param, v: _finite(v),
     help="Share of the points for an answer carried from an earlier mistake (default: the scenario's, else 0.5).",
 )
 @click.option("--part", "parts", multiple=True, metavar="ID", help="Only this part (repeatable), e.g. --part b.")
@@ -85,6 +86,13 @@ def check(
         raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
     with notation(tr.scenario.notation):
         _check(grade(tr, given, carried_credit, parts), fmt, gradescope_path, decimals, output)
+
+
+def _finite(value: float | None) -> float | None:
+    """click's FloatRange lets NaN through (every comparison with it is false)."""
+    if value is not None and value != value:
+        raise click.BadParameter("expected a number from 0 to 1, found nan")
+    return value
 
 
 def _class(
