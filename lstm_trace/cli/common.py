@@ -50,7 +50,8 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             from ..render.text import safe_text  # a key or a name from the file is part of the message
 
-            raise BadInput(safe_text(str(exc))) from None
+            lines = str(exc).split("\n")  # a formula's message has its caret on a line of its own
+            raise BadInput("\n".join(map(safe_text, lines))) from None
         except (click.ClickException, click.exceptions.Exit, BrokenPipeError):
             raise  # click ends a closed pipe quietly
         except KeyboardInterrupt:

@@ -9,19 +9,19 @@ O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import LstmTraceError
 from ..names import canonical
 from ..refs import GATES, Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
 from ..symbolic.model import Equation, Model
+from .finite import finite
 from .models import at, compiled, lookup, model_for
 
 SECTIONS = ("forward", "backward", "gradients", "update")
@@ -162,7 +162,7 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
         raise ValueError(f"iteration {iteration} is outside 1 … {scenario.iterations}")
     sc, state, losses, chosen = scenario, {}, [], None
     for k in range(1, scenario.iterations + 1):
-        tr = _finite(_iterate, sc, state, k)
+        tr = finite(_iterate, sc, state, k)
         losses.append(tr.E)
         if k == iteration:
             chosen = tr
@@ -236,34 +236,6 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
         losses.append(float(values[f"E_{t}"].sum()))
         values[f"E_{t}"] = np.array([losses[-1]])
     return losses
-
-
-class _Flagged:
-    """numpy's floating-point error callback: notes that an overflow, a 0-division or a NaN happened."""
-
-    seen = False
-
-    def __call__(self, kind: str, flag: int) -> None:
-        self.seen = True
-
-
-def _finite(iterate: Callable[[Scenario, Mapping[str, np.ndarray]], Trace], sc: Scenario, state: Any, k: int) -> Trace:
-    """An iteration whose every value is finite; else an error at the first value, in the order computed,
-    that is not. numpy flags every overflow, 0-division and NaN made, so only a flagged iteration is searched."""
-    flagged = _Flagged()
-    with np.errstate(all="call", call=flagged):
-        tr = iterate(sc, state)
-    if flagged.seen:
-        for name, v in tr.values.items():
-            if not np.isfinite(v).all():
-                bad = np.asarray(v).ravel()[~np.isfinite(np.asarray(v).ravel())][0]
-                when = f" in iteration {k}" if sc.iterations > 1 else ""
-                raise LstmTraceError(
-                    f"the trace leaves float64's finite range at {name} = {bad}{when}: some input, weight, label, "
-                    "bias or learning rate is too large to trace",
-                    file=sc.file,
-                )
-    return tr
 
 
 def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
