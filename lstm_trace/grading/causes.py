@@ -1,39 +1,52 @@
 """Why an answer is wrong: the slips of hand derivations, each tried on the student's own numbers.
 
-Each test re-evaluates the quantity with one slip made (a sign flipped, the
-point moved, a term left out, an input read at the wrong step, one step left
-out of a Σ_t) and asks whether that gives the student's number.
+A slip (a sign flipped, the point moved, another step's value, a term left out, an input read at the
+wrong step, also inside an unanswered pre-activation, steps left out of a Σ_t, a derivative factor or
+λ written wrong: slips.py) is named only when it explains the student's number clearly better than
+rounding does (clearly_better).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
-from ..numeric.models import apply
-from ..refs import GATES, Ref, ref_of
-from ..symbolic.cells.base import shifted
-from ..symbolic.model import Equation
-from .graph import JOIN, Graph, Node, term_equations
+from ..refs import GATES
+from .graph import JOIN, Graph, Node
+from .slips import slips
 
 STEP_NAME = re.compile(r"(.+)_(-?\d+)")
 SCALES = (1, -1, 2, -2, 3, -3)
+FAR = 3.0  # a slip is named only when rounding misses the answer by more than FAR times the slip's allowance
+SPREAD = 10.0  # the rounding carried through a slipped equation, allowed for up to this many allowances
 
 
 @dataclass(frozen=True)
 class Cause:
-    """kind: transposed | sign | scale | step | missing-term | flipped-term | input-step | sum-term."""
+    """A likely slip.  kind, and what its words need:
+
+    transposed, sign; scale (factor: the answer is 10^factor times the value); step (other: the
+    quantity whose value the answer is); missing-term, flipped-term (term, step); input-step (term: the
+    symbol the equation needs, used: the one used); inner-input-step, missing-bias (other: the
+    unanswered pre-activation the slip is inside, or "" for the answered one); sum-term (step: the step
+    left out of Σ_t); sum-terms (steps: those left out, or step: the only one kept); derivative (other:
+    tanh or σ, term: the factor the equation has, used: the one written); missing-derivative (other,
+    term); activation (term, used); update-sign, missing-lr (other: the updated quantity and term: its
+    equation, when one); wrong-lr (term: the scenario's λ, used: the λ used); untransposed (other: the
+    matrix used where its transpose is needed).
+    """
 
     kind: str
-    other: str = ""  # step: the quantity whose value the answer is
-    term: sp.Basic | None = None  # the term left out or flipped; input-step: the symbol the equation needs
-    used: sp.Basic | None = None  # input-step: the symbol the student's number was computed with
-    step: int | None = None  # the step the term is printed at; sum-term: the step left out of Σ_t
-    factor: int = 0  # scale: the answer is 10^factor times the value
+    other: str = ""
+    term: sp.Basic | None = None
+    used: sp.Basic | None = None
+    step: int | None = None  # the step terms are printed at
+    factor: int = 0
+    steps: tuple[int, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -47,20 +60,45 @@ class Entry:
     cause: Cause | None
 
 
-def _simple(v: np.ndarray, s: np.ndarray, written: np.ndarray, carried: np.ndarray) -> Cause | None:
+def clearly_better(v: np.ndarray, x: np.ndarray, misses: tuple[np.ndarray, ...], fit: np.ndarray) -> bool:
+    """Whether a slip's value x explains the answer v clearly better than rounding does.
+
+    Every entry of v lies within fit (the rounding written plus carried) of x, and some entry written
+    with a nonzero digit lies more than FAR × fit from each of misses (the value on the student's own
+    numbers, the true value): a miss rounding cannot explain.  An answer of 0 is what any small value
+    rounds to, so its zeros are no evidence.
+    """
+    if x.shape != v.shape or not np.all(np.abs(v - x) <= fit):
+        return False
+    miss = np.min([np.abs(v - m) for m in misses], axis=0)
+    return bool(np.any((miss > FAR * fit) & (v != 0)))
+
+
+def _shortest_half_unit(v: np.ndarray) -> np.ndarray:
+    """Half a unit in the last digit of each number's shortest form: -0.19390 -> 0.00005."""
+    places = [len(np.format_float_positional(float(x), trim="-").partition(".")[2]) for x in v.ravel()]
+    return (0.5 * 10.0 ** -np.array(places, dtype=np.float64)).reshape(v.shape)
+
+
+def _simple(
+    v: np.ndarray, s: np.ndarray, written: np.ndarray, carried: np.ndarray, t: np.ndarray | None = None
+) -> Cause | None:
     """A flipped sign or a misplaced decimal point, over the whole answer.
 
     written: the rounding of the student's number; carried: the rounding carried into s,
-    which moves with s when the point moves.
+    which moves with s when the point moves; t: the true value.
     """
-    if not np.any(np.abs(s) > written + carried):
+    allow = written + carried
+    misses = (s,) if t is None else (s, t)
+    if not np.any(np.abs(s) > allow):
         return None
-    if np.all(np.abs(v + s) <= written + carried):
+    if clearly_better(v, -s, misses, allow):
         return Cause("sign")
     if not np.any(np.abs(v) > written):  # 0 is not the value with its point moved
         return None
+    loose = np.maximum(written, _shortest_half_unit(v))  # -0.19390 for -0.01939: the zero pads the moved point
     for k in SCALES:
-        if np.all(np.abs(v - s * 10.0**k) <= written + carried * 10.0**k):
+        if clearly_better(v, s * 10.0**k, misses, loose + carried * 10.0**k):
             return Cause("scale", factor=k)
     return None
 
@@ -73,93 +111,48 @@ def find_cause(
     tols: tuple[np.ndarray, np.ndarray],
     world: dict[str, np.ndarray],
 ) -> Cause | None:
-    """The first slip that reproduces the student's number v (s: the value on their own inputs).
+    """The first slip that explains the student's number v clearly better than rounding (s: the value on
+    their own inputs).
 
-    tols: (the rounding the student wrote, the rounding carried into s).
+    tols: (the rounding the student wrote, the rounding carried into s).  A slip's value is worked out
+    on the student's numbers; where those are roundings of the true ones, anything between that and
+    the slip made on the exact numbers fits too (the rounding carried through the slipped equation).
     """
-    tol = tols[0] + tols[1]
-
-    def near(x: np.ndarray) -> bool:
-        return bool(np.all(np.abs(v - x) <= tol))
-
-    found = _simple(v, s, *tols)
+    allow = np.broadcast_to(tols[0] + tols[1], v.shape)
+    true = graph.trace.values
+    misses = (s, true[node.name].reshape(v.shape))
+    found = _simple(v, s, *tols, t=misses[1])
     if found:
         return found
+    sound = bool(np.all(np.abs(s - misses[1]) <= allow))
+    for cause, at in _candidates(graph, node, world):
+        x = at(world)
+        fit = allow
+        if sound and not np.all(np.abs(v - x) <= allow):
+            fit = allow + np.minimum(np.abs(x - at(true)), SPREAD * allow)
+        if clearly_better(v, x, misses, fit):
+            return cause
+    return None
+
+
+def _candidates(graph: Graph, node: Node, world: Mapping[str, np.ndarray]) -> Iterator[tuple[Cause, Callable]]:
+    """Another step's value of the same quantity, then each slip of its equation: (cause, its value on numbers)."""
     match = STEP_NAME.fullmatch(node.name)
     if match:
         base, step = match[1], int(match[2])
         for u in range(-1, graph.trace.scenario.T + 1):
             other = f"{base}_{u}"
             if u != step and other in graph.trace.values:
-                x = _value(graph, other, world)
-                if x.shape == v.shape and near(x) and not near(s):
-                    return Cause("step", other=other)
-    for cause, x in _slips(graph, node, world):
-        if near(x) and not near(s):
-            return cause
-    return None
+                yield Cause("step", other=other), lambda values, o=other: _value(graph, o, values)
+    for kind, fields, at in slips(graph, node, world):
+        yield Cause(kind, **fields), at  # type: ignore[arg-type]
 
 
-def _value(graph: Graph, name: str, world: dict[str, np.ndarray]) -> np.ndarray:
+def _value(graph: Graph, name: str, values: Mapping[str, np.ndarray]) -> np.ndarray:
     node = graph[name]
     if node.parts:
-        return JOIN[node.join]([_value(graph, p, world) for p in node.parts])
-    return world[name]
-
-
-def _slips(graph: Graph, node: Node, world: dict[str, np.ndarray]) -> Iterator[tuple[Cause, np.ndarray]]:
-    """(slip, the value it gives) for the node's equation, or each part's equation of a composite."""
-    tr = graph.trace
-    fetch = graph.fetch(world)
-    eqs = [(graph[p].equation, graph[p].stacked) for p in node.parts] if node.parts else [(node.equation, node.stacked)]
-    if any(eq is None for eq, _ in eqs) or node.join == "sum":
-        return
-    step, T = node.step or 0, tr.scenario.T
-
-    def each(transform: Callable[[Equation, sp.Basic], Equation]) -> np.ndarray:
-        vals = [apply(transform(eq, eq.stacked if st else eq.expr), fetch, step, T) for eq, st in eqs]
-        out = JOIN[node.join](vals) if node.parts else vals[0]
-        return out.reshape(tr.values[node.name].shape)
-
-    s = each(lambda eq, expr: Equation(eq.name, expr, eq.kind))
-    if not node.parts:
-        eq, st = eqs[0]
-        for term, teq in term_equations(eq, st):
-            tv = apply(teq, fetch, step, T).reshape(s.shape)
-            yield Cause("missing-term", term=term, step=step), s - tv
-            yield Cause("flipped-term", term=term, step=step), s - 2 * tv
-    reads = [ref_of(a) for eq, st in eqs for a in _per_step(eq.stacked if st else eq.expr)]
-    for base in sorted({r.base for r in reads}):
-        for k in (-1, 1):
-            if eqs[0][0].kind != "sum" and not all(graph.exists(r.at(k), step) for r in reads if r.base == base):
-                continue  # beyond the sequence's ends there is no value to have used
-
-            def moved(eq: Equation, expr: sp.Basic, base: str = base, k: int = k) -> Equation:
-                subs = {a: shifted(a, k) for a in _per_step(expr) if ref_of(a).base == base}
-                return Equation(eq.name, expr.xreplace(subs), eq.kind)
-
-            sym = next(a for eq, st in eqs for a in _per_step(eq.stacked if st else eq.expr) if ref_of(a).base == base)
-            yield Cause("input-step", term=sym, used=shifted(sym, k), step=step), each(moved)
-    if all(eq.kind == "sum" for eq, _ in eqs):
-        for t in range(T):
-            only_t = _only_step(fetch, t)
-            vals = [apply(eq, only_t, 0, T, st) for eq, st in eqs]
-            tv = (JOIN[node.join](vals) if node.parts else vals[0]).reshape(s.shape)
-            yield Cause("sum-term", step=t), s - tv
-
-
-def _per_step(expr: sp.Basic) -> list[sp.Basic]:
-    return [a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol) if ref_of(a).shift is not None]
-
-
-def _only_step(fetch: Callable[[Ref, int], np.ndarray], t: int) -> Callable[[Ref, int], np.ndarray]:
-    """Per-step values at step t only, zero at every other step: one term of a Σ_t."""
-
-    def f(r: Ref, k: int) -> np.ndarray:
-        v = fetch(r, k)
-        return v if r.shift is None or k == t else np.zeros_like(v)
-
-    return f
+        return JOIN[node.join]([_value(graph, p, values) for p in node.parts])
+    return values[name]
 
 
 def wrong_entries(
@@ -177,7 +170,8 @@ def wrong_entries(
     out = []
     for idx in zip(*np.nonzero(~ok), strict=True):
         idx = tuple(int(i) for i in idx)
-        cause = _simple(np.array(v[idx]), np.array(s[idx]), *(np.broadcast_to(x, v.shape)[idx] for x in tols))
+        w, c = (np.array(np.broadcast_to(x, v.shape)[idx]) for x in tols)
+        cause = _simple(np.array(v[idx]), np.array(s[idx]), w, c, np.array(t[idx]))
         out.append(Entry(idx, entry_label(graph, node, idx), float(v[idx]), float(t[idx]), cause))
     return tuple(out)
 

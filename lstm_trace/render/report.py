@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from .text import display_name, fmt_array, json_safe
 MARK = {
     "correct": ("✓ correct", "green"),
     "carried": ("↪ carried", "yellow"),
+    "too-few-digits": ("∅ too few digits", "magenta"),
     "wrong": ("✗ wrong", "bold red"),
     "missing": ("· missing", "dim"),
     "unknown": ("? unknown", "magenta"),
@@ -33,32 +35,78 @@ def _term(term: Any, step: int | None) -> str:
     return EquationPrinter(step=step).doprint(term)
 
 
+def _steps(steps: tuple[int, ...]) -> str:
+    """(0,) -> t=0; (0, 2) -> t=0 and 2; (0, 1, 2) -> t=0, 1 and 2."""
+    said = [str(t) for t in steps]
+    return "t=" + (said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1])
+
+
+def _sum_terms(c: Cause) -> str:
+    if c.step is not None:  # all but one step left out
+        return f"only the t={c.step} term of Σ_t is there: the other steps' terms are missing"
+    return f"the {_steps(c.steps)} terms of Σ_t are missing"
+
+
+def _input_step(c: Cause) -> str:
+    where = f"{display_name(c.other)} needs" if c.kind == "inner-input-step" else "the equation needs"
+    return (
+        f"computed with {_term(c.used, c.step)} where {where} {_term(c.term, c.step)}: a value from the wrong time step"
+    )
+
+
+def _update(c: Cause) -> str:
+    return "p^new = p − λ·δp" if c.term is None else f"{display_name(c.other)} = {_term(c.term, c.step)}"
+
+
+def _scale(c: Cause) -> str:
+    places = "one place" if abs(c.factor) == 1 else f"{abs(c.factor)} places"
+    return f"the decimal point is {places} off (×{10.0**c.factor:g} the value)"
+
+
+# each kind's words (transposed, which names the expected shape, is cause_text's own)
+WORDS: dict[str, Callable[[Cause], str]] = {
+    "sign": lambda c: "the sign is flipped",
+    "scale": _scale,
+    "step": lambda c: f"this is {display_name(c.other)}'s value: a value from the wrong time step",
+    "missing-term": lambda c: f"the term {_term(c.term, c.step)} is missing",
+    "flipped-term": lambda c: f"the term {_term(c.term, c.step)} has the wrong sign",
+    "input-step": _input_step,
+    "inner-input-step": _input_step,
+    "sum-term": lambda c: f"the t={c.step} term of Σ_t is missing",
+    "sum-terms": _sum_terms,
+    "missing-bias": lambda c: (
+        f"the bias {_term(c.term, c.step)} is missing" + (f" from {display_name(c.other)}" if c.other else "")
+    ),
+    "derivative": lambda c: f"the derivative of {c.other} is {_term(c.term, c.step)}, not {_term(c.used, c.step)}",
+    "missing-derivative": lambda c: f"the factor {_term(c.term, c.step)} (the derivative of {c.other}) is missing",
+    "activation": lambda c: f"{_term(c.used, c.step)} was used where the equation needs {_term(c.term, c.step)}",
+    "update-sign": lambda c: f"+ for − in the update: {_update(c)}, a step against the gradient",
+    "wrong-lr": lambda c: f"λ = {float(c.used):g} was used; the scenario's is {float(c.term):g}",
+    "missing-lr": lambda c: f"λ is left out: {_update(c)}",
+    "untransposed": lambda c: f"{c.other} was used where the equation needs {c.other}ᵀ (the matrix is not transposed)",
+}
+
+
 def cause_text(c: Cause, expected: np.ndarray | None = None) -> str:
-    """The likely slip, in words."""
+    """The likely slip, in words: a teacher's note."""
     if c.kind == "transposed":
         shape = "×".join(map(str, expected.shape)) if expected is not None else ""
         return f"transposed: the matrix is written the other way round (expected {shape})"
-    if c.kind == "sign":
-        return "the sign is flipped"
-    if c.kind == "scale":
-        places = "one place" if abs(c.factor) == 1 else f"{abs(c.factor)} places"
-        return f"the decimal point is {places} off (×{10.0**c.factor:g} the value)"
-    if c.kind == "step":
-        return f"this is {display_name(c.other)}'s value: a value from the wrong time step"
-    if c.kind == "missing-term":
-        return f"the term {_term(c.term, c.step)} is missing"
-    if c.kind == "flipped-term":
-        return f"the term {_term(c.term, c.step)} has the wrong sign"
-    if c.kind == "input-step":
-        need, used = _term(c.term, c.step), _term(c.used, c.step)
-        return f"computed with {used} where the equation needs {need}: a value from the wrong time step"
-    if c.kind == "sum-term":
-        return f"the t={c.step} term of Σ_t is missing"
-    return c.kind  # pragma: no cover - every kind has its words above
+    words = WORDS.get(c.kind)
+    return words(c) if words else c.kind  # pragma: no cover - every kind has its words above
 
 
-def message(v: Verdict, decimals: int) -> str:
-    """The note a teacher would write next to the answer."""
+def min_significant(report: Report) -> int:
+    """The significant digits the sheet asks for (grading.min_significant; 2 where a scenario has none)."""
+    return int(getattr(report.trace.scenario, "min_significant", 2))
+
+
+def message(v: Verdict, decimals: int, min_significant: int | None = None, hide_expected: bool = False) -> str:
+    """The note a teacher would write next to the answer.
+
+    min_significant: the digits a too-few-digits answer needed, where its verdict does not say (default 2);
+    hide_expected: leave the expected values out (an autograder that must not give the key away).
+    """
     if v.verdict in ("unknown", "invalid"):
         return f"line {v.line}: {v.problem}" if v.line else v.problem
     if v.verdict == "missing":
@@ -67,9 +115,14 @@ def message(v: Verdict, decimals: int) -> str:
         return "follows from your " + ", ".join(display_name(n) for n in v.carried_from)
     if v.verdict == "correct":
         return "right, allowing for the rounding of earlier values" if v.rounding else ""
+    if v.verdict == "too-few-digits":
+        n = getattr(v, "digits", 0) or (2 if min_significant is None else min_significant)
+        return f"written with too few significant digits (at least {n})"
     notes = [cause_text(v.cause, v.expected)] if v.cause else []
     for e in v.entries:
-        note = f"{display_name(e.label)} = {e.given:g}, expected {fmt_array(np.array(e.expected), decimals, True)}"
+        note = f"{display_name(e.label)} = {e.given:g}"
+        if not hide_expected:
+            note += f", expected {fmt_array(np.array(e.expected), decimals, True)}"
         notes.append(note + (f": {cause_text(e.cause)}" if e.cause else ""))
     return "; ".join(notes)
 
@@ -108,7 +161,7 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
                 plain(v.text),
                 plain(expected),
                 Text(label, style=style),
-                plain(message(v, d)),
+                plain(message(v, d, min_significant(report))),
                 style="on grey23" if v is first else None,
             )
         parts.append(table)
@@ -120,7 +173,7 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
 
 def summary(report: Report) -> str:
     counts = {k: sum(v.verdict == k for v in report.verdicts) for k in MARK}
-    said = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    said = ", ".join(f"{n} {k.replace('-', ' ')}" for k, n in counts.items() if n)
     return f"Score: {report.score:g}/{report.max_score:g}  ({said})"
 
 
@@ -138,7 +191,8 @@ def _first_mistake(report: Report, v: Verdict, d: int) -> Group:
         if rt.substituted:
             lines.append(plain(f"  {' ' * len(rt.lhs)} = {rt.substituted}"))
         lines.append(plain(f"  {' ' * len(rt.lhs)} = {rt.value}"))
-    lines.append(plain(f"  you wrote {v.text}" + (f": {message(v, d)}" if message(v, d) else "")))
+    note = message(v, d, min_significant(report))
+    lines.append(plain(f"  you wrote {v.text}" + (f": {note}" if note else "")))
     return Group(*lines)
 
 
@@ -174,7 +228,7 @@ def _answer_dict(report: Report, v: Verdict, decimals: int) -> dict[str, Any]:
         "given_text": v.text,
         "expected": _plain(v.expected),
         "verdict": v.verdict,
-        "message": message(v, decimals),
+        "message": message(v, decimals, min_significant(report)),
         "cause": v.cause.kind if v.cause else None,
         "carried_from": list(v.carried_from),
         "entries": [
@@ -196,15 +250,28 @@ def render_json(report: Report, decimals: int | None = None) -> str:
     return _json(to_dict(report, decimals))
 
 
-def gradescope(report: Report, decimals: int | None = None) -> str:
-    """Gradescope's results.json: a test per quantity, with its points and the teacher's note."""
+VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's settings
+
+
+def gradescope(
+    report: Report, decimals: int | None = None, *, visibility: str = "visible", hide_expected: bool = False
+) -> str:
+    """Gradescope's results.json: a test per quantity, with its points and the teacher's note.
+
+    visibility: when students see each test and the results ("visible", "hidden", "after_due_date",
+    "after_published"); hide_expected: leave the expected values out of every output, and keep the
+    autograder's stdout (where check prints its table) from students, so that the key is not given away.
+    """
+    if visibility not in VISIBILITY:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITY)}, not {visibility!r}")
     d = report.trace.scenario.decimals if decimals is None else decimals
     tests = []
     for v in report.verdicts:
         earned, possible = report.points(v)
         name = display_name(v.name or v.given_name)
-        note = message(v, d)
-        expected = "" if v.expected is None else f"expected {fmt_array(v.expected, d, bare_scalar=True)}"
+        note = message(v, d, min_significant(report), hide_expected)
+        shown = v.expected is not None and not hide_expected
+        expected = f"expected {fmt_array(v.expected, d, bare_scalar=True)}" if shown else ""
         output = "; ".join(x for x in (f"{v.verdict}", f"you wrote {v.text}" if v.text else "", expected, note) if x)
         tests.append(
             {
@@ -213,8 +280,12 @@ def gradescope(report: Report, decimals: int | None = None) -> str:
                 "max_score": possible,
                 "status": "passed" if v.verdict == "correct" else "failed",
                 "output": output,
+                **({} if visibility == "visible" else {"visibility": visibility}),  # absent: Gradescope's default
             }
         )
     first = report.first_mistake
     output = summary(report) + (f"\nFirst mistake: {display_name(first.name or '')}" if first else "")
-    return _json({"score": report.score, "output": output, "tests": tests})
+    stdout = "hidden" if hide_expected else visibility
+    return _json(
+        {"score": report.score, "output": output, "visibility": visibility, "stdout_visibility": stdout, "tests": tests}
+    )
