@@ -315,3 +315,19 @@ def test_the_command_line_chooses_one_blas_thread_unless_told(monkeypatch: pytes
 def test_carried_credit_is_a_finite_share(value: str) -> None:
     r = invoke("check", HOMEWORK, "--carried-credit", value)
     assert r.exit_code == 2 and "--carried-credit" in r.output
+
+
+def test_gradescope_options_reach_the_results(tmp_path: Path) -> None:
+    import json
+
+    from lstm_trace.cli.check import GRADESCOPE_VISIBILITY
+    from lstm_trace.render.report import VISIBILITY
+
+    assert GRADESCOPE_VISIBILITY == VISIBILITY
+    out = tmp_path / "results.json"
+    r = invoke("check", HOMEWORK, "--gradescope", out, "--hide-expected", "--gradescope-visibility", "after_published")
+    assert r.exit_code == 1
+    results = json.loads(out.read_text())
+    assert results["visibility"] == "after_published" and results["stdout_visibility"] == "hidden"
+    assert not any("expected" in test["output"] for test in results["tests"])
+    assert any("the decimal point is one place off" in test["output"] for test in results["tests"])

@@ -9,6 +9,9 @@ import click
 
 from .common import BadInput, check_parts, emit, friendly, notation, print_to, writable
 
+# render.report.VISIBILITY, written out so that --help imports no renderer (a test keeps them equal)
+GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
+
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
@@ -17,6 +20,16 @@ from .common import BadInput, check_parts, emit, friendly, notation, print_to, w
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
 @click.option("--gradescope", "gradescope_path", metavar="FILE", help="Also write Gradescope's results.json to FILE.")
+@click.option(
+    "--gradescope-visibility",
+    type=click.Choice(GRADESCOPE_VISIBILITY),
+    default="visible",
+    show_default=True,
+    help="When students see each test's result on Gradescope.",
+)
+@click.option(
+    "--hide-expected", is_flag=True, help="Gradescope: leave the expected values out, so the key is not given away."
+)
 @click.option(
     "--carried-credit",
     type=click.FloatRange(0, 1),
@@ -36,6 +49,8 @@ def check(
     fmt: str,
     parts: tuple[str, ...],
     gradescope_path: str | None,
+    gradescope_visibility: str,
+    hide_expected: bool,
     carried_credit: float | None,
     decimals: int | None,
     output: str | None,
@@ -85,7 +100,13 @@ def check(
     else:
         raise BadInput(f"{scenario}: no ANSWERS file given, and the scenario has no expected: block to check")
     with notation(tr.scenario.notation):
-        _check(grade(tr, given, carried_credit, parts), fmt, gradescope_path, decimals, output)
+        report = grade(tr, given, carried_credit, parts)
+        if gradescope_path:
+            from ..render.report import gradescope
+
+            scope = gradescope(report, decimals, visibility=gradescope_visibility, hide_expected=hide_expected)
+            emit(scope + "\n", gradescope_path)
+        _check(report, fmt, decimals, output)
 
 
 def _finite(value: float | None) -> float | None:
@@ -121,11 +142,7 @@ def _class(
     raise click.exceptions.Exit(cr.exit_code)
 
 
-def _check(report: Any, fmt: str, gradescope_path: str | None, decimals: int | None, output: str | None) -> None:
-    if gradescope_path:
-        from ..render.report import gradescope
-
-        emit(gradescope(report, decimals) + "\n", gradescope_path)
+def _check(report: Any, fmt: str, decimals: int | None, output: str | None) -> None:
     if fmt == "json":
         from ..render.report import render_json
 
