@@ -2,7 +2,8 @@
 
 Canonical: ``a_0``, ``state_-1``, ``Delta_1``, ``Dout_-1``, ``dstate_1``, ``dW``,
 ``dW_a``, ``W_a_new``.  Aliases accepted wherever a name is read: unicode
-``δstate_1``, ``Δout_0``, ``Δ_1``, ``δW``; braces ``out_{-1}``; spaces.
+``δstate_1``, ``Δout_0``, ``Δ_1``, ``δW``; braces ``out_{-1}``; spaces.  An entry of a
+vector or matrix is its name with indices: ``dW[0][1]``, ``dW_i[1]`` (a row), ``db_o[0]``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ DISPLAY = {
     "lr": "λ",
     "eps": "ε",
 }
+
+
+ENTRY = re.compile(r"(.*?)((?:\[\s*\d+\s*\])+)")
+
+
+def split_entry(name: str) -> tuple[str, tuple[int, ...]]:
+    """dW[0][1] -> ("dW", (0, 1)); a name without indices -> (name, ())."""
+    m = ENTRY.fullmatch(name.strip())
+    if m is None or not m[1].strip():
+        return name, ()
+    return m[1], tuple(int(i) for i in re.findall(r"\d+", m[2]))
 
 
 def normalise(name: str) -> str:

@@ -326,3 +326,123 @@ def test_an_answer_given_twice_keeps_both_verdicts():
     assert [(v.given_name, v.verdict) for v in report.verdicts] == [("a_0", "invalid"), ("a_{0}", "invalid")]
     assert "not a number" in report.verdicts[0].problem or "found the text" in report.verdicts[0].problem
     assert "answered twice" in report.verdicts[1].problem
+
+
+# --- significant digits, and tolerances for float32 sources --------------------------------------
+
+
+def _every_number_as(text: str, answers=None) -> str:  # noqa: ANN001
+    import re
+
+    answers = list(TR.scenario.expected) if answers is None else answers
+    return "".join(f"{a.given_name}: {re.sub(r'-?[0-9.]+(e-?[0-9]+)?', text, a.written)}\n" for a in answers)
+
+
+def test_an_exponent_is_no_licence():
+    """0e9 claims ±5e8: it used to grade every printed answer correct."""
+    report = check(_every_number_as("0e9"))
+    marks = verdicts(report)
+    assert marks["a_0"] == marks["i_0"] == marks["o_1"] == "too-few-digits"
+    assert marks["df_0"] == marks["Dout_1"] == "correct"  # exact zeros
+    assert marks["dW"] == "carried"  # the zeros that follow from the zeros before, as ever
+    assert report.score < 20 and report.exit_code == 1
+    v = next(v for v in report.verdicts if v.given_name == "a_0")
+    assert v.digits == 2 and v.cause is None
+
+
+def test_zeros_to_one_decimal_are_credited_as_two_decimals_not_as_one():
+    """0.0 for every gradient scored 18.5/20; now a zero is right only where a two-decimal 0.00 would be."""
+    grads = [a for a in TR.scenario.expected if a.given_name[0] in "dD" and not a.given_name.startswith("Delta")]
+    one, two = check(_every_number_as("0.0", grads)), check(_every_number_as("0.00", grads))
+    assert one.score == two.score < 18.5
+    right = {v.given_name for v in one.verdicts if v.verdict == "correct"}
+    assert right == {v.given_name for v in two.verdicts if v.verdict == "correct"}
+    # only values a two-decimal hand computation can make 0.00 (-0.00165; -0.0183 from four rounded products)
+    assert all(np.abs(TR[n]).max() < 0.02 for n in right)
+
+
+@pytest.mark.parametrize("zero", ["0", "0.0", "0.00000", "-0", "0e9"])
+def test_an_exact_zero_however_written(zero):
+    assert verdicts(check(f"df_0: {zero}\n")) == {"df_0": "correct"}
+
+
+@pytest.mark.parametrize(
+    "text, verdict",
+    [
+        ("0.82", "correct"),  # two significant digits
+        ("0.8", "too-few-digits"),  # right only within its own ±0.05
+        ("8e-1", "too-few-digits"),
+        ("1e0", "too-few-digits"),
+        ("0.9", "wrong"),  # not even within ±0.05
+    ],
+)
+def test_too_few_significant_digits(text, verdict):
+    assert verdicts(check(printed(a_0=text)))["a_0"] == verdict
+
+
+def test_min_significant_is_the_scenarios_to_set():
+    data = _gomez_data(grading={"min_significant": 3})
+    tr = trace(load_scenario(data))
+    assert verdicts(check(printed(a_0="0.82"), tr=tr))["a_0"] == "too-few-digits"
+    assert verdicts(check(printed(a_0="0.818"), tr=tr))["a_0"] == "correct"
+    off = trace(load_scenario(_gomez_data(grading={"min_significant": 0})))
+    assert verdicts(check(printed(a_0="0e9"), tr=off))["a_0"] == "correct"  # 0: no check, as before
+    assert verdicts(check(printed(a_0="0.82"), min_significant=3))["a_0"] == "too-few-digits"
+
+
+def _gomez_data(**extra) -> dict:  # noqa: ANN003
+    import yaml
+
+    data = yaml.safe_load(GOMEZ.read_text())
+    data.update(extra)
+    return data
+
+
+def _float32_key(tr) -> str:  # noqa: ANN001
+    """Every printed quantity as a float32 computation prints it: 8 significant digits, the last ones off."""
+    lines = []
+    for a in tr.scenario.expected:
+        v = np.asarray(tr.values[canonical_name(a.given_name, tr)], dtype=np.float64)
+        off = v * (1 + 3e-7) + 1e-9  # float32's rounding, accumulated over a few operations
+        lines.append(f"{a.given_name}: {np.array2string(off.astype(np.float32), separator=', ', precision=8)}")
+    return "\n".join(lines) + "\n"
+
+
+def canonical_name(name: str, tr) -> str:  # noqa: ANN001
+    from lstm_trace.names import canonical
+
+    return canonical(name, set(tr.values))
+
+
+def test_rtol_and_atol_for_sources_that_print_float32():
+    key = _float32_key(TR)
+    assert "wrong" in verdicts(check(key)).values()
+    tr = trace(load_scenario(_gomez_data(grading={"rtol": 1e-5, "atol": 1e-7})))
+    assert set(verdicts(check(key, tr=tr)).values()) == {"correct"}
+    assert set(verdicts(check(key, rtol=1e-5, atol=1e-7)).values()) == {"correct"}
+    assert tr.scenario.rtol == 1e-5 and tr.scenario.atol == 1e-7 and tr.scenario.min_significant == 2
+
+
+@pytest.mark.parametrize(
+    "grading, words",
+    [
+        ({"rtol": -1e-6}, "grading.rtol: expected a number greater than or equal to 0"),
+        ({"atol": ".inf"}, "grading.atol"),
+        ({"min_significant": 1.5}, "grading.min_significant: expected a whole number"),
+        ({"tolerance": 1}, "unknown key 'tolerance'"),
+    ],
+)
+def test_bad_grading_settings_are_the_scenarios_error(grading, words):
+    from lstm_trace.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(_gomez_data(grading=grading))
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "kw", [{"carried_credit": float("nan")}, {"carried_credit": 1.5}, {"rtol": float("inf")}, {"min_significant": -1}]
+)
+def test_bad_settings_from_python_are_refused(kw):
+    with pytest.raises(ValueError):
+        check("a_0: 0.81775\n", **kw)

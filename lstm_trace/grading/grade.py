@@ -3,50 +3,62 @@
 Two worlds are walked through the graph in order:
 - the true one (the trace), where an answer is *correct* if it lies within the
   rounding the student wrote (0.0922 means ±0.00005) plus the rounding carried
-  in from their earlier values, propagated through the equation's partial
-  derivatives (rounding.py);
+  in from their earlier values and the sub-results of its own equation, and
+  matches the value to the significant digits the sheet asks for (tolerance.py);
 - the student's own, where every answered quantity takes the student's number
   and every other one is recomputed from those.  An answer that is not correct
   but agrees with the student's world, downstream of a mistake, is *carried*.
-Anything else is *wrong*, and causes.py looks for the likely slip.
+One right only within a rounding too coarse for the sheet is *too-few-digits*;
+anything else is *wrong*, and causes.py looks for the likely slip.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from ..errors import NameNotFound, ScenarioError
 from ..names import canonical
 from ..numeric.engine import Trace, section_title
-from ..scenario.answers import Answer, AnswerProblem, Answers, half_unit
+from ..scenario.answers import Answers
 from ..scenario.scenario import Part, Scenario
 from .causes import Cause, find_cause, wrong_entries
+from .given import Given, read
 from .graph import JOIN, Graph, Node
 from .rounding import bound
+from .tolerance import Rule, inner_half, rule_for
 from .verdicts import PartScore, Report, Verdict, credit
 
 
-@dataclass(frozen=True)
-class _Given:
-    answer: Answer
-    values: np.ndarray  # in the quantity's shape
-    tol: np.ndarray  # half a unit in the last digit written, per entry
-    transposed: bool
+def grade(
+    trace: Trace,
+    answers: Answers,
+    carried_credit: float | None = None,
+    only: tuple[str, ...] = (),
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    min_significant: int | None = None,
+) -> Report:
+    """Mark each answer correct, carried, too-few-digits, wrong, unknown or invalid, and each part's
+    unanswered quantity missing.
 
-
-def grade(trace: Trace, answers: Answers, carried_credit: float | None = None, only: tuple[str, ...] = ()) -> Report:
-    """Mark each answer correct, carried, wrong, unknown or invalid, and each part's unanswered quantity missing.
-
-    only: part ids to grade; answers belonging to the other parts are left out.
+    only: part ids to grade; answers belonging to the other parts are left out.  rtol, atol and
+    min_significant default to the scenario's grading: settings (carried_credit likewise).
     """
     sc = trace.scenario
+    credit = sc.carried_credit if carried_credit is None else carried_credit
+    if not (isinstance(credit, int | float) and 0 <= credit <= 1):  # NaN fails both comparisons
+        raise ValueError(f"carried_credit must be a number from 0 to 1, found {credit!r}")
     graph = Graph(trace)
     known = set(trace.values) | set(graph.nodes)
-    given, early = _read(answers, known, trace)
+    given, early = read(answers, known, trace)
+    settings = {"rtol": rtol, "atol": atol, "min_significant": min_significant}
+    # the digits a student works to are read from the numbers they wrote; a zero shows none (0.0, 0e9)
+    rule = rule_for(sc, [g.tol[g.mask & (g.values != 0)] for g in given.values()], **settings)
     with np.errstate(over="ignore", invalid="ignore"):  # an answer of 1e308 is wrong, not an overflow warning
-        marks = _Walk(trace, graph, given).run()
+        marks = _Walk(trace, graph, given, rule).run()
     marks.update(early)
     order = graph.position
     # given quantities (parameters, inputs) answered back come first, unknown names last
@@ -54,48 +66,27 @@ def grade(trace: Trace, answers: Answers, carried_credit: float | None = None, o
         marks.values(),
         key=lambda v: -1 if v.name in trace.values and v.name not in order else order.get(v.name or "", len(order)),
     )
-    credit = sc.carried_credit if carried_credit is None else carried_credit
     return _score(trace, graph, verdicts, known, credit, answers.file, only)
-
-
-def _read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, _Given], dict[object, Verdict]]:
-    given: dict[str, _Given] = {}
-    early: dict[object, Verdict] = {}
-    for k, a in enumerate(answers):
-        if a.blank:
-            continue
-        try:
-            name = canonical(a.given_name, known)
-        except NameNotFound as exc:
-            early[k] = Verdict(a.given_name, None, "unknown", problem=exc.message, line=a.line, text=a.written)
-            continue
-        twice = name in given or name in early
-        try:
-            if twice:
-                first = given[name].answer if name in given else None
-                also = f" (as {first.given_name!r} on line {first.line})" if first else ""
-                raise AnswerProblem(f"{name} is answered twice{also}; only the first is graded")
-            values, texts, transposed = a.shaped(trace.values[name].shape)
-        except AnswerProblem as exc:
-            early[k if twice else name] = Verdict(
-                a.given_name, name, "invalid", problem=str(exc), line=a.line, text=a.written
-            )
-            continue
-        given[name] = _Given(a, values, half_unit(texts, trace.scenario.decimals), transposed)
-    return given, early
 
 
 class _Walk:
     """Both worlds, node by node in the graph's order."""
 
-    def __init__(self, trace: Trace, graph: Graph, given: dict[str, _Given]) -> None:
-        self.tr, self.graph, self.given = trace, graph, given
-        self.half = 0.5 * 10.0**-trace.scenario.decimals  # an unwritten intermediate, rounded by hand
+    def __init__(self, trace: Trace, graph: Graph, given: dict[str, Given], rule: Rule) -> None:
+        self.tr, self.graph, self.given, self.rule = trace, graph, given, rule
+        self.half = rule.work  # an unwritten intermediate, rounded by hand to the student's working digits
         # the student's numbers; composites (δgates_t) are re-joined from their parts on lookup
         self.world = {k: v for k, v in trace.values.items() if not graph[k].parts}
-        self.true_err: dict[str, np.ndarray] = {}
-        self.world_err: dict[str, np.ndarray] = {}
+        # given values (parameters, x_t, label_t, out_{-1}) are exact: their errors are zeros from the start
+        exact = {k: np.zeros_like(v) for k, v in trace.values.items() if k not in graph.nodes}
+        # how far each quantity may be off, in the true world and the student's; and of that, its own
+        # rounding (fresh: not yet compounded through the steps)
+        self.err: tuple[dict, dict] = (dict(exact), dict(exact))
+        self.fresh: tuple[dict, dict] = (dict(exact), dict(exact))
         self.taint: dict[str, frozenset[str]] = {}  # the wrong answers a quantity was computed from
+        # each world's per-step values stacked over the steps, once for every Σ_t that reads them (all
+        # per-step quantities come before the sums in the graph's order, so none changes after)
+        self.columns: tuple[dict, dict] = ({}, {})
 
     def run(self) -> dict[object, Verdict]:
         out: dict[object, Verdict] = {}
@@ -106,30 +97,46 @@ class _Walk:
         for name, g in self.given.items():  # given quantities (parameters, inputs) answered back
             if name not in out:
                 t = self.tr.values[name]
-                ok = np.abs(g.values - t) <= g.tol + 1e-9 * (1 + np.abs(t))
                 zero = np.zeros_like(t)
-                out[name] = self._verdict(Node(name), g, "correct" if ok.all() else "wrong", t, t, (g.tol, zero), ok)
+                ok, coarse = self.rule.within(g.values, t, g.tol, zero)
+                ok, coarse = ok | ~g.mask, coarse | ~g.mask
+                verdict = "correct" if ok.all() else "too-few-digits" if coarse.all() else "wrong"
+                out[name] = self._verdict(Node(name), g, verdict, t, t, (g.tol, zero), ok)
         return out
 
-    def _bounds(self, node: Node) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The value on the student's numbers, and how far their rounding moves the true and their value."""
+    def _bounds(self, node: Node, inner: float) -> tuple[np.ndarray, ...]:
+        """The value on the student's numbers; how far rounding moves the true and their value; and, in
+        each world, the node's own rounding (its sub-results, and its last digit: what it passes on fresh).
+
+        inner: the half-unit the equation's own sub-results are rounded to.
+        """
         g, sc = self.graph, self.tr.scenario
         if node.parts:
             join = JOIN[node.join]
-            return (
-                join([self._world(p) for p in node.parts]),
-                join([self.true_err[p] for p in node.parts]),
-                join([self.world_err[p] for p in node.parts]),
-            )
-        s = g.evaluate(node, g.fetch(self.world), self.world)
+            parts = [join([d[p] for p in node.parts]) for d in (*self.err, *self.fresh)]
+            return (join([self._world(p) for p in node.parts]), *parts)
+        s = g.value_on(node, self.world)
         eq, step = node.equation, node.step or 0
         if eq is None:  # a boundary value such as Δout_{T-1} = 0: exact
-            return s, np.zeros_like(s), np.zeros_like(s)
-        bt = bound(eq, step, sc, self.tr.values, self.true_err, node.stacked)
-        bs = bound(eq, step, sc, self.world, self.world_err, node.stacked)
-        if node.reduce:
-            bt, bs = np.array([bt.sum()]), np.array([bs.sum()])
-        return s, np.broadcast_to(bt, s.shape), np.broadcast_to(bs, s.shape)
+            return s, *(np.zeros_like(s) for _ in range(4))
+        out = []
+        for values, x, err, fresh, columns in zip(
+            (self.tr.values, self.world),
+            (self.tr.values[node.name], s),
+            self.err,
+            self.fresh,
+            self.columns,
+            strict=True,
+        ):
+            b = bound(eq, step, sc, values, err, node.stacked, inner, columns, fresh)
+            # what compounded (the rounding carried in, less the inputs' own) is capped at the quantity's
+            # scale; the inputs' own rounding and the sub-results' are not (they do not compound)
+            capped = self._cap(node, b.carried - b.fresh, np.maximum(b.scale, np.abs(x))) + b.fresh
+            out += [capped + b.made, b.made + self.half]
+        bt, ft, bs, fs = (np.array([x.sum()]) if node.reduce else x for x in out)
+        if bt.shape != s.shape:
+            bt, ft, bs, fs = (np.broadcast_to(x, s.shape) for x in (bt, ft, bs, fs))
+        return s, bt, bs, ft, fs
 
     def _world(self, name: str) -> np.ndarray:
         node = self.graph[name]
@@ -139,37 +146,62 @@ class _Walk:
 
     def visit(self, node: Node) -> Verdict | None:
         name, t = node.name, self.tr.values[node.name]
-        s, bt, bs = self._bounds(node)
-        taint = frozenset().union(*(self.taint.get(j, frozenset()) for j in self.graph.reads(node)))
         g = self.given.get(name)
-        if g is None:  # worked out by hand but not written down: rounded like the rest
-            extra = 0.0 if node.parts else self.half
-            self._set(node, s, bt + extra, bs + extra, taint)
+        taint = frozenset().union(*(self.taint.get(j, frozenset()) for j in self.graph.reads(node)))
+        if g is None and node.parts:  # δgates_t not written: its parts keep their values, and share a taint
+            self.taint[name] = taint
+            for p in node.parts if node.join != "sum" else ():
+                self.taint[p] = taint
             return None
-        v, w = g.values, g.tol
-        slack = 1e-9 * (1 + np.abs(t))
-        ok_true = np.abs(v - t) <= w + bt + slack
-        ok_world = np.abs(v - s) <= w + bs + slack
+        if g is None:  # worked out by hand but not written down: rounded like the rest
+            s, bt, bs, ft, fs = self._bounds(node, self.half)
+            self._set(node, s, (bt + self.half, bs + self.half), (ft, fs), taint)
+            return None
+        answered, v, w = g.mask, g.values, g.tol
+        # the equation's own sub-results, rounded to the digits written (no coarser than the sheet asks)
+        need = self.rule.needed(t)
+        s, bt, bs, ft, fs = self._bounds(node, inner_half(np.minimum(w, need), answered))
+        ok_true, coarse_true = self.rule.within(v, t, w, bt, need)
+        ok_world, coarse_world = self.rule.within(v, s, w, bs)
+        ok_true, ok_world = ok_true | ~answered, ok_world | ~answered
         if ok_true.all() and not g.transposed:
             verdict, taint_out = "correct", frozenset()
         elif taint and (ok_true | ok_world).all() and not g.transposed:
             verdict, taint_out = "carried", taint
+        elif (coarse_true | (coarse_world & bool(taint)) | ~answered).all() and not g.transposed:
+            verdict, taint_out = "too-few-digits", frozenset({name})
         else:
             verdict, taint_out = "wrong", frozenset({name})
-        # downstream, a right entry is off by what the student wrote; a wrong one as if worked out afresh
-        self._set(node, v, np.where(ok_true, np.maximum(np.abs(v - t), w), bt + self.half), w, taint_out)
-        return self._verdict(node, g, verdict, t, s, (w + slack, bs), ok_true | ok_world, taint)
+        slack = 1e-9 * (1 + np.abs(t))
+        # the cause is looked for before the answer joins the student's world (no slip reads its own value)
+        out = self._verdict(node, g, verdict, t, s, (w + slack, bs), ok_true | ok_world, taint)
+        # downstream, a right entry is off by what the student wrote; any other as if worked out afresh
+        # (by the rounding credited to what they wrote: 0e9 is no licence downstream either)
+        right = answered & ok_true
+        terr = np.where(right, np.maximum(np.abs(v - t), np.minimum(w, need)), bt + self.half)
+        werr = np.where(answered, np.minimum(w, self.rule.needed(v)), bs + self.half)
+        fresh = (np.where(right, terr, ft), np.where(answered, werr, fs))  # a number written is its own rounding
+        self._set(node, np.where(answered, v, s), (terr, werr), fresh, taint_out)
+        return out
 
-    def _set(self, node: Node, value: np.ndarray, terr: np.ndarray, werr: np.ndarray, taint: frozenset[str]) -> None:
+    def _cap(self, node: Node, err: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """The rounding carried into a quantity, capped where it would compound: along the sequence's
+        steps.  A Σ_t or an update adds up capped per-step errors once (linear in T): left as it is."""
+        return self.rule.cap(err, value, self.half) if node.step is not None else err
+
+    def _set(self, node: Node, value: np.ndarray, err: tuple, fresh: tuple, taint: frozenset[str]) -> None:
+        """err, fresh: (true world, student's world)."""
         name = node.name
         self.taint[name] = taint
         if not node.parts:
-            self.world[name], self.true_err[name], self.world_err[name] = value, terr, werr
+            self.world[name] = value
+            for into, x in zip((*self.err, *self.fresh), (*err, *fresh), strict=True):
+                into[name] = x
             return
         if node.join == "sum":
             return
-        for arr, into in ((value, self.world), (terr, self.true_err), (werr, self.world_err)):
-            into.update(self.graph.split(name, np.broadcast_to(arr, value.shape)))
+        for into, x in zip((self.world, *self.err, *self.fresh), (value, *err, *fresh), strict=True):
+            into.update(self.graph.split(name, np.broadcast_to(x, value.shape)))
         for p in node.parts:
             self.taint[p] = taint
 
@@ -178,19 +210,22 @@ class _Walk:
         cause, entries = None, ()
         if verdict == "wrong":
             cause = Cause("transposed") if g.transposed else find_cause(self.graph, node, g.values, s, tols, self.world)
+        if verdict in ("wrong", "too-few-digits"):
             entries = wrong_entries(self.graph, node, g.values, t, s, tols, ok)
         return Verdict(
             g.answer.given_name,
             node.name,
             verdict,
             given=g.values,
-            text=g.answer.written,
+            text=g.text,
             expected=t,
             cause=cause,
             carried_from=tuple(sorted(taint, key=self.graph.position.__getitem__)) if verdict == "carried" else (),
             entries=entries,
             rounding=verdict == "correct" and bool(np.any(np.abs(g.values - t) > g.tol + 1e-9 * (1 + np.abs(t)))),
             line=g.answer.line,
+            share=float(np.count_nonzero(~np.isnan(g.values)) / g.values.size),
+            digits=self.rule.min_significant if verdict == "too-few-digits" else 0,
         )
 
 
@@ -231,7 +266,7 @@ def _score(
             if name not in by_name:
                 missing.append(Verdict(name, name, "missing", part=pid or None, expected=trace.values[name]))
                 by_name[name] = missing[-1]
-        score = sum(points / len(names) * credit(by_name[n].verdict, carried) for n in names)
+        score = sum(points / len(names) * credit(by_name[n].verdict, carried) * by_name[n].share for n in names)
         parts.append(PartScore(pid, title, score, points, tuple(names)))
     in_part = {n: p.id for p in reversed(parts) for n in p.names if p.id}
     out = [replace(v, part=in_part.get(v.name or "")) for v in verdicts]
@@ -239,7 +274,7 @@ def _score(
 
 
 def _section(trace: Trace, graph: Graph, name: str) -> str:
-    row = trace.row(graph.row_of.get(name, name))
+    row = graph.printed(graph.row_of.get(name, name))
     return "Given" if row is None else section_title(trace, row.section, row.step)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import sympy as sp
 
 from ..numeric.engine import Row, Trace
-from ..numeric.models import Fetch, apply, compiled, fetcher
+from ..numeric.models import Compiled, Fetch, apply, at, compiled, fetcher
 from ..refs import GATES, Ref
 from ..symbolic.model import Equation
 
@@ -51,6 +51,10 @@ class Graph:
         self.trace = trace
         self.nodes: dict[str, Node] = {}
         self.row_of: dict[str, str] = {}  # a node -> the row a worked solution prints it in
+        self._rows: dict[str, Row] = {}  # the trace's rows by name (the first that prints it)
+        self._reads: dict[str, tuple[str, ...]] = {}
+        for r in trace.rows:
+            self._rows.setdefault(r.name, r)
         self._build()
         self.position = {name: k for k, name in enumerate(self.nodes)}  # evaluation order
 
@@ -96,14 +100,21 @@ class Graph:
 
     def reads(self, node: Node) -> tuple[str, ...]:
         """The names a node is computed from, composites (δgates_t) opened into their parts."""
-        out: list[str] = []
-        for name in self.feeds(node.name):
-            out += self.nodes[name].parts if name in self.nodes and self.nodes[name].parts else [name]
-        return tuple(dict.fromkeys(out))
+        found = self._reads.get(node.name)
+        if found is None:
+            out: list[str] = []
+            for name in self.feeds(node.name):
+                out += self.nodes[name].parts if name in self.nodes and self.nodes[name].parts else [name]
+            found = self._reads[node.name] = tuple(dict.fromkeys(out))
+        return found
+
+    def printed(self, name: str) -> Row | None:
+        """The trace's own row that prints name (trace.row, in constant time)."""
+        return self._rows.get(name)
 
     def row(self, name: str) -> Row | None:
         """The row that prints name: the trace's own, or one made for an implicit quantity (za_t, δW_a)."""
-        found = self.trace.row(name)
+        found = self.printed(name)
         node = self[name]
         if found is not None or node.equation is None:
             return found
@@ -117,13 +128,14 @@ class Graph:
             return node.parts
         steps = range(self.trace.scenario.T) if node.equation.kind == "sum" else (node.step or 0,)
         out = []
-        for a in compiled(node.equation, node.stacked).args:
-            r = a.ref
+        values = self.trace.values
+        for base, shift, _ in compiled(node.equation, node.stacked).plan:  # type: ignore[attr-defined]
+            if shift is None:
+                out += [] if base in ("lr", "eps") else [base]
+                continue
             for t in steps:
-                if r.shift is None:
-                    out += [] if r.base in ("lr", "eps") else [r.base]
-                elif self.exists(r, t):
-                    out.append(f"{r.base}_{t + r.shift}")
+                if f"{base}_{t + shift}" in values:  # exists(), inline: a traced value, not beyond the ends
+                    out.append(f"{base}_{t + shift}")
         return tuple(dict.fromkeys(out))
 
     def exists(self, r: Ref, step: int) -> bool:
@@ -139,6 +151,13 @@ class Graph:
         out = apply(node.equation, fetch, node.step or 0, self.trace.scenario.T, node.stacked)
         return np.array([out.sum()]) if node.reduce else out
 
+    def value_on(self, node: Node, values: Mapping[str, np.ndarray]) -> np.ndarray:
+        """evaluate() on a mapping of values, by the engine's per-step path (no fetch per argument)."""
+        if node.parts or node.equation is None or node.equation.kind == "sum":
+            return self.evaluate(node, self.fetch(values), values)
+        out = at(compiled(node.equation, node.stacked), values, self.trace.scenario, node.step or 0)
+        return np.array([out.sum()]) if node.reduce else out
+
     def fetch(self, values: Mapping[str, np.ndarray]) -> Fetch:
         return fetcher(values, self.trace.scenario)
 
@@ -147,10 +166,45 @@ class Graph:
         node = self[name]
         if not node.parts or node.join == "sum":
             return {}
-        return dict(zip(node.parts, np.split(value, len(node.parts)), strict=True))
+        n = len(value) // len(node.parts)
+        return {p: value[k * n : (k + 1) * n] for k, p in enumerate(node.parts)}
 
     def composites_of(self, name: str) -> list[Node]:
         return [n for n in self.nodes.values() if name in n.parts]
+
+    def step_terms(self, node: Node, values: Mapping[str, np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
+        """(t, the t-th term) of a Σ_t node (a composite's parts joined), on values, in the node's shape.
+
+        Each per-step input is fetched once for all steps; a vector Σ_t gives every term in one
+        call, a matrix one (an outer product per step) one small call per step: linear in T, so
+        that leaving out each step in turn (t ↦ value − term_t) costs one subtraction per step.
+        """
+        parts = [self[p] for p in node.parts] if node.parts else [node]
+        if any(p.equation is None or p.equation.kind != "sum" for p in parts) or node.join == "sum":
+            return
+        shape = self.trace.values[node.name].shape
+        each = [_step_terms(compiled(p.equation, p.stacked), self.fetch(values), self.trace.scenario.T) for p in parts]
+        for t, terms in enumerate(zip(*each, strict=True)):
+            out = JOIN[node.join](list(terms)) if node.parts else terms[0]
+            yield t, out.reshape(shape)
+
+
+def _step_terms(c: Compiled, fetch: Fetch, T: int) -> Iterator[np.ndarray]:  # noqa: N803
+    """The per-step terms of a compiled Σ_t (codegen.call's sum, its steps kept apart)."""
+    steps, consts = {}, {}
+    for a in c.args:
+        if a.ref.shift is not None:
+            steps[a.ref] = np.stack([fetch(a.ref, t) for t in range(T)], axis=1)
+        else:
+            v = fetch(a.ref, 0)
+            consts[a.ref] = v.reshape(-1, 1) if a.column and v.ndim == 1 else v
+    if c.cols == 1:  # a vector per step: the function maps the stacked columns to the stacked terms
+        out = np.asarray(c.fn(*(steps[a.ref] if a.ref in steps else consts[a.ref] for a in c.args)), dtype=np.float64)
+        yield from (out[:, t] for t in range(T))
+        return
+    for t in range(T):
+        vals = [steps[a.ref][:, t : t + 1] if a.ref in steps else consts[a.ref] for a in c.args]
+        yield np.asarray(c.fn(*vals), dtype=np.float64)
 
 
 def term_equations(eq: Equation, stacked: bool) -> list[tuple[sp.Basic, Equation]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from ..numeric.engine import Trace
 from .causes import Cause, Entry
 from .graph import Graph
 
-VERDICTS = ("correct", "carried", "wrong", "missing", "unknown", "invalid")
+VERDICTS = ("correct", "carried", "too-few-digits", "wrong", "missing", "unknown", "invalid")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Verdict:
     entries: tuple[Entry, ...] = ()  # the wrong entries of a vector or matrix
     rounding: bool = False  # correct once the rounding carried in is allowed for
     line: int | None = None
+    share: float = 1.0  # the share of the entries answered (the rest written null, or not named)
+    digits: int = 0  # too-few-digits: the significant digits the sheet asks for
 
 
 @dataclass(frozen=True)
@@ -52,11 +55,20 @@ class Report:
 
     def points(self, v: Verdict) -> tuple[float, float]:
         """(earned, possible) for one verdict; (0, 0) for an answer outside every part."""
+        p = self._part_of.get(v.name or "")
+        if p is None:
+            return 0.0, 0.0
+        each = p.max_score / len(p.names)
+        return each * credit(v.verdict, self.carried_credit) * v.share, each
+
+    @cached_property
+    def _part_of(self) -> dict[str, PartScore]:
+        """Each quantity's part (the first that names it): points() in constant time."""
+        out: dict[str, PartScore] = {}
         for p in self.parts:
-            if v.name in p.names:
-                each = p.max_score / len(p.names)
-                return each * credit(v.verdict, self.carried_credit), each
-        return 0.0, 0.0
+            for n in p.names:
+                out.setdefault(n, p)
+        return out
 
     @property
     def score(self) -> float:
@@ -81,5 +93,5 @@ class Report:
 
 
 def credit(verdict: str, carried_credit: float) -> float:
-    """The share of a quantity's points an answer earns."""
+    """The share of a quantity's points an answer earns (too-few-digits earns none)."""
     return {"correct": 1.0, "carried": carried_credit}.get(verdict, 0.0)

@@ -39,10 +39,15 @@ def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
     """An equation's rounding bound as a numpy function: compiled with the model (and cached with it), else here."""
     c = BOUNDS.get((eq, stacked))
     if c is None:
-        from ..symbolic.bounds import bound_expr
-
-        c = BOUNDS[(eq, stacked)] = load(*generate(bound_expr(eq.stacked if stacked else eq.expr), eq.kind))
+        c = BOUNDS[(eq, stacked)] = load(*_bound_spec(eq, stacked))
     return c
+
+
+def _bound_spec(eq: Equation, stacked: bool) -> tuple:
+    """The source of an equation's rounding bound (symbolic/bounds.py: inputs and sub-results)."""
+    from ..symbolic.bounds import bound_expr
+
+    return generate(bound_expr(eq.stacked if stacked else eq.expr, eq.kind), eq.kind)
 
 
 _MODELS: dict[tuple, Model] = {}
@@ -63,13 +68,12 @@ def model_for(scenario: Scenario) -> Model:
             BOUNDS[(eq, stacked)] = load(*spec)
         TEMPLATES.update(templates)
     else:
-        from ..symbolic.bounds import bound_expr
         from ..symbolic.derive import variant as derived
         from ..symbolic.templates import model_templates
 
         model = derived(sc.cell, sc.bias, sc.peephole_output, sc.output, sc.optimizer)  # the loss follows the output
         specs = {(eq, st): compiled(eq, st).spec for eq, st in model.forms()}
-        bounds = {(eq, st): generate(bound_expr(eq.stacked if st else eq.expr), eq.kind) for eq, st in model.forms()}
+        bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
         for key, spec in bounds.items():
             BOUNDS[key] = load(*spec)
         model_cache.store(variant, (model, specs, bounds, model_templates(model)))

@@ -241,4 +241,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         parts=_parts(spec.parts, doc),
         carried_credit=spec.grading.carried_credit,
         file=doc.file,
+        min_significant=spec.grading.min_significant,
+        rtol=spec.grading.rtol,
+        atol=spec.grading.atol,
     )

@@ -37,6 +37,9 @@ class Scenario:
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
+    min_significant: int = 2  # grading: the significant digits an answer must match
+    rtol: float = 0.0  # grading: tolerances on top of the written rounding (a source printing float32)
+    atol: float = 0.0
 
     @property
     def bias(self) -> bool:

@@ -134,10 +134,22 @@ class Part(_Strict):
     )
 
 
+Tolerance = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+
+
 class Grading(_Strict):
     carried_credit: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = Field(
         default=0.5, description="the share of a quantity's points for an answer carried from an earlier mistake"
     )
+    min_significant: Annotated[int, Field(strict=True, ge=0, le=15)] = Field(
+        default=2,
+        description="significant digits an answer must match (never finer than display.decimals; 0: no check); "
+        "an answer right only within a coarser rounding it wrote (0.0, 0e9) is too-few-digits",
+    )
+    rtol: Tolerance = Field(
+        default=0.0, description="relative tolerance on top of the written rounding (float32 sources: 1e-6)"
+    )
+    atol: Tolerance = Field(default=0.0, description="absolute tolerance on top of the written rounding")
 
 
 class ScenarioModel(_Strict):
