@@ -104,3 +104,35 @@ def test_submission_files_expand_directories_in_order(klass: tuple[Path, dict[st
     cr = grade_class(trace(HOMEWORK), files[:3])  # s03, broken, s00
     assert len(cr.submissions) == 3 and len(cr.graded) == 2 and cr.max_score == 34
     assert cr.submissions[1].report is None and "invalid YAML" in cr.submissions[1].problem
+
+
+def test_a_class_on_two_processes_is_graded_as_on_one(klass: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
+    where, _ = klass
+    books = []
+    for jobs in ("1", "2"):
+        book = tmp_path / f"grades-{jobs}.csv"
+        r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where), "-j", jobs, "--gradebook", str(book)])
+        assert r.exit_code == 1, r.output
+        books.append((book.read_text(), r.output))
+    assert books[0] == books[1]
+    files = submission_files([where])
+    one, two = grade_class(trace(HOMEWORK), files, jobs=1), grade_class(trace(HOMEWORK), files, jobs=2)
+    assert [s.problem for s in one.submissions] == [s.problem for s in two.submissions]
+    for a, b in zip(one.graded, two.graded, strict=True):
+        assert [(v.name, v.verdict, v.cause, v.carried_from) for v in a.verdicts] == [
+            (v.name, v.verdict, v.cause, v.carried_from) for v in b.verdicts
+        ]
+        assert a.score == b.score
+    assert one.graded[0].graph is one.graded[-1].graph and two.graded[0].graph is two.graded[-1].graph  # one each
+
+
+def test_a_bug_in_a_worker_is_a_bug_not_a_verdict(klass: tuple[Path, dict[str, str]], monkeypatch) -> None:  # noqa: ANN001
+    import lstm_trace.grading.classbook as classbook
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(classbook, "grade", broken)
+    where, _ = klass
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where), "-j", "2"])
+    assert r.exit_code == 3, r.output

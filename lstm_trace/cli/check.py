@@ -42,6 +42,12 @@ GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published
 @click.option(
     "--gradebook", metavar="FILE", help="With several ANSWERS: also write a CSV row per file (parts, total, mistake)."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="With several ANSWERS: grade on this many processes (default: the cores available).",
+)
 @friendly
 def check(
     scenario: str,
@@ -55,6 +61,7 @@ def check(
     decimals: int | None,
     output: str | None,
     gradebook: str | None,
+    jobs: int | None,
 ) -> None:
     """Grade ANSWERS (a YAML file of name: number) against SCENARIO, like a teacher would.
 
@@ -90,7 +97,7 @@ def check(
         if gradescope_path:
             raise BadInput("--gradescope grades one submission; give one ANSWERS file (Gradescope runs one each)")
         with notation(tr.scenario.notation):
-            _class(tr, answers, carried_credit, parts, fmt, decimals, output, gradebook)
+            _class(tr, answers, carried_credit, parts, fmt, decimals, output, gradebook, jobs)
     if gradebook:
         raise BadInput("--gradebook is for a class: give several ANSWERS files or a directory")
     if answers:
@@ -125,6 +132,7 @@ def _class(
     decimals: int | None,
     output: str | None,
     gradebook: str | None,
+    jobs: int | None,
 ) -> None:
     from ..grading.classbook import grade_class, submission_files
     from ..render.classbook import class_json, gradebook_csv, render_class
@@ -132,7 +140,7 @@ def _class(
     files = submission_files(answers)
     if not files:
         raise BadInput(f"{', '.join(answers)}: no answers files (*.yaml, *.yml) to grade")
-    cr = grade_class(tr, files, carried_credit, parts)
+    cr = grade_class(tr, files, carried_credit, parts, jobs)
     if gradebook:
         emit(gradebook_csv(cr, decimals), gradebook)
     if fmt == "json":

@@ -6,9 +6,12 @@ recorded with its problem and graded no further, so one bad file never stops the
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import signal
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from ..numeric.engine import Trace
 from ..scenario.answers import load_answers
 from .causes import Cause
 from .grade import grade
+from .graph import Graph
 from .verdicts import Report, Verdict
 
 SUFFIXES = (".yaml", ".yml")
@@ -89,15 +93,73 @@ def submission_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
 
 
 def grade_class(
-    trace: Trace, files: Iterable[str], carried_credit: float | None = None, only: tuple[str, ...] = ()
+    trace: Trace,
+    files: Iterable[str],
+    carried_credit: float | None = None,
+    only: tuple[str, ...] = (),
+    jobs: int | None = None,
 ) -> ClassReport:
-    """Grade every submission against the one trace; an unreadable file is a Submission with its problem."""
+    """Grade every submission against the one trace; an unreadable file is a Submission with its problem.
+
+    jobs: processes to grade on (None: the cores this process may use; 1: this process only).  The
+    workers are forked with the trace already made, and send back only the verdicts and the scores.
+    """
+    files = list(files)
+    jobs = min(available_cores() if jobs is None else jobs, len(files) // _PER_WORKER)
+    if jobs < 2 or "fork" not in mp.get_all_start_methods():
+        graded = [_one(trace, f, carried_credit, only) for f in files]
+    else:
+        graded = _forked(trace, files, carried_credit, only, jobs)
+    graph = Graph(trace)  # one for every report
     out = []
-    for file in files:
-        try:
-            answers = load_answers(file)
-        except LstmTraceError as exc:
-            out.append(Submission(file, None, str(exc)))
-            continue
-        out.append(Submission(file, grade(trace, answers, carried_credit, only)))
+    for file, found, problem in graded:
+        report = None if found is None else Report(trace, file, *found[:2], graph, found[2])
+        out.append(Submission(file, report, problem))
     return ClassReport(trace, tuple(out))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every system
+        return os.cpu_count() or 1
+
+
+_PER_WORKER = 8  # fewer sheets than this a worker: forking costs more than it saves
+
+# what a forked worker grades against, set in the parent just before the fork
+_WORK: tuple[Trace, float | None, tuple[str, ...]] | None = None
+
+
+def _one(trace: Trace, file: str, carried: float | None, only: tuple[str, ...]) -> tuple[str, tuple | None, str]:
+    """One sheet as (file, (verdicts, parts, carried credit) or None, the problem reading it)."""
+    try:
+        answers = load_answers(file)
+    except LstmTraceError as exc:
+        return file, None, str(exc)
+    r = grade(trace, answers, carried, only)
+    return file, (r.verdicts, r.parts, r.carried_credit), ""
+
+
+def _chunk(files: list[str]) -> list[tuple[str, tuple | None, str]]:
+    assert _WORK is not None
+    trace, carried, only = _WORK
+    return [_one(trace, f, carried, only) for f in files]
+
+
+def _quiet() -> None:
+    """A worker leaves Ctrl-C to the parent (which stops the pool): no traceback from each worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _forked(trace: Trace, files: list[str], carried: float | None, only: tuple[str, ...], jobs: int) -> list:
+    global _WORK
+    _WORK = (trace, carried, only)
+    size = max(1, -(-len(files) // (jobs * 4)))  # a few chunks per worker: an odd slow sheet evens out
+    chunks = [files[k : k + size] for k in range(0, len(files), size)]
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_quiet) as pool:
+            return [r for part in pool.map(_chunk, chunks) for r in part]
+    finally:
+        _WORK = None
