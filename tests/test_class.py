@@ -136,3 +136,19 @@ def test_a_bug_in_a_worker_is_a_bug_not_a_verdict(klass: tuple[Path, dict[str, s
     where, _ = klass
     r = CliRunner().invoke(cli, ["check", HOMEWORK, str(where), "-j", "2"])
     assert r.exit_code == 3, r.output
+
+
+def test_the_distribution_has_a_bar_per_score_when_few_are_held(klass: tuple[Path, dict[str, str]]) -> None:
+    from types import SimpleNamespace
+
+    from lstm_trace.render.classbook import distribution
+
+    where, _ = klass
+    lines = distribution(grade_class(trace(HOMEWORK), submission_files([where]), jobs=1))
+    assert [line.split()[:2] for line in lines[1:]] == [["33/34", "10"], ["34/34", "10"]]
+    many = SimpleNamespace(scores=lambda: [float(s) for s in range(2, 34, 2)], max_score=34.0)  # 16 scores
+    lines = distribution(many)
+    counts = [int(line.split(")" if ")" in line else "]")[1].split()[0]) for line in lines[1:]]
+    assert counts == [1, 2, 2, 1, 2, 2, 1, 2, 2, 1]  # a bar per tenth of 34
+    assert lines[1].startswith("  [    0,   3.4)    1") and lines[-1].startswith("  [ 30.6,    34]    1")
+    assert all(line == line.rstrip() for line in lines)

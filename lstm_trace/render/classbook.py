@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import statistics
+from collections import Counter
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -43,7 +44,7 @@ def render_class(cr: ClassReport, decimals: int | None = None) -> Group:
     out: list[RenderableType] = [plain(f"Checking {n} submission(s) against {sc.file}: {sc.name}", "bold")]
     out.append(_submissions(cr, d))
     if cr.graded:
-        out += [plain("Score distribution", "bold"), *map(plain, _distribution(cr))]
+        out += [plain("Score distribution", "bold"), *map(plain, distribution(cr))]
         mistakes = cr.first_mistakes()
         if mistakes:
             out.append(plain("Most common first mistakes", "bold"))
@@ -70,24 +71,29 @@ def _submissions(cr: ClassReport, d: int) -> Table:
     return table
 
 
-def _distribution(cr: ClassReport) -> list[str]:
-    """Mean, median and range, then a bar per tenth of the maximum score (from the lowest to the highest held)."""
+def distribution(cr: ClassReport) -> list[str]:
+    """Mean, median and range, then a bar per score when the class holds few different scores, else a bar
+    per tenth of the maximum score (from the lowest to the highest held)."""
     scores, top = cr.scores(), cr.max_score
     lines = [
         f"  mean {statistics.fmean(scores):.3g}, median {statistics.median(scores):g}, "
         f"min {min(scores):g}, max {max(scores):g} (of {top:g}), {len(scores)} graded"
     ]
-    buckets = [0] * 10
-    for s in scores:
-        buckets[min(int(10 * s / top), 9) if top else 9] += 1
-    widest = max(buckets)
-    used = [k for k, count in enumerate(buckets) if count]
-    for k in range(used[0], used[-1] + 1):  # from the lowest bucket with a score to the highest
-        count = buckets[k]
-        lo, hi = top * k / 10, top * (k + 1) / 10
-        bar = "█" * round(BAR * count / widest) if count else ""
-        bracket = "]" if k == 9 else ")"
-        lines.append(f"  [{lo:5.3g}, {hi:5.3g}{bracket} {count:4d} {bar}")
+    held = Counter(scores)
+    if len(held) <= 10:
+        bars = [(f"{f'{s:g}/{top:g}':>9}", held[s]) for s in sorted(held)]
+    else:
+        buckets = [0] * 10
+        for s in scores:
+            buckets[min(int(10 * s / top), 9) if top else 9] += 1
+        used = [k for k, count in enumerate(buckets) if count]
+        bars = [
+            (f"[{top * k / 10:5.3g}, {top * (k + 1) / 10:5.3g}{']' if k == 9 else ')'}", buckets[k])
+            for k in range(used[0], used[-1] + 1)  # from the lowest bucket with a score to the highest
+        ]
+    widest = max(count for _, count in bars)
+    for label, count in bars:
+        lines.append(f"  {label} {count:4d} {'█' * round(BAR * count / widest) if count else ''}".rstrip())
     return lines
 
 
