@@ -90,7 +90,10 @@ class _Walk:
 
     def run(self) -> dict[object, Verdict]:
         out: dict[object, Verdict] = {}
+        needed = self._needed()
         for node in self.graph:
+            if node.name not in needed:  # no answer reads it, near or far: nothing to grade it for
+                continue
             v = self.visit(node)
             if v is not None:
                 out[node.name] = v
@@ -103,6 +106,20 @@ class _Walk:
                 verdict = "correct" if ok.all() else "too-few-digits" if coarse.all() else "wrong"
                 out[name] = self._verdict(Node(name), g, verdict, t, t, (g.tol, zero), ok)
         return out
+
+    def _needed(self) -> set[str]:
+        """The quantities answered and every quantity they are computed from, near or far: the walk's
+        work grows with what was answered, not with the length of the sequence beyond it."""
+        g = self.graph
+        todo = [name for name in self.given if name in g.nodes]
+        needed = set(todo)
+        while todo:
+            node = g[todo.pop()]
+            for name in (*node.parts, *(g.reads(node) if node.equation is not None else ())):
+                if name in g.nodes and name not in needed:
+                    needed.add(name)
+                    todo.append(name)
+        return needed
 
     def _bounds(self, node: Node, inner: float) -> tuple[np.ndarray, ...]:
         """The value on the student's numbers; how far rounding moves the true and their value; and, in
