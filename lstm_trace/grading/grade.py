@@ -14,21 +14,19 @@ anything else is *wrong*, and causes.py looks for the likely slip.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 
 import numpy as np
 
-from ..errors import NameNotFound, ScenarioError
-from ..names import canonical
-from ..numeric.engine import Trace, section_title
+from ..numeric.engine import Trace
 from ..scenario.answers import Answers
-from ..scenario.scenario import Part, Scenario
 from .causes import Cause, find_cause, wrong_entries
 from .given import Given, read
 from .graph import JOIN, Graph, Node
 from .rounding import bound
+from .scores import score
 from .tolerance import Rule, inner_half, rule_for
-from .verdicts import PartScore, Report, Verdict, credit
+from .verdicts import Report, Verdict
 
 
 def grade(
@@ -66,7 +64,7 @@ def grade(
         marks.values(),
         key=lambda v: -1 if v.name in trace.values and v.name not in order else order.get(v.name or "", len(order)),
     )
-    return _score(trace, graph, verdicts, known, credit, answers.file, only)
+    return score(trace, graph, verdicts, known, credit, answers.file, only)
 
 
 class _Walk:
@@ -148,7 +146,7 @@ class _Walk:
             b = bound(eq, step, sc, values, err, node.stacked, inner, columns, fresh)
             # what compounded (the rounding carried in, less the inputs' own) is capped at the quantity's
             # scale; the inputs' own rounding and the sub-results' are not (they do not compound)
-            capped = self._cap(node, b.carried - b.fresh, np.maximum(b.scale, np.abs(x))) + b.fresh
+            capped = self._cap(node, b.carried - b.fresh, x, b.scale) + b.fresh
             out += [capped + b.made, b.made + self.half]
         bt, ft, bs, fs = (np.array([x.sum()]) if node.reduce else x for x in out)
         if bt.shape != s.shape:
@@ -197,14 +195,21 @@ class _Walk:
         right = answered & ok_true
         terr = np.where(right, np.maximum(np.abs(v - t), np.minimum(w, need)), bt + self.half)
         werr = np.where(answered, np.minimum(w, self.rule.needed(v)), bs + self.half)
-        fresh = (np.where(right, terr, ft), np.where(answered, werr, fs))  # a number written is its own rounding
+        fresh = (_own(right, terr, ft), _own(answered, werr, fs))  # a number written is its own rounding
         self._set(node, np.where(answered, v, s), (terr, werr), fresh, taint_out)
         return out
 
-    def _cap(self, node: Node, err: np.ndarray, value: np.ndarray) -> np.ndarray:
-        """The rounding carried into a quantity, capped where it would compound: along the sequence's
-        steps.  A Σ_t or an update adds up capped per-step errors once (linear in T): left as it is."""
-        return self.rule.cap(err, value, self.half) if node.step is not None else err
+    def _cap(self, node: Node, err: np.ndarray, value: np.ndarray, scale: Callable[[], np.ndarray]) -> np.ndarray:
+        """The rounding carried into a quantity, capped at its scale (the larger of |value| and scale())
+        where it would compound: along the sequence's steps.  A Σ_t or an update adds up capped per-step
+        errors once (linear in T): left as it is.  scale() is worked out only where the cap at |value|
+        binds (a larger scale can only raise the cap)."""
+        if node.step is None:
+            return err
+        low = self.rule.cap(err, value, self.half)
+        if np.array_equal(low, err):  # not binding (NaN never equals: it is capped below)
+            return err
+        return self.rule.cap(err, np.maximum(scale(), np.abs(value)), self.half)
 
     def _set(self, node: Node, value: np.ndarray, err: tuple, fresh: tuple, taint: frozenset[str]) -> None:
         """err, fresh: (true world, student's world)."""
@@ -246,53 +251,9 @@ class _Walk:
         )
 
 
-def part_names(sc: Scenario, known: set[str]) -> list[tuple[Part, list[str]]]:
-    """Each part with its quantities' canonical names; a name the model lacks is the scenario's error."""
-    out = []
-    for part in sc.parts:
-        names = []
-        for k, (q, (line, col)) in enumerate(zip(part.quantities, part.where, strict=True)):
-            try:
-                names.append(canonical(q, known))
-            except NameNotFound as exc:
-                path = ("parts", sc.parts.index(part), "quantities", k)
-                raise ScenarioError(exc.message, file=part.file, line=line, column=col, path=path) from None
-        out.append((part, names))
-    return out
+def _own(written: np.ndarray, err: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """err where written, else other: err itself where every entry is written (bound() sees it is the same)."""
+    return err if written.all() else np.where(written, err, other)
 
 
-def _score(
-    trace: Trace, graph: Graph, verdicts: list[Verdict], known: set[str], carried: float, file: str, only: tuple
-) -> Report:
-    sc = trace.scenario
-    layout = [(part.id, part.title, part.points, names) for part, names in part_names(sc, known)]
-    if only:
-        skipped = {n for pid, _, _, names in layout if pid not in only for n in names}
-        verdicts = [v for v in verdicts if v.name not in skipped]
-        layout = [p for p in layout if p[0] in only]
-    by_name = {v.name: v for v in verdicts if v.name is not None}
-    if not sc.parts:  # every answer given is worth one point, grouped as a worked solution is
-        groups: dict[str, list[str]] = {}
-        for v in verdicts:
-            if v.name is not None:
-                groups.setdefault(_section(trace, graph, v.name), []).append(v.name)
-        layout = [("", title, float(len(names)), names) for title, names in groups.items()]
-    parts, missing = [], []
-    for pid, title, points, names in layout:
-        for name in names:
-            if name not in by_name:
-                missing.append(Verdict(name, name, "missing", part=pid or None, expected=trace.values[name]))
-                by_name[name] = missing[-1]
-        score = sum(points / len(names) * credit(by_name[n].verdict, carried) * by_name[n].share for n in names)
-        parts.append(PartScore(pid, title, score, points, tuple(names)))
-    in_part = {n: p.id for p in reversed(parts) for n in p.names if p.id}
-    out = [replace(v, part=in_part.get(v.name or "")) for v in verdicts]
-    return Report(trace, file, tuple(out + missing), tuple(parts), graph, carried)
-
-
-def _section(trace: Trace, graph: Graph, name: str) -> str:
-    row = graph.printed(graph.row_of.get(name, name))
-    return "Given" if row is None else section_title(trace, row.section, row.step)
-
-
-__all__ = ["grade", "part_names"]
+__all__ = ["grade"]

@@ -27,7 +27,9 @@ class Bound(NamedTuple):
     carried: np.ndarray  # from how far the inputs may be off (errors)
     fresh: np.ndarray  # the part of carried from the inputs' own rounding (fresh): it has not compounded
     made: np.ndarray  # from the sub-results rounded inside the equation
-    scale: np.ndarray  # Σ_v |∂f/∂v|·|v|: the size of what the result is made of, even where its terms cancel
+    # Σ_v |∂f/∂v|·|v|: the size of what the result is made of, even where its terms cancel; worked out
+    # only when asked (only a cap that binds reads it)
+    scale: Callable[[], np.ndarray]
 
 
 def bound(
@@ -50,28 +52,42 @@ def bound(
     c = compiled_bound(eq, stacked)
     if c.kind == "sum":
         total = call(c, _fetcher(sc, values, errors, half), step, sc.T, columns)
-        return Bound(total, np.zeros_like(total), np.zeros_like(total), np.zeros_like(total))
+        zero = np.zeros_like(total)
+        return Bound(total, zero, zero, lambda: zero)
     fresh = {} if fresh is None else fresh
-    vals, own, sizes = [], [], []
-    at = -1
+    vals, own = [], []
+    at, same = -1, True
     for k, (kind, base, shift, column) in enumerate(_plan(c)):  # the per-step path, no fetch per argument
         if kind == ROUND:
             at = k
-            v = f = size = _ZERO
+            v = f = _ZERO
         elif kind == ERR:
             v = _error(sc, values, errors, base, shift, step)
             f = _error(sc, values, fresh, base, shift, step)
-            size = _value(sc, values, ABS, base, shift, step)
+            same = same and f is v
         else:
-            v = f = size = _value(sc, values, kind, base, shift, step)
-        for out, x in ((vals, v), (own, f), (sizes, size)):
-            out.append(x.reshape(-1, 1) if column and x.ndim == 1 else x)
+            v = f = _value(sc, values, kind, base, shift, step)
+        vals.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
+        own.append(f.reshape(-1, 1) if column and f.ndim == 1 else f)
     carried = _result(c, c.fn(*vals))
     made = np.zeros_like(carried)
     if at >= 0:  # sub-results are rounded inside (not in a_t = tanh(za_t))
         vals[at] = np.asarray(half, dtype=np.float64)
         made = _result(c, c.fn(*vals)) - carried
-    return Bound(carried, _result(c, c.fn(*own)), made, _result(c, c.fn(*sizes)))
+    # an input's error that is all its own rounding (the same array) has not compounded: own = carried
+    return Bound(carried, carried if same else _result(c, c.fn(*own)), made, lambda: _scale(c, sc, values, step))
+
+
+def _scale(c: Compiled, sc: Scenario, values: Mapping[str, np.ndarray], step: int) -> np.ndarray:
+    """Σ_v |∂f/∂v|·|v|: the bound with each input off by its own size and no sub-result rounded."""
+    args = []
+    for kind, base, shift, column in _plan(c):
+        if kind == ROUND:
+            x = _ZERO
+        else:
+            x = _value(sc, values, ABS if kind == ERR else kind, base, shift, step)
+        args.append(x.reshape(-1, 1) if column and x.ndim == 1 else x)
+    return _result(c, c.fn(*args))
 
 
 def _error(sc: Scenario, values: Mapping, errors: Mapping, base: str, shift: int | None, t: int) -> np.ndarray:

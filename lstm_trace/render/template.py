@@ -55,8 +55,8 @@ def answer_sheet(trace: Trace) -> Sheet:
 
     sc = trace.scenario
     if sc.parts:
-        from ..grading.grade import part_names
         from ..grading.graph import Graph
+        from ..grading.scores import part_names
 
         graph = Graph(trace)
         groups = [
