@@ -117,7 +117,7 @@ def test_rich_text_of_user_text_has_no_markup_emoji_or_controls():
 
 
 def test_run_tables_show_the_name_and_source_escaped(hostile):
-    out = invoke("run", hostile, "--steps", "0").output
+    out = invoke("run", hostile, "--steps", "0", env={"COLUMNS": "250"}).output  # the name on one line
     assert_clean(out)
     assert "\x1b" not in out
     assert r"\x1b[2J\x1b]0;pwned\x07\x1b[5mblink\x9b31m\r\n\t\x7f\x00\x85\u2028\u2029\u202eevil\u2066" in out

@@ -30,3 +30,18 @@ def test_an_exact_number_is_numpys_shortest_positional_form() -> None:
 
 def test_long_vectors_are_elided_in_the_middle() -> None:
     assert fmt_array(np.arange(20.0), 2) == "[0 1 2 3 4 5 …(12 more)… 18 19]"
+
+
+def test_a_matrix_prints_as_yaml_reads_it_back() -> None:
+    """[[a b], [c d]]: numpy's spaces inside a row, a comma between rows, so the printed form pastes into
+    an answers file as it is (YAML reads [[a b] [c d]] as an error)."""
+    from lstm_trace.scenario.answers import from_document
+    from lstm_trace.scenario.yamlio import parse
+
+    m = np.array([[0.45, -0.25], [0.95, 0.8], [1e-7, 3.0]])
+    text = fmt_array(m, 5)
+    assert text == "[[0.45 -0.25], [0.95 0.8], [1.0000e-07 3]]"
+    (answer,) = from_document(parse(f"dW: {text}\n", "answers.yaml")).items
+    values, _, transposed = answer.shaped(m.shape)
+    np.testing.assert_array_equal(values, m)
+    assert not transposed

@@ -18,6 +18,7 @@ EXIT_BAD_INPUT = 2
 EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 MIN_WIDTH = 60  # narrower, the tables squeeze their values out of sight
+PIPE_WIDTH = 80  # text into a pipe or a file, unless COLUMNS says otherwise
 EXIT_CODES = """\b
 Exit codes: 0 success (or all correct), 1 answers or formula wrong, 2 unusable
 input, 3 a bug in lstm-trace (please report it), 130 interrupted."""
@@ -73,16 +74,44 @@ def interrupted() -> NoReturn:
 
 
 def console(file: Any = None) -> Any:
-    """A rich console: the terminal's width (COLUMNS when set, at least MIN_WIDTH), 160 columns into a
-    pipe or file, plain text unless a terminal wants colour (NO_COLOR is honoured by rich)."""
+    """A rich console: COLUMNS when set (at least MIN_WIDTH), else the terminal's width, or PIPE_WIDTH
+    into a pipe or file; there, lines end without trailing spaces. Plain text unless a terminal wants
+    colour (NO_COLOR is honoured by rich)."""
     from rich.console import Console
 
     out = file or sys.stdout
-    columns = os.environ.get("COLUMNS", "")
-    width = None if out.isatty() and not columns else 160
-    if columns:
-        width = max(int(columns), MIN_WIDTH) if columns.isdigit() else 160
-    return Console(file=out, width=width, soft_wrap=False, highlight=False)
+    columns = os.environ.get("COLUMNS", "").strip()
+    terminal = out.isatty()
+    width = None if terminal else PIPE_WIDTH
+    if columns.isdigit():
+        width = max(int(columns), MIN_WIDTH)
+    return Console(file=out if terminal else Trimmed(out), width=width, soft_wrap=False, highlight=False)
+
+
+class Trimmed:
+    """A text stream whose lines lose their trailing spaces (rich pads a title to the full width)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream, self.pending = stream, ""
+
+    def write(self, text: str) -> int:
+        *done, self.pending = (self.pending + text).split("\n")
+        if done:
+            self.stream.write("".join(line.rstrip(" ") + "\n" for line in done))
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending)
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.stream, "encoding", None) or "utf-8"
 
 
 @contextlib.contextmanager

@@ -6,12 +6,15 @@ import sympy as sp
 
 from .. import __version__
 from ..refs import GATES, Ref, ref_of
-from ..symbolic.cells.base import q
+from ..symbolic.cells.base import logsumexp, q, softmax
 from ..symbolic.derive import Equation, Model
+from .equations import EquationPrinter
 from .latex import printer_for
 from .text import LatexStyle, Style, fill_names, name_of, tex_name, tex_text
 
-Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation]]]]
+# a section's rows: (left-hand side, kind of row, expression override, equation); kinds: "" an equation,
+# "stacked" a stacked parameter's gradient, "new" an update, "gates" δgates_t, "loss" E_t, "total" E
+Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation | None]]]]
 
 
 def _family(eq: Equation) -> tuple[str, sp.Basic] | None:
@@ -29,8 +32,8 @@ def sheet(model: Model) -> Sheet:
     """Sections of (left-hand side, kind of name, expression override, equation)."""
     out: Sheet = [
         ("Forward", [(Ref(e.name, 0), "", None, e) for e in (*model.forward, *model.head)]),
-        ("Loss", [(Ref("E", 0), "", None, model.loss_eq)]),
-        ("Backward", [(Ref(e.name, e.shift), "", None, e) for e in model.backward]),
+        ("Loss", [(Ref("E", 0), "loss", None, model.loss_eq), (Ref("E", None), "total", None, None)]),
+        ("Backward", _backward(model)),
     ]
     grads, seen = [], set()
     for e in model.gradients:
@@ -53,6 +56,17 @@ def sheet(model: Model) -> Sheet:
     return out
 
 
+def _backward(model: Model) -> list[tuple[Ref, str, sp.Basic | None, Equation | None]]:
+    """The backward equations, δgates_t defined just before the first that reads it."""
+    rows: list[tuple[Ref, str, sp.Basic | None, Equation | None]] = [
+        (Ref(e.name, e.shift), "", None, e) for e in model.backward
+    ]
+    reads = [k for k, e in enumerate(model.backward) if any(ref_of(s).base == "dgates" for s in e.expr.free_symbols)]
+    if reads:
+        rows.insert(reads[0], (Ref("dgates", 0), "gates", None, None))
+    return rows
+
+
 def _lhs(ref: Ref, kind: str, latex: bool) -> str:
     if kind == "new":
         base = ref.base[: -len("_new")]
@@ -60,10 +74,69 @@ def _lhs(ref: Ref, kind: str, latex: bool) -> str:
     return tex_name(ref, None) if latex else name_of(ref, None)
 
 
-def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation, style: type[Style]) -> str:
+def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation | None, style: type[Style]) -> str:
+    latex = issubclass(style, LatexStyle)
+    if kind == "gates":  # δgates_t = [δa_t; δi_t; δf_t; δo_t], a column
+        names = [style(step=None).name(Ref(f"d{g}", 0)) for g in GATES]
+        if latex:
+            return r"\begin{bmatrix} " + r" \\ ".join(names) + r" \end{bmatrix}"
+        return f"[{'; '.join(names)}]"
+    if kind == "total":
+        return style.SUM + style(step=None).name(Ref("E", 0))
+    assert eq is not None
+    if kind == "loss":
+        return " = ".join(_units(style).total(form) for form in loss_forms(model, eq))
     if expr is not None:
         return printer_for(style)(step=None).doprint(expr)
     return fill_names(style, eq, kind == "stacked", model.linear if eq in model.forward else (), None)
+
+
+def loss_forms(model: Model, eq: Equation) -> list[sp.Expr]:
+    """E_t per unit as derived; with a softmax head y_t = softmax(s_t) also as −label_t·log y_t, since
+    log y_{t,k} = s_{t,k} − log Σ_j exp(s_{t,j})."""
+    forms = [eq.expr]
+    for h in model.head:
+        if isinstance(h.expr, softmax):
+            s = h.expr.args[0]
+            alt = eq.expr.xreplace({logsumexp(s) - s: -sp.log(q(h.name))})
+            forms += [alt] if alt != eq.expr else []
+    return forms
+
+
+def _units(style: type[Style]) -> EquationPrinter:
+    """A printer of one unit's loss summed over the units: Σ_k label_{t,k}·(log Σ_j exp(s_{t,j}) − s_{t,k})."""
+    base = printer_for(style)
+    latex = issubclass(style, LatexStyle)
+
+    class Units(base):  # type: ignore[valid-type, misc]
+        ODOT = base.DOT  # one unit's numbers: a product, not ⊙
+        index = "k"
+
+        def name(self, ref: Ref) -> str:
+            if ref.shift is None:
+                return super().name(ref)
+            return (tex_name if latex else name_of)(ref, None, self.index)
+
+        def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: N802 - sympy's printer protocol
+            coeff, factors = expr.as_coeff_mul()
+            if coeff == 1 and all(f.is_Symbol or isinstance(f, sp.Function) for f in factors):
+                ordered = sorted(factors, key=lambda f: isinstance(f, sp.Function))  # label_{t,k}·log(y_{t,k})
+                return self.DOT.join(self._print(f) for f in ordered)
+            return super()._print_Mul(expr)
+
+        def _print_logsumexp(self, expr: sp.Basic) -> str:
+            self.index, outer = "j", self.index  # the sum inside runs over the units too
+            inner = self._print(expr.args[0])
+            self.index = outer
+            return rf"\log \sum_j e^{{{inner}}}" if latex else f"log Σ_j exp({inner})"
+
+        def total(self, expr: sp.Expr) -> str:
+            sigma = r"\sum_k " if latex else "Σ_k "
+            if expr.could_extract_minus_sign():
+                return self.MINUS + sigma + self.doprint(-expr)
+            return sigma + self.doprint(expr)
+
+    return Units(step=None)
 
 
 def render_text(model: Model) -> str:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from ..symbolic.printing import LatexSlotPrinter
 from .equations import EquationPrinter
-from .text import UNICODE, LatexStyle, Style, tex_name, tex_number, tex_text
+from .numbers import tex_array, tex_number
+from .texchars import tex_prose
+from .text import UNICODE, LatexStyle, Style, tex_name, tex_text
 
-__all__ = ["UNICODE", "LatexEquationPrinter", "printer_for", "tex_name", "tex_number", "tex_text"]
+__all__ = [
+    "UNICODE",
+    "LatexEquationPrinter",
+    "printer_for",
+    "tex_array",
+    "tex_name",
+    "tex_number",
+    "tex_prose",
+    "tex_text",
+]
 
 
 class LatexEquationPrinter(EquationPrinter, LatexSlotPrinter):

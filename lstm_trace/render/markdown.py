@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..numeric.engine import Trace
-from .rows import RowText, grouped, loss_text
+from .batchview import header_notes
+from .rows import TRAINED, RowText, grouped, loss_parts
+from .texchars import tex_prose
 from .text import LatexStyle, safe_text
 
 # Text outside the maths, as written: no table cell ends at a |, no HTML (<script>) or entity
@@ -35,13 +37,33 @@ def render_markdown(trace: Trace, groups: list[tuple[str, list[RowText]]] | None
     lines = [f"# {md_text(sc.name or 'LSTM trace')}", ""]
     if sc.source:
         lines += [f"Source: {md_text(sc.source)}", ""]
-    lines += [f"{sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, loss {sc.loss}, {sc.optimizer} λ={sc.lr:g}", ""]
+    lines += [
+        f"{md_text(sc.cell)} cell, $D={sc.D}$, $H={sc.H}$, $T={sc.T}$, loss {md_text(sc.loss)}, "
+        f"{md_text(sc.optimizer)} $\\lambda={sc.lr:g}$",
+        "",
+    ]
+    lines += [line for note in header_notes(trace) for line in (typeset(note), "")]  # a source's layout, a batch
     for title, rows in groups:
         lines += [f"## {md_text(title)}", "", "| quantity | equation | with numbers | value |", "|---|---|---|---|"]
         for r in rows:
             shown = _math(r.substituted) if r.substituted else (f"({md_text(r.note)})" if r.note else "")
             lines.append(f"| {_math(r.lhs)} | {_math(r.symbolic)} | {shown} | {_math(r.value)} |")
         lines.append("")
-    lines.append(loss_text(trace))  # numbers only; with iterations, two lines
-    lines += [f"\n> warning: {md_text(w)}" for w in trace.warnings]
+    lines += loss_lines(trace) if sc.loss in TRAINED else []  # forward only, or a given upstream gradient: none
+    lines += [f"\n> warning: {typeset(w)}" for w in trace.warnings]
     return "\n".join(lines) + "\n"
+
+
+def loss_lines(trace: Trace) -> list[str]:
+    """Loss: $E_{0} = …$, …; $E = \\sum_t E_{t} = …$ and, with iterations, E after each (a paragraph each)."""
+    terms, total, each = loss_parts(trace, style=LatexStyle)
+    out = [f"Loss: {', '.join(_math(t) if t else '…' for t in terms)}; {_math(total)}"]
+    if each:
+        per = ", ".join(f"{k}: {_math(e)}" for k, e in each)
+        out += ["", f"Iteration {trace.iteration} of {len(each)} traced. Loss per iteration: {per}"]
+    return out
+
+
+def typeset(sentence: str) -> str:
+    """A sentence of the tool's (a warning) with its maths in $…$ and its prose escaped."""
+    return "".join(_math(text) if maths else md_text(text) for maths, text in tex_prose(sentence))

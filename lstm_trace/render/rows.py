@@ -8,9 +8,10 @@ import numpy as np
 
 from ..numeric.engine import Row, Trace, section_title
 from ..symbolic.templates import template
-from .text import MAX_ITEMS, Style, elision, fill_names, fmt_array, numbers_remembered
+from .text import MAX_ITEMS, Style, fill_names, numbers_remembered
 
 MAX_TERMS = 4  # a gradient's Σ_t shows this many terms, then elides
+TRAINED = ("l2", "cross_entropy")  # the losses a trace has E_t of (not a given upstream gradient)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def row_text(
     terms = [
         substituted.fill(numbers, lambda r, t=t: trace.value_at(r, t))
         if t is not None
-        else elision(trace.scenario.T - max_terms, " terms")
+        else numbers.elision(trace.scenario.T - max_terms, " terms")
         for t in steps
     ]
     return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note)
@@ -67,19 +68,32 @@ def _sum_steps(T: int, max_terms: int = MAX_TERMS) -> list[int | None]:  # noqa:
     return [*range(head), None, *range(T - (max_terms - head), T)]
 
 
-def loss_text(trace: Trace, decimals: int | None = None, iterations: bool = True, steps: set[int] | None = None) -> str:
-    """The loss of each step (of the steps shown, … between) and in all; with iterations, of every iteration too."""
+def loss_parts(
+    trace: Trace, decimals: int | None = None, steps: set[int] | None = None, style: type[Style] = Style
+) -> tuple[list[str | None], str, list[tuple[int, str]]]:
+    """The loss in a style's notation: E_t = … of each step shown (None where steps are left out),
+    E = Σ_t E_t = …, and E after each iteration (one iteration: none)."""
     d = trace.scenario.decimals if decimals is None else decimals
+    numbers = style(decimals=d)
     shown = [t for t in range(trace.scenario.T) if steps is None or t in steps]
-    terms = [f"E_{t} = {fmt_array(trace.values[f'E_{t}'], d, True)}" for t in shown]
+    terms: list[str | None] = [
+        f"{style.display(f'E_{t}')} = {numbers.number(trace.values[f'E_{t}'], True)}" for t in shown
+    ]
     for k in range(len(shown) - 1, 0, -1):
         if shown[k] - shown[k - 1] > 1:
-            terms.insert(k, "…")
-    per = ", ".join(terms)
-    text = f"Loss: {per}; E = Σ_t E_t = {fmt_array(trace.values['E'], d, True)}"
-    if iterations and len(trace.losses) > 1:
-        each = ", ".join(f"{k}: {fmt_array(np.array(e), d, True)}" for k, e in enumerate(trace.losses, start=1))
-        text += f"\nIteration {trace.iteration} of {len(trace.losses)} traced. Loss per iteration: {each}"
+            terms.insert(k, None)
+    total = f"E = {style.SUM}{style.display('E_t')} = {numbers.number(trace.values['E'], True)}"
+    each = [(k, numbers.number(np.array(e), True)) for k, e in enumerate(trace.losses, start=1)]
+    return terms, total, each if len(each) > 1 else []
+
+
+def loss_text(trace: Trace, decimals: int | None = None, iterations: bool = True, steps: set[int] | None = None) -> str:
+    """The loss of each step (of the steps shown, … between) and in all; with iterations, of every iteration too."""
+    terms, total, each = loss_parts(trace, decimals, steps)
+    text = f"Loss: {', '.join(t or '…' for t in terms)}; {total}"
+    if iterations and each:
+        listed = ", ".join(f"{k}: {e}" for k, e in each)
+        text += f"\nIteration {trace.iteration} of {len(each)} traced. Loss per iteration: {listed}"
     return text
 
 

@@ -20,6 +20,12 @@ from ..names import DISPLAY
 from ..refs import Ref
 from ..symbolic.templates import template
 from . import MAX_ITEMS
+from .numbers import ELIDED as ELIDED
+from .numbers import elision as elision
+from .numbers import fmt_array as fmt_array
+from .numbers import fmt_number as fmt_number
+from .numbers import tex_array
+from .texchars import pdflatex_char
 
 if TYPE_CHECKING:
     from ..symbolic.model import Equation
@@ -66,55 +72,6 @@ def json_safe(text: str) -> str:
     return UNSAFE.sub(lambda m: m.group() if m.group() < " " else f"\\u{ord(m.group()):04x}", text)
 
 
-def fmt_number(v: float, decimals: int) -> str:
-    """Short where the number is exact at that precision (0.45, 1, 0), else fixed decimals."""
-    v = float(v) + 0.0  # -0.0 -> 0.0
-    if v == 0:
-        return "0"
-    text = "%.*f" % (decimals, v)  # noqa: UP031 - "%.*f" needs no format spec built per call
-    r = float(text)  # round(v, decimals): both round the exact binary value correctly, then read it back
-    size = v if v > 0 else -v
-    tolerance = 1e-12 * size if size > 1.0 else 1e-12
-    if -tolerance < v - r < tolerance:  # exact at this precision: 0.45, 1, 0
-        text = "%.*f" % (decimals, r + 0.0)  # noqa: UP031 - + 0.0: noise such as -1e-17 is 0
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    if size < 0.5 * 10.0**-decimals:
-        return "%.*e" % (max(decimals - 1, 1), v)  # noqa: UP031
-    return text
-
-
-def fmt_array(value: np.ndarray, decimals: int, bare_scalar: bool = False, max_items: int = MAX_ITEMS) -> str:
-    """[1 2], [[0.45 0.25] [0.95 0.8]], or a bare number for one entry where allowed."""
-    a = np.asarray(value, dtype=np.float64)
-    if a.size == 1 and (bare_scalar or a.ndim == 0):
-        return fmt_number(a.item(), decimals)
-    if a.ndim == 2 and a.shape[0] == 1:
-        a = a[0]
-    if a.ndim <= 1:
-        items = [fmt_number(v, decimals) for v in _head_tail(a, max_items).tolist()]
-        return "[" + " ".join(_elide(items, a.size, max_items)) + "]"
-    rows = [fmt_array(r, decimals, max_items=max_items) for r in _head_tail(a, max_items // 2)]
-    return "[" + " ".join(_elide(rows, a.shape[0], max_items // 2)) + "]"
-
-
-def _head_tail(a: np.ndarray, n: int) -> np.ndarray:
-    return a if len(a) <= n else np.concatenate([a[: n - 2], a[-2:]])
-
-
-def _elide(items: list[str], total: int, n: int) -> list[str]:
-    if total <= n:
-        return items
-    return items[: n - 2] + [elision(total - n)] + items[-2:]
-
-
-def elision(hidden: int, what: str = "") -> str:
-    """The mark of what a printed vector, matrix or Σ_t leaves out: …(12 more)…, …(508 more terms)…"""
-    return f"…({hidden} more{what})…"
-
-
-ELIDED = re.compile(r"…\(\d+ more")  # finds any elision() in printed text
-
-
 # seed 001 writes c_t for the state and h_t for the output; a scenario chooses with model.notation
 NOTATION: ContextVar[str] = ContextVar("notation", default="default")
 CH = {"state": "c", "out": "h", "dstate": "δc", "dout": "δh", "Dout": "Δh"}
@@ -144,8 +101,9 @@ def notation(name: str) -> Iterator[None]:
         NOTATION.reset(token)
 
 
-def name_of(ref: Ref, step: int | None) -> str:
-    """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t)."""
+def name_of(ref: Ref, step: int | None, index: str = "") -> str:
+    """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t);
+    with an index, one unit of it: label_{t,k}."""
     if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
         return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
     base = CH.get(ref.base) if NOTATION.get() == "ch" and ref.shift is not None else None
@@ -158,6 +116,7 @@ def name_of(ref: Ref, step: int | None) -> str:
         sub = "t" if ref.shift == 0 else f"t{ref.shift:+d}"
     else:
         sub = str(step + ref.shift)
+    sub += f",{index}" if index else ""
     sub = sub if len(sub) == 1 else "{" + sub + "}"
     return f"{base}_{sub}"
 
@@ -174,7 +133,7 @@ def display_name(name: str, namer: Callable[[Ref, int | None], str] = name_of, n
     return namer(Ref(name, None), None) + index
 
 
-def tex_name(ref: Ref, step: int | None) -> str:
+def tex_name(ref: Ref, step: int | None, index: str = "") -> str:
     """δstate_{t+1} -> \\delta \\mathrm{state}_{t+1}; W_a -> W_{a}; λ -> \\lambda."""
     if ref.shift is None and ref.base.endswith("_new"):
         return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
@@ -194,12 +153,7 @@ def tex_name(ref: Ref, step: int | None) -> str:
     if ref.shift is None:
         return name
     when = ("t" if ref.shift == 0 else f"t{ref.shift:+d}") if step is None else str(step + ref.shift)
-    return f"{name}_{{{when}}}"
-
-
-def tex_number(text: str) -> str:
-    """[0.45 0.25] in maths: spaces kept, the elision as dots."""
-    return text.replace(" ", r"\ ").replace("…", r"\dots ")
+    return f"{name}_{{{when}{',' + index if index else ''}}}"
 
 
 UNICODE = {
@@ -212,7 +166,7 @@ UNICODE = {
     "⊗": r"$\otimes$",
     "×": r"$\times$",
     "·": r"$\cdot$",
-    "−": "-",
+    "−": r"$-$",
     "…": r"\dots{}",
     "ᵀ": r"$^\top$",
     "²": r"$^2$",
@@ -221,8 +175,8 @@ UNICODE = {
 
 def tex_text(text: str) -> str:
     """Plain text safe inside LaTeX (pdflatex included): control characters as safe_text writes them,
-    specials escaped, maths symbols as maths."""
-    return "".join(UNICODE.get(c, c) for c in safe_text(text).translate(SPECIAL))
+    specials escaped, maths symbols as maths, characters pdflatex cannot set replaced (texchars.py)."""
+    return "".join(UNICODE.get(c) or pdflatex_char(c) for c in safe_text(text).translate(SPECIAL))
 
 
 class Style:
@@ -243,6 +197,11 @@ class Style:
 
     def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
         return fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
+
+    @staticmethod
+    def elision(hidden: int, what: str = "") -> str:
+        """What a Σ_t leaves out, in this notation."""
+        return elision(hidden, what)
 
     def slot(self, v: np.ndarray, bare_scalar: bool = False, transposed: bool = False) -> str:
         """A value where its name would be; within numbers_remembered(), each array is formatted once."""
@@ -269,7 +228,11 @@ class LatexStyle(Style):
         return tex_name(ref, self.step)
 
     def number(self, value: np.ndarray, bare_scalar: bool = False) -> str:
-        return tex_number(fmt_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items))
+        return tex_array(value, self.decimals, bare_scalar=bare_scalar, max_items=self.max_items)
+
+    @staticmethod
+    def elision(hidden: int, what: str = "") -> str:
+        return rf"\cdots_{{({hidden}\text{{ more{what}}})}}"
 
     @staticmethod
     def display(name: str) -> str:
