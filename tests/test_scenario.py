@@ -20,7 +20,7 @@ BAD = [
     ("optimiser: {lr: 0.1}\n", "s.yaml:7:1: optimiser: unknown key 'optimiser'; did you mean 'optimizer'?"),
     ("optimizer: {lr: -0.1}\n", "s.yaml:7:17: optimizer.lr: expected a number greater than 0, found -0.1"),
     ("optimizer: {lr: 0}\n", "optimizer.lr: expected a number greater than 0, found 0"),
-    ("loss: l3\n", "loss: expected one of 'l2' or 'cross_entropy', found 'l3'"),
+    ("loss: l3\n", "loss: expected one of 'l2', 'cross_entropy' or 'none', found 'l3'"),
     ("initial: {out: [0, 0]}\n", "initial.out: expected initial out (H entries) to be 1 entries, found 2 entries"),
     ("model: {cell: gru}\n", "model.cell: expected one of 'lstm' or 'peephole', found 'gru'"),
     ("display: {decimals: 99}\n", "display.decimals"),

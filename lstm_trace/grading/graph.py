@@ -17,6 +17,7 @@ import sympy as sp
 from ..numeric.engine import Row, Trace
 from ..numeric.models import Compiled, Fetch, apply, at, compiled, fetcher
 from ..refs import GATES, Ref
+from ..scenario import layouts
 from ..symbolic.model import Equation
 
 # how a composite is made of its parts
@@ -24,6 +25,21 @@ JOIN: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {
     "concat": np.concatenate,
     "vstack": np.vstack,
     "sum": lambda parts: np.array([sum(float(np.sum(p)) for p in parts)]),
+    # a source's own layout of the same parts (scenario/layouts.py): CS231n's D×4H, deeplearning.ai's [U | W], …
+    "cols": lambda parts: np.vstack(parts).T,
+    "hstack": np.hstack,
+    "column": lambda parts: parts[0].reshape(-1, 1),
+    "tfkernel": lambda parts: np.vstack([np.vstack(parts[:4]).T, np.vstack(parts[4:]).T]),
+}
+# a source layout's composite cut back into its parts
+SPLIT: dict[str, Callable[[np.ndarray, int], list[np.ndarray]]] = {
+    "cols": lambda v, n: np.split(v.T, n),
+    "hstack": lambda v, n: [v[:, : v.shape[0]], v[:, v.shape[0] :]],
+    "column": lambda v, n: [v.reshape(-1)],
+    "tfkernel": lambda v, n: [
+        *np.split(v[: v.shape[0] - v.shape[1] // 4].T, 4),
+        *np.split(v[v.shape[0] - v.shape[1] // 4 :].T, 4),
+    ],
 }
 
 
@@ -97,6 +113,9 @@ class Graph:
             if f"{p}_a_new" in tr.values:
                 parts = tuple(f"{p}_{g}_new" for g in GATES)
                 self._add(Node(f"{p}_new", parts=parts, join="concat" if p == "b" else "vstack"), parts[0])
+        for name, parts, join in layouts.check_names(tr.scenario.layout, dict(tr.scenario.given)):
+            if all(p in self.nodes for p in parts):  # a source's own names: dWx, dweight_ih_l0, kernel_new
+                self._add(Node(name, parts=parts, join=join), self.row_of[parts[0]])
 
     def reads(self, node: Node) -> tuple[str, ...]:
         """The names a node is computed from, composites (δgates_t) opened into their parts."""
@@ -166,6 +185,8 @@ class Graph:
         node = self[name]
         if not node.parts or node.join == "sum":
             return {}
+        if node.join in SPLIT:
+            return dict(zip(node.parts, SPLIT[node.join](value, len(node.parts)), strict=True))
         n = len(value) // len(node.parts)
         return {p: value[k * n : (k + 1) * n] for k, p in enumerate(node.parts)}
 

@@ -18,9 +18,11 @@ import numpy as np
 
 from ..names import canonical
 from ..refs import GATES, Ref
+from ..scenario import layouts
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
 from ..symbolic.model import Equation, Model
+from . import batch
 from .finite import finite
 from .models import at, compiled, lookup, model_for
 
@@ -89,15 +91,8 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
     return TITLES[section]
 
 
-def _call(
-    eq: Equation,
-    values: Mapping[str, np.ndarray],
-    sc: Scenario,
-    step: int,
-    stacked: bool = False,
-    columns: dict | None = None,
-) -> np.ndarray:
-    return at(compiled(eq, stacked), values, sc, step, columns)
+def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, **kw: object) -> np.ndarray:
+    return at(compiled(eq, bool(kw.get("stacked"))), values, sc, step, kw.get("columns"))  # type: ignore[arg-type]
 
 
 _FUSED: dict[tuple[Equation, ...], list[tuple[Compiled, tuple[Equation, ...]]]] = {}
@@ -166,40 +161,61 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
         losses.append(tr.E)
         if k == iteration:
             chosen = tr
-        new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
-        for v in new.values():
-            v.setflags(write=False)
-        sc = replace(sc, params=MappingProxyType(new))
         if k < scenario.iterations:
-            state = {
-                n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")
-            }
+            sc, state = _next(sc, tr)
     assert chosen is not None
     return replace(chosen, iteration=iteration, losses=tuple(losses))  # its scenario holds that iteration's parameters
 
 
+def _next(sc: Scenario, tr: Trace) -> tuple[Scenario, dict[str, np.ndarray]]:
+    """The next iteration's scenario (the updated parameters) and optimizer state (Adagrad's cache)."""
+    new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
+    new = layouts.next_params(sc.layout, sc.params, new)  # PyTorch's two biases: b takes two steps
+    for v in new.values():
+        v.setflags(write=False)
+    given = tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values).items()) if sc.given else ()
+    state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
+    return replace(sc, params=MappingProxyType(new), given=given), state
+
+
 def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
-    """One iteration on sc's parameters, the optimizer's state (Adagrad's cache) given."""
+    """One iteration on sc's parameters, the optimizer's state (Adagrad's cache) given; a batch's
+    sequences one by one, then their gradients summed (or averaged)."""
+    each = [_passes(sc.sequence(n), state) for n in range(sc.batch)] if sc.batch else None
+    model, values, rows = batch.combined(sc, each) if each else _passes(sc, state)
+    if sc.loss != "none":
+        rows += _update(model, values, sc)
+        values.update(layouts.source_values(sc.layout, dict(sc.given), values))  # dWx, weight_ih_l0_new, …
+    return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
+
+
+def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[str, np.ndarray], list[Row]]:
+    """The forward pass, then (unless loss: none) the backward pass and the gradients: model, values, rows."""
     model = model_for(sc)
     values = _given(sc, state)
     rows: list[Row] = []
     losses = _forward(model, values, sc, rows)
     values["E"] = np.array([sum(losses)])
+    if sc.loss == "none":
+        return model, values, rows
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     values[f"Dout_{last}"] = np.zeros(H)
     rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
+    if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole
+        values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     for t in range(last, -1, -1):
         rows += [Row("backward", t, name, eq) for name, eq in _step(backward, values, sc, t)]
         _stack_gates(values, t)
     rows += _gradients(model, values, sc)
-    rows += _update(model, values, sc)
-    return Trace(sc, model, MappingProxyType(values), tuple(rows), tuple(_warnings(sc)))
+    return model, values, rows
 
 
 def loss(scenario: Scenario) -> float:
     """E = Σ_t E_t of the scenario's parameters: the forward pass alone, all finite differences need."""
     with np.errstate(all="ignore"):  # a perturbed loss is compared, not shown
+        if scenario.batch:
+            return batch.reduce(scenario, [loss(scenario.sequence(n)) for n in range(scenario.batch)])
         return float(sum(_forward(model_for(scenario), _given(scenario, {}), scenario, None)))
 
 
@@ -221,9 +237,9 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     H = sc.H  # noqa: N806 - the maths' name
     linear, loss_eq = compiled(model.linear[0], True), model.loss_eq
     forward = _runs((*model.forward, *model.head, loss_eq))
-    losses = []
+    losses, target = [], "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
     for t in range(sc.T):
-        values[f"x_{t}"], values[f"label_{t}"] = sc.x[t], sc.label[t]
+        values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
         z = values[f"z_{t}"] = at(linear, values, sc, t)
         for k, g in enumerate(GATES):
             values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
@@ -235,6 +251,8 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
             rows += [Row("forward", t, name, eq) for name, eq in done if eq.name != loss_eq.name]
         losses.append(float(values[f"E_{t}"].sum()))
         values[f"E_{t}"] = np.array([losses[-1]])
+    if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
+        losses.append(float(np.sum(sc.final_dstate * values[f"state_{sc.T - 1}"])))
     return losses
 
 
@@ -242,9 +260,10 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> lis
     rows = []
     done: set[str] = set()
     columns: dict[Ref, np.ndarray] = {}  # [δgates_0 … δgates_T] is read by δW, δU and δb: stacked once
+    own = {k for k, _ in sc.given}  # CS231n's b: its δb is in CS231n's order, so the per-gate rows are shown
     for eq in model.gradients:
         family = eq.name.split("_")[0]  # dW_a -> dW
-        if eq.has_stacked:
+        if eq.has_stacked and family[1:] not in own:
             if family in done:
                 continue
             whole = _call(eq, values, sc, 0, stacked=True, columns=columns)
@@ -270,17 +289,7 @@ def _update(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[R
         values[eq.name] = _call(eq, values, sc, 0)
         rows.append(Row("update", None, eq.name, eq))
     for p in ("W", "U", "b"):
-        if f"{p}_a_new" in values:
+        if f"{p}_a_new" in values and all(k != p for k, _ in sc.given):
             stack = np.vstack if p in "WU" else np.concatenate
             values[f"{p}_new"] = stack([values[f"{p}_{g}_new"] for g in GATES])
     return rows
-
-
-def _warnings(sc: Scenario) -> list[str]:
-    out = []
-    if sc.loss == "l2":
-        for t, label in enumerate(sc.label):
-            bad = label[~((label > -1) & (label < 1))]
-            if bad.size:
-                out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
-    return out

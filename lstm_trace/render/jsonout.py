@@ -17,6 +17,7 @@ import numpy as np
 from .. import __version__
 from ..numeric.engine import Trace
 from ..refs import GATES
+from ..scenario import layouts
 from .rows import RowText
 from .text import json_safe
 
@@ -45,10 +46,16 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
             "D": sc.D,
             "H": sc.H,
             "T": sc.T,
+            "layout": sc.layout,
+            "gates": layouts.header(sc.layout),
+            "N": sc.batch,
+            "reduction": sc.reduction,
         },
         "values": values,
         "equations": equations,
-        "loss": {"E_t": [float(trace.values[f"E_{t}"][0]) for t in range(sc.T)], "E": trace.E},
+        "loss": None
+        if sc.loss == "none"
+        else {"E_t": [float(trace.values[f"E_{t}"][0]) for t in range(sc.T)], "E": trace.E},
         "iteration": trace.iteration,
         "iterations": [{"iteration": k, "E": e} for k, e in enumerate(trace.losses, start=1)],
         "warnings": list(trace.warnings),
@@ -97,7 +104,7 @@ def _values(trace: Trace) -> Iterator[tuple[str, str]]:
     def text(name: str) -> str:
         if name in kept:
             return kept.pop(name)  # its second use
-        parts = _parts(name)
+        parts = _parts(name) if name in WHOLE or not batch else None  # a batch's z_t is N×4H: not its parts' rows
         if parts is not None and all(p in values for p in parts):
             out = "[" + ",".join(text(p)[1:-1] for p in parts) + "]"
         else:
@@ -106,8 +113,10 @@ def _values(trace: Trace) -> Iterator[tuple[str, str]]:
             kept[name] = out  # its stack, or itself, still to be written
         return out
 
-    for name in values:
-        yield name, text(name)
+    own = {f"{d}{k}{new}" for k, _ in trace.scenario.given for d, new in (("d", ""), ("", "_new"))}
+    batch = trace.scenario.batch
+    for name in values:  # a source's own dP, P_new (CS231n's db) are in its order: written as they are
+        yield name, _dumps(_plain(values[name])) if name in own else text(name)
 
 
 def _dumps(obj: Any) -> str:
@@ -157,7 +166,11 @@ SCHEMA: dict[str, Any] = {
                 "cell": {"enum": ["lstm", "peephole"]},
                 "output": {"enum": ["none", "softmax"]},
                 "bias": {"type": "boolean"},
-                "loss": {"enum": ["l2", "cross_entropy"]},
+                "loss": {"enum": ["l2", "cross_entropy", "upstream", "none"]},
+                "layout": {"enum": ["gomez", "pytorch", "cs231n", "keras", "tensorflow", "deeplearning.ai"]},
+                "gates": {"type": "string", "description": "How the source's gate letters are this tool's a, i, f, o."},
+                "N": {"type": "integer", "minimum": 0, "description": "Sequences in the batch (0: no batch axis)."},
+                "reduction": {"enum": ["sum", "mean"]},
                 "optimizer": {
                     "type": "object",
                     "required": ["name", "lr"],
@@ -171,7 +184,9 @@ SCHEMA: dict[str, Any] = {
         "values": {
             "type": "object",
             "description": "Every quantity by canonical name (a_0, dstate_1, Dout_-1, z_0, dgates_0, W, W_a, dW, "
-            "dW_a, W_a_new, E): a number list for a vector, a list of rows for a matrix, float64 written exactly.",
+            "dW_a, W_a_new, E): a number list for a vector, a list of rows for a matrix, float64 written exactly. "
+            "A batch's per-step values have the sequence as their first index. Parameters given in another "
+            "layout also appear as dP and P_new under the names the scenario gave them (dweight_ih_l0, Wx_new).",
             "additionalProperties": _NUMBERS,
         },
         "equations": {
@@ -189,7 +204,8 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "loss": {
-            "type": "object",
+            "type": ["object", "null"],
+            "description": "null for loss: none (forward only); for given dout, E is Σ_t ⟨dout_t, out_t⟩.",
             "required": ["E_t", "E"],
             "properties": {"E_t": {"type": "array", "items": {"type": "number"}}, "E": {"type": "number"}},
         },

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from ..numeric.engine import Trace
+from .batchview import header_notes
 from .rows import RowText, loss_text
 from .text import ELIDED, fmt_number, safe_text
+from .wrapping import Formula, fitted_widths
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -16,15 +18,31 @@ def plain(text: str, style: str = "") -> Text:
     return Text(safe_text(text), style=style)
 
 
-def section_table(title: str, rows: list[RowText]) -> Table:
-    table = Table(title=plain(title, "bold"), title_justify="left", expand=False, show_lines=False)
-    table.add_column("quantity", style="bold cyan", no_wrap=True)
-    table.add_column("equation", overflow="fold")
-    table.add_column("with numbers", overflow="fold")
-    table.add_column("value", style="bold", overflow="fold")
-    for r in rows:
-        table.add_row(plain(r.lhs), plain(r.symbolic), plain(r.shown), plain(r.value))
-    return table
+COLUMNS = ("quantity", "equation", "with numbers", "value")
+
+
+class SectionTable:
+    """A section's rows as a table as wide as the console allows, each column wide enough for its
+    widest term where the room allows (wrapping.py), so that a line breaks at an operator."""
+
+    def __init__(self, title: str, rows: list[RowText]) -> None:
+        self.title, self.rows = title, rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        cells = [[r.lhs, r.symbolic, r.shown, r.value] for r in self.rows]
+        room = options.max_width - (len(COLUMNS) + 1) - 2 * len(COLUMNS)  # borders and padding
+        columns = [[name, *texts] for name, texts in zip(COLUMNS, zip(*cells, strict=True), strict=True)]
+        widths = fitted_widths(columns, [True, False, False, False], room)
+        table = Table(title=plain(self.title, "bold"), title_justify="left", expand=False, show_lines=False)
+        for k, (name, style) in enumerate(zip(COLUMNS, ("bold cyan", "", "", "bold"), strict=True)):
+            table.add_column(name, style=style, no_wrap=k == 0, width=widths[k] if widths else None)
+        for lhs, symbolic, shown, value in cells:  # broken at operators, not inside a term (wrapping.py)
+            table.add_row(plain(lhs), Formula(symbolic), Formula(shown), Formula(value))
+        yield table
+
+
+def section_table(title: str, rows: list[RowText]) -> SectionTable:
+    return SectionTable(title, rows)
 
 
 def render_tables(
@@ -46,9 +64,11 @@ def render_tables(
             style="dim",
         )
     )
+    parts += [Text(note, style="dim") for note in header_notes(trace)]  # a source's layout, a batch
     for title, rows in groups:
         parts.append(section_table(title, rows))
-    parts.append(Text(loss_text(trace, decimals, iterations=False, steps=steps)))
+    if sc.loss in ("l2", "cross_entropy"):  # forward only, or a given upstream gradient: no loss to show
+        parts.append(Text(loss_text(trace, decimals, iterations=False, steps=steps)))
     if len(trace.losses) > 1:
         parts.append(iterations_table(trace, decimals))
     for w in trace.warnings:

@@ -13,8 +13,8 @@ from .. import cache
 from ..errors import key_path
 from ..names import normalise
 from ..refs import GATES
-from . import answers, examples, yamlio
-from .messages import first_error, show
+from . import answers, examples, layouts, steps, yamlio
+from .messages import first_error
 from .scenario import Part, Scenario
 from .yamlio import Path
 
@@ -77,11 +77,36 @@ def from_document(doc: yamlio.Document) -> Scenario:
     if not isinstance(doc.data, dict):
         found = type(doc.data).__name__
         raise doc.error((), f"expected a mapping of keys (name, parameters, sequence, ...), found a {found}")
+    data = _layout_checked(doc)
     try:
-        spec = ScenarioModel.model_validate(doc.data)
+        spec = ScenarioModel.model_validate(data)
     except ValidationError as exc:
         raise first_error(exc, doc) from None
     return _build(spec, doc)
+
+
+def _layout_checked(doc: yamlio.Document) -> dict:
+    """The document, its parameters in another layout validated by that layout's model and stood in for
+    (they are read into W_g, U_g, b_g once the rest is valid)."""
+    from pydantic import ValidationError, create_model
+
+    from .schema import LAYOUTS, MODELS
+
+    layout = doc.data.get("layout", "gomez")
+    if layout not in LAYOUTS:
+        found = repr(layout) if isinstance(layout, str) else f"a {type(layout).__name__}"
+        raise doc.error(("layout",), f"expected one of {', '.join(LAYOUTS)}, found {found}")
+    raw = doc.data.get("parameters")
+    layouts.check_keys(layout, raw, doc)
+    if layout == "gomez" or not isinstance(raw, dict):
+        return doc.data
+    wrapper = create_model("LayoutParameters", parameters=(MODELS[layout], ...))
+    try:
+        wrapper.model_validate({"parameters": raw})
+    except ValidationError as exc:
+        raise first_error(exc, doc) from None
+    stand_in = {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}
+    return {**doc.data, "parameters": stand_in}
 
 
 def _matrix(value: Any, path: Path, doc: yamlio.Document) -> np.ndarray:
@@ -104,16 +129,6 @@ def _per_gate(block: Any, raw: Any, path: Path, doc: yamlio.Document, rows: int 
     return dict(zip(GATES, np.split(whole, 4), strict=True))
 
 
-def _check(arr: np.ndarray, shape: tuple[int, ...], what: str, path: Path, doc: yamlio.Document) -> None:
-    if arr.shape != shape:
-        hint = " (the transpose would fit)" if arr.ndim == 2 and arr.shape[::-1] == shape else ""
-        raise doc.error(path, f"expected {what} to be {_dims(shape)}, found {_dims(arr.shape)}{hint}")
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return "×".join(map(str, shape)) if len(shape) > 1 else f"{shape[0]} entries"
-
-
 def _peepholes(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> None:  # noqa: N803
     """P_i, P_f, P_o for a peephole cell; an error for one without, or for P on a plain LSTM."""
     if spec.model.cell != "peephole":
@@ -126,14 +141,14 @@ def _peepholes(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H:
         )
     for g in ("i", "f", "o"):
         v = np.array(raw["P"][g], np.float64)
-        _check(v, (H,), f"P_{g} (H entries)", ("parameters", "P", g), doc)
+        steps.check(v, (H,), f"P_{g} (H entries)", ("parameters", "P", g), doc)
         params[f"P_{g}"] = v
 
 
 def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> int:  # noqa: N803
     """V (K×H) and c (K) for a softmax output layer; K, or 0 without one.  The loss must match."""
     softmax = spec.model.output == "softmax"
-    if softmax != (spec.loss == "cross_entropy"):
+    if spec.loss != "none" and softmax != (spec.loss == "cross_entropy"):
         want = "loss: cross_entropy" if softmax else "output: softmax (or loss: l2)"
         raise doc.error(("loss",), f"output: {spec.model.output} needs {want}, found loss: {spec.loss}")
     if not softmax:
@@ -147,18 +162,11 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
             raise doc.error(("parameters",), f"missing: {key} (the softmax layer's {what})")
     V = _matrix(raw["V"], ("parameters", "V"), doc)
     K = V.shape[0]
-    _check(V, (K, H), "V (K×H)", ("parameters", "V"), doc)
+    steps.check(V, (K, H), "V (K×H)", ("parameters", "V"), doc)
     c = np.array(raw["c"], np.float64)
-    _check(c, (K,), f"c (K = {K} entries, one per row of V)", ("parameters", "c"), doc)
+    steps.check(c, (K,), f"c (K = {K} entries, one per row of V)", ("parameters", "c"), doc)
     params["V"], params["c"] = V, c
     return K
-
-
-def _class(label: Any, K: int, path: Path, doc: yamlio.Document) -> np.ndarray:  # noqa: N803
-    """A class index 0 … K−1, as a one-hot row: the cross-entropy's label."""
-    if isinstance(label, list) or float(label) != int(label) or not 0 <= int(label) < K:
-        raise doc.error(path, f"expected a class index 0 … {K - 1} for the softmax's {K} classes, found {show(label)}")
-    return np.eye(K)[int(label)]
 
 
 def _weights(spec: ScenarioModel, raw: dict, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int]:
@@ -167,56 +175,64 @@ def _weights(spec: ScenarioModel, raw: dict, doc: yamlio.Document) -> tuple[dict
     U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
     # H from U (square); D from W where its gates agree, else from x_0 (W itself is then blamed)
     cols = {w.shape[1] for w in W.values()}
-    H, D = U["a"].shape[0], cols.pop() if len(cols) == 1 else len(spec.sequence[0].x)
+    H, D = U["a"].shape[0], cols.pop() if len(cols) == 1 else _width(spec)
     params: dict[str, np.ndarray] = {}
     for g in GATES:
         where = ("parameters", "U") if not isinstance(raw["U"], dict) else ("parameters", "U", g)
-        _check(U[g], (H, H), f"U_{g} (H×H)", where, doc)
+        steps.check(U[g], (H, H), f"U_{g} (H×H)", where, doc)
         where = ("parameters", "W") if not isinstance(raw["W"], dict) else ("parameters", "W", g)
-        _check(W[g], (H, D), f"W_{g} (H×D)", where, doc)
+        steps.check(W[g], (H, D), f"W_{g} (H×D)", where, doc)
         params[f"W_{g}"], params[f"U_{g}"] = W[g], U[g]
     if raw.get("b") is not None:
         b = _per_gate(spec.parameters.b, raw["b"], ("parameters", "b"), doc, rows=False)
         for g in GATES:
             where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
-            _check(b[g], (H,), f"b_{g} (H entries)", where, doc)
+            steps.check(b[g], (H,), f"b_{g} (H entries)", where, doc)
             params[f"b_{g}"] = b[g]
     return params, H, D
 
 
-def _sequence(spec: ScenarioModel, D: int, H: int, K: int, doc: yamlio.Document) -> tuple[np.ndarray, np.ndarray]:  # noqa: N803
-    """x_t (D) and label_t (H, or one-hot over the K classes of a softmax) for each step."""
-    xs, labels = [], []
-    for t, step in enumerate(spec.sequence):
-        x = np.array(step.x, np.float64)
-        _check(x, (D,), f"x_{t} (D entries, like x_0)", ("sequence", t, "x"), doc)
-        if K:
-            label = _class(step.label, K, ("sequence", t, "label"), doc)
-        else:
-            label = np.atleast_1d(np.array(step.label, np.float64))
-            _check(label, (H,), f"label_{t} (one per hidden unit, H)", ("sequence", t, "label"), doc)
-        xs.append(x)
-        labels.append(label)
-    return np.array(xs), np.array(labels)
-
-
-def _initial(spec: ScenarioModel, H: int, doc: yamlio.Document) -> dict[str, np.ndarray]:  # noqa: N803
-    """out_{-1} and state_{-1}, zeros unless given."""
+def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document) -> dict[str, np.ndarray]:  # noqa: N803
+    """out_{-1} and state_{-1}, zeros unless given; for a batch, one row per sequence."""
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
-        init[key] = np.zeros(H) if v is None else np.array(v, np.float64)
-        _check(init[key], (H,), f"initial {key} (H entries)", ("initial", key), doc)
+        what = f"initial {key} ({'H entries, or N×H' if N else 'H entries'})"
+        init[key] = steps.per_sequence(np.zeros(H) if v is None else v, N, H, what, ("initial", key), doc)
     return init
+
+
+def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document) -> np.ndarray | None:  # noqa: N803
+    """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
+    if spec.final is None:
+        return None
+    if loss == "none":
+        raise doc.error(("final",), "loss: none traces the forward pass only: final gradients need a backward pass")
+    return steps.per_sequence(spec.final.dstate, N, H, "final dstate (H entries)", ("final", "dstate"), doc)
+
+
+def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int, tuple]:
+    """The per-gate parameters, H and D, and the parameters as the file gave them (for another layout)."""
+    raw = doc.data["parameters"]
+    if spec.layout == "gomez":
+        return (*_weights(spec, raw, doc), ())
+    params, given, H = layouts.read(spec.layout, raw, doc, _width(spec))  # noqa: N806
+    return params, H, _width(spec), tuple(given.items())
+
+
+def _width(spec: ScenarioModel) -> int:
+    """D as x_0 gives it (a batch's x_0 is N×D)."""
+    first = spec.sequence[0].x
+    return len(first[0]) if isinstance(first[0], list) else len(first)
 
 
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
-    params, H, D = _weights(spec, raw, doc)
+    params, H, D, given = _parameters(spec, doc)
     _peepholes(spec, raw, params, H, doc)
     K = _softmax(spec, raw, params, H, doc)
-    x, label = _sequence(spec, D, H, K, doc)
-    init = _initial(spec, H, doc)
+    seq = steps.read(spec, D, H, K, doc)
+    init = _initial(spec, seq.batch, H, doc)
     for arr in params.values():
         arr.setflags(write=False)
     return Scenario(
@@ -224,7 +240,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         source=spec.source,
         cell=spec.model.cell,
         output=spec.model.output,
-        loss=spec.loss,
+        loss=seq.loss,
         optimizer=spec.optimizer.name,
         lr=spec.optimizer.lr,
         eps=spec.optimizer.eps,
@@ -233,8 +249,8 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         peephole_output=spec.model.peephole_output,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
-        x=x,
-        label=label,
+        x=seq.x,
+        label=seq.label,
         init_out=init["out"],
         init_state=init["state"],
         expected=answers.from_document(doc, ("expected",)),
@@ -244,4 +260,9 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         min_significant=spec.grading.min_significant,
         rtol=spec.grading.rtol,
         atol=spec.grading.atol,
+        layout=spec.layout,
+        given=given,
+        batch=seq.batch,
+        reduction=spec.reduction,
+        final_dstate=_final(spec, seq.batch, H, seq.loss, doc),
     )

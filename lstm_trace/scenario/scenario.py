@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -25,10 +25,12 @@ class Scenario:
     lr: float
     decimals: int
     params: Mapping[str, np.ndarray]
-    x: np.ndarray  # (T, D)
-    label: np.ndarray  # (T, H); for a softmax output the one-hot class, (T, K)
-    init_out: np.ndarray  # (H,)
-    init_state: np.ndarray  # (H,)
+    x: np.ndarray  # (T, D); a batch of N sequences (N, T, D)
+    # (T, H); for a softmax output the one-hot class, (T, K); for loss "upstream" the given ∂L/∂out_t (dout);
+    # a batch (N, T, ·)
+    label: np.ndarray
+    init_out: np.ndarray  # (H,); a batch (N, H)
+    init_state: np.ndarray  # (H,); a batch (N, H)
     expected: Answers = Answers("<dict>", ())
     eps: float = 1e-8  # adagrad's ε
     iterations: int = 1
@@ -40,6 +42,11 @@ class Scenario:
     min_significant: int = 2  # grading: the significant digits an answer must match
     rtol: float = 0.0  # grading: tolerances on top of the written rounding (a source printing float32)
     atol: float = 0.0
+    layout: str = "gomez"  # how the file named and shaped the parameters (scenario/layouts.py)
+    given: tuple[tuple[str, np.ndarray], ...] = ()  # the parameters as the file gave them, for another layout
+    batch: int = 0  # N sequences sharing the parameters, or 0: one sequence without a batch axis
+    reduction: str = "sum"  # a batch's loss and parameter gradients: "sum" or "mean" over its sequences
+    final_dstate: np.ndarray | None = None  # ∂L/∂state_{T-1} given from beyond the last step
 
     @property
     def bias(self) -> bool:
@@ -53,13 +60,19 @@ class Scenario:
             v.setflags(write=False)
         self.__dict__.update(state, params=MappingProxyType(state["params"]))
 
+    def sequence(self, n: int) -> Scenario:
+        """Sequence n of a batch, as a scenario of its own (the parameters shared)."""
+        final = None if self.final_dstate is None else self.final_dstate[n]
+        parts = {"x": self.x[n], "label": self.label[n], "init_out": self.init_out[n], "init_state": self.init_state[n]}
+        return replace(self, **parts, batch=0, final_dstate=final)
+
     @property
     def D(self) -> int:  # noqa: N802 - the maths' name
-        return self.x.shape[1]
+        return self.x.shape[-1]
 
     @property
     def H(self) -> int:  # noqa: N802
-        return self.init_out.shape[0]
+        return self.init_out.shape[-1]
 
     @property
     def K(self) -> int:  # noqa: N802 - the maths' name: classes of a softmax output (0 without one)
@@ -67,7 +80,7 @@ class Scenario:
 
     @property
     def T(self) -> int:  # noqa: N802
-        return self.x.shape[0]
+        return self.x.shape[-2]
 
 
 @dataclass(frozen=True)

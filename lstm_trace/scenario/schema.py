@@ -33,6 +33,7 @@ NumberOrMatrix = Annotated[
     Annotated[Number, Tag("number")] | Annotated[Matrix, Tag("list")], Discriminator(_number_form)
 ]
 
+LAYOUTS = ("gomez", "pytorch", "cs231n", "keras", "tensorflow", "deeplearning.ai")
 MAX_ITERATIONS = 1000  # forward, backward and update each time: beyond, a run takes minutes, not seconds
 TAGS = {"rows", "row", "per-gate", "stacked", "number", "list"}  # discriminator tags pydantic puts in error locations
 
@@ -99,14 +100,91 @@ class Parameters(_Strict):
     c: Vector | None = Field(default=None, description="K output biases, for output: softmax")
 
 
+# Other sources' layouts: `parameters:` as they name and shape them (scenario/layouts.py reads them)
+class _Head(_Strict):
+    V: Matrix | None = Field(default=None, description="K×H output weights, for output: softmax")
+    c: Vector | None = Field(default=None, description="K output biases, for output: softmax")
+
+
+class PyTorchParameters(_Head):
+    """nn.LSTM's state_dict: rows in gate order i, f, g, o (g is this tool's a); both biases are added."""
+
+    weight_ih_l0: Matrix | None = Field(default=None, description="4H×D (also weight_ih)")
+    weight_hh_l0: Matrix | None = Field(default=None, description="4H×H (also weight_hh)")
+    bias_ih_l0: Vector | None = Field(default=None, description="4H (also bias_ih); omit both for bias=False")
+    bias_hh_l0: Vector | None = Field(default=None, description="4H (also bias_hh)")
+    weight_ih: Matrix | None = None
+    weight_hh: Matrix | None = None
+    bias_ih: Vector | None = None
+    bias_hh: Vector | None = None
+
+
+class CS231nParameters(_Head):
+    """CS231n's lstm_step_forward: a = x·Wx + h·Wh + b, columns in gate order i, f, o, g."""
+
+    Wx: Matrix = Field(description="D×4H")
+    Wh: Matrix = Field(description="H×4H")
+    b: Vector = Field(description="4H")
+
+
+class KerasParameters(_Head):
+    """keras.layers.LSTM's weights: columns in gate order i, f, c, o (c is this tool's a)."""
+
+    kernel: Matrix = Field(description="D×4H")
+    recurrent_kernel: Matrix = Field(description="H×4H")
+    bias: Vector | None = Field(default=None, description="4H; omit for use_bias=False")
+
+
+class TensorFlowParameters(_Head):
+    """TensorFlow 1's LSTMCell: kernel on [x_t; h_{t-1}], columns in gate order i, j, f, o (j is this tool's a),
+    and forget_bias added to the forget gate's pre-activation at run time."""
+
+    kernel: Matrix = Field(description="(D+H)×4H, acting on the concatenation [x_t; h_{t-1}]")
+    bias: Vector = Field(description="4H")
+    forget_bias: Annotated[Number, Field(description="added to f's pre-activation (TensorFlow's default: 1.0)")]
+
+
+class DeepLearningAiParameters(_Head):
+    """deeplearning.ai's lstm_cell_forward: each gate's W acts on the concatenation [a_prev; xt]."""
+
+    Wf: Matrix = Field(description="H×(H+D)")
+    Wi: Matrix = Field(description="H×(H+D)")
+    Wc: Matrix = Field(description="H×(H+D) (c̃ is this tool's a)")
+    Wo: Matrix = Field(description="H×(H+D)")
+    bf: Matrix = Field(description="H entries, or H×1")
+    bi: Matrix = Field(description="H entries, or H×1")
+    bc: Matrix = Field(description="H entries, or H×1")
+    bo: Matrix = Field(description="H entries, or H×1")
+
+
+MODELS: dict[str, type[_Head]] = {
+    "pytorch": PyTorchParameters,
+    "cs231n": CS231nParameters,
+    "keras": KerasParameters,
+    "tensorflow": TensorFlowParameters,
+    "deeplearning.ai": DeepLearningAiParameters,
+}
+
+
 class Initial(_Strict):
-    out: Vector | None = None
-    state: Vector | None = None
+    """out_{-1} and state_{-1}: H entries (for a batch: each sequence alike), or N×H; zeros by default."""
+
+    out: Matrix | None = None
+    state: Matrix | None = None
 
 
 class Step(_Strict):
-    x: Vector
-    label: NumberOrVector
+    """One step: x_t (D entries, or N×D for a batch), and its label or the given upstream gradient dout."""
+
+    x: Matrix
+    label: NumberOrMatrix | None = Field(default=None, description="the target (N of them for a batch)")
+    dout: Matrix | None = Field(
+        default=None, description="∂L/∂out_t from the layers above (H entries, N×H for a batch), instead of a label"
+    )
+
+
+class Final(_Strict):
+    dstate: Matrix = Field(description="∂L/∂state_{T-1} from beyond the last step (H entries, N×H for a batch)")
 
 
 class Optimizer(_Strict):
@@ -159,13 +237,22 @@ class ScenarioModel(_Strict):
 
     name: str = ""
     source: str = ""
+    layout: Literal[LAYOUTS] = Field(  # type: ignore[valid-type]
+        default="gomez", description="how parameters are named and shaped: this tool's (gomez) or a source's"
+    )
     model: ModelSpec = ModelSpec()
     parameters: Parameters
     initial: Initial = Initial()
     sequence: Annotated[list[Step], Field(min_length=1)]
-    loss: Literal["l2", "cross_entropy"] = Field(
-        default="l2", description="l2: ½‖out_t − label_t‖²; cross_entropy: −log y_t[label_t], label a class index"
+    loss: Literal["l2", "cross_entropy", "none"] = Field(
+        default="l2",
+        description="l2: ½‖out_t − label_t‖²; cross_entropy: −log y_t[label_t], label a class index; "
+        "none: forward only. Leave it out when every step gives dout",
     )
+    reduction: Literal["sum", "mean"] = Field(
+        default="sum", description="a batch's loss and parameter gradients: summed or averaged over its N sequences"
+    )
+    final: Final | None = Field(default=None, description="given gradients beyond the last step")
     optimizer: Optimizer = Optimizer()
     display: Display = Display()
     iterations: Annotated[int, Field(strict=True, ge=1, le=MAX_ITERATIONS)] = Field(
@@ -178,5 +265,20 @@ class ScenarioModel(_Strict):
     grading: Grading = Grading()
 
 
+class AnyLayoutScenario(ScenarioModel):
+    """The JSON Schema's view: parameters in any layout (`layout:` says which)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, title="lstm-trace scenario")
+
+    parameters: (  # type: ignore[assignment]
+        Parameters
+        | PyTorchParameters
+        | CS231nParameters
+        | KerasParameters
+        | TensorFlowParameters
+        | DeepLearningAiParameters
+    )
+
+
 def json_schema() -> dict[str, Any]:
-    return ScenarioModel.model_json_schema()
+    return AnyLayoutScenario.model_json_schema()

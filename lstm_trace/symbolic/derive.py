@@ -229,16 +229,19 @@ def variant(
     peephole_output: str = "current",
     output: str = "none",
     optimizer: str = "sgd",
+    loss: str | None = None,
 ) -> Model:
     """A variant's model by its names: cell "lstm" or "peephole"; output "none" (l2 loss on out_t) or
-    "softmax" (cross-entropy); the peephole output gate sees state_t ("current") or state_{t-1}."""
+    "softmax" (cross-entropy); the peephole output gate sees state_t ("current") or state_{t-1}.
+    loss "upstream": a given ∂L/∂out_t instead of the output's loss; "none" (forward only) traces
+    the same forward equations (the upstream model's, or the softmax's)."""
     from .cells import lstm, peephole
     from .cells.heads import softmax_head
 
     the_cell = peephole(bias=bias, output_gate=peephole_output) if cell == "peephole" else lstm(bias=bias)
     if output == "softmax":
         return derive(the_cell, "cross_entropy", optimizer, softmax_head())
-    return derive(the_cell, "l2", optimizer, no_head())
+    return derive(the_cell, "upstream" if loss in ("upstream", "none") else "l2", optimizer, no_head())
 
 
 def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:

@@ -8,16 +8,20 @@ import sympy as sp
 from .cells.base import logsumexp, q
 from .model import Equation
 
-LOSSES = ("l2", "cross_entropy")
+LOSSES = ("l2", "cross_entropy", "upstream")
 
 
 def loss_expr(loss: str) -> sp.Expr:
     """E_t for one unit, summed over the units: l2 is ½(out_t − label_t)²;
-    cross_entropy is label_t ⊙ (logsumexp(s_t) − s_t) with label_t one-hot, i.e. −log y_t[label]."""
+    cross_entropy is label_t ⊙ (logsumexp(s_t) − s_t) with label_t one-hot, i.e. −log y_t[label];
+    upstream is upstream_t ⊙ out_t, for a given ∂L/∂out_t (CS231n's dout): its Δ_t is upstream_t,
+    and its E the sum ⟨dout, out⟩ whose gradients are the exercise's."""
     if loss == "l2":
         return (q("out") - q("label")) ** 2 / 2
     if loss == "cross_entropy":
         return q("label") * (logsumexp(q("s")) - q("s"))
+    if loss == "upstream":
+        return q("upstream") * q("out")
     raise ValueError(f"unknown loss {loss!r}")
 
 

@@ -1,0 +1,86 @@
+"""A scenario from a PyTorch nn.LSTM and its input, in one call: lstm_trace.from_torch(module, x, ...).
+
+torch stays optional: nothing here imports it; the module's tensors are read through their own
+methods (detach, cpu, double, numpy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class TorchScenario:
+    """The scenario as a dict (for load_scenario or trace) and as YAML text (to save and edit)."""
+
+    data: dict[str, Any]
+    yaml: str
+
+
+def _array(t: Any) -> np.ndarray:
+    """A tensor (or array, or list) as float64 numbers."""
+    if hasattr(t, "detach"):
+        t = t.detach().cpu().double().numpy()
+    return np.asarray(t, dtype=np.float64)
+
+
+def _steps_first(a: np.ndarray, batch_first: bool) -> np.ndarray:
+    """(T, D), or a batch (T, N, D); PyTorch's batch_first (N, T, D) turned steps first."""
+    return a.swapaxes(0, 1) if batch_first and a.ndim == 3 else a
+
+
+def _check_module(module: Any) -> None:
+    kind = type(module).__name__
+    if kind != "LSTM":
+        raise ValueError(f"from_torch reads an nn.LSTM, found {kind}")
+    if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
+        raise ValueError("from_torch reads a one-layer, one-directional nn.LSTM without proj_size")
+
+
+def from_torch(
+    module: Any,
+    x: Any,
+    target: Any = None,
+    upstream: Any = None,
+    initial: tuple[Any, Any] | None = None,
+    lr: float = 0.1,
+    name: str = "",
+) -> TorchScenario:
+    """The scenario that traces `module` on input `x` (T×D, or T×N×D for a batch; N×T×D with batch_first).
+
+    target: labels like the output (the l2 loss ½‖out_t − label_t‖²); upstream: ∂L/∂out_t like the
+    output (CS231n's dout); neither: the forward pass only. initial: (h0, c0), each H or N×H.
+    The parameters keep PyTorch's names and shapes (layout: pytorch).
+    """
+    _check_module(module)
+    if target is not None and upstream is not None:
+        raise ValueError("give target (labels) or upstream (∂L/∂out_t), not both")
+    params = {k: _array(v).tolist() for k, v in module.state_dict().items()}
+    xs = _steps_first(_array(x), module.batch_first)
+    key, given = ("label", target) if target is not None else ("dout", upstream)
+    ys = None if given is None else _steps_first(_array(given), module.batch_first)
+    steps = []
+    for t in range(xs.shape[0]):
+        step = {"x": xs[t].tolist()}
+        if ys is not None:
+            step[key] = ys[t].tolist()
+        steps.append(step)
+    data: dict[str, Any] = {"name": name or "nn.LSTM", "source": "PyTorch nn.LSTM", "layout": "pytorch"}
+    data["parameters"] = params
+    if initial is not None:
+        data["initial"] = {"out": _array(initial[0]).tolist(), "state": _array(initial[1]).tolist()}
+    data["sequence"] = steps
+    if ys is None:
+        data["loss"] = "none"
+    data["optimizer"] = {"name": "sgd", "lr": float(lr)}
+    return TorchScenario(data, _yaml(data))
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    import yaml
+
+    head = "# Written by lstm_trace.from_torch: nn.LSTM's state_dict as it is (layout: pytorch).\n"
+    return head + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=120)
