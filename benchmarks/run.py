@@ -1,4 +1,5 @@
-"""Benchmarks for issue 6's goals: startup, the worked example, a big trace, scaling in T and H.
+"""Benchmarks for issues 6 and 20: startup, first use, the worked example, a big trace against a plain
+numpy loop and the arithmetic floor (floors.py), gradcheck at scale, scaling in T and H.
 
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repeats, smaller scaling table
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from floors import gflops, trace_flops
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -63,32 +66,35 @@ def numeric(path: Path, repeats: int) -> float:
     return min(_time(lambda: trace(sc)) for _ in range(repeats))
 
 
-def versus_torch(path: Path, D: int, H: int, T: int, repeats: int) -> tuple[float, float | None]:  # noqa: N803
-    """Our numeric trace and PyTorch's nn.LSTM forward+backward (float64, one thread), the same sizes,
-    run in turns in this process so that both see the same machine; the best of each."""
+def versus_torch(path: Path, D: int, H: int, T: int, repeats: int) -> tuple[float, float | None, float]:  # noqa: N803
+    """Our numeric trace, PyTorch's nn.LSTM forward+backward (float64, one thread) and a plain numpy
+    BPTT loop (floors.py, checked against the trace first), the same sizes, run in turns in this
+    process so that all see the same machine; the best of each."""
+    from floors import arguments, check_against, interleaved, plain_loop
+
     from lstm_trace import load_scenario, trace
 
     sc = load_scenario(path)
-    trace(sc)
+    check_against(trace(sc))
+    args = arguments(sc)
+    fns = [lambda: trace(sc), lambda: plain_loop(*args)]
     try:
         import torch
     except ImportError:
-        return numeric(path, repeats), None
-    torch.set_num_threads(1)
-    lstm = torch.nn.LSTM(D, H).double()
-    x = torch.randn(T, 1, D, dtype=torch.float64)
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)
+        lstm = torch.nn.LSTM(D, H).double()
+        x = torch.randn(T, 1, D, dtype=torch.float64)
 
-    def step() -> None:
-        lstm.zero_grad()
-        out, _ = lstm(x)
-        out.pow(2).sum().backward()
+        def step() -> None:
+            lstm.zero_grad()
+            out, _ = lstm(x)
+            out.pow(2).sum().backward()
 
-    step()
-    ours, theirs = [], []
-    for _ in range(repeats):
-        ours.append(_time(lambda: trace(sc)))
-        theirs.append(_time(step))
-    return min(ours), min(theirs)
+        fns.append(step)
+    best = interleaved(fns, repeats)
+    return best[0], best[2] if torch is not None else None, best[1]
 
 
 def _time(fn) -> float:  # noqa: ANN001
@@ -98,18 +104,16 @@ def _time(fn) -> float:  # noqa: ANN001
 
 
 def symbolic_build(path: Path) -> float:
-    """Deriving and compiling a scenario's model in a fresh process, cache off: it does not depend on H or T."""
+    """Deriving and compiling a scenario's model in a fresh process (models.build: neither the cache nor
+    the shipped models): it does not depend on H or T."""
     code = (
         "import sys, time; "
         "import lstm_trace.symbolic.derive, lstm_trace.symbolic.bounds, lstm_trace.symbolic.printing; "
-        "from lstm_trace import load_scenario; from lstm_trace.numeric.models import model_for; "
-        "sc = load_scenario(sys.argv[1]); t = time.perf_counter(); model_for(sc); print(time.perf_counter() - t)"
+        "from lstm_trace import load_scenario; from lstm_trace.numeric.models import build, variant_of; "
+        "sc = load_scenario(sys.argv[1]); t = time.perf_counter(); build(variant_of(sc)); "
+        "print(time.perf_counter() - t)"
     )
-    env = {**os.environ, "LSTM_TRACE_CACHE_DIR": "off"}
-    runs = [
-        subprocess.run([PY, "-c", code, str(path)], capture_output=True, text=True, check=True, env=env)
-        for _ in range(3)
-    ]
+    runs = [subprocess.run([PY, "-c", code, str(path)], capture_output=True, text=True, check=True) for _ in range(3)]
     return statistics.median(float(r.stdout) for r in runs)
 
 
@@ -129,6 +133,14 @@ print(f"read {t1 - t0:.2f} s, trace {t2 - t1:.2f} s, equations with numbers {t3 
     return subprocess.run([PY, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout.strip()
 
 
+def threads() -> str:
+    """How many threads the BLAS may use, as the environment says (numpy's default: one per core)."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if os.environ.get(var):
+            return f"{var}={os.environ[var]}"
+    return f"default ({os.cpu_count()})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -146,7 +158,8 @@ def main() -> None:
     print(f"(pydantic and the scenario schema's models, not in the floor: {pydantic:.2f} s)\n")
     first = wall(tool("run", gomez), 1)
     print(f"{'command':58} {'wall':>7} {'ratio':>7}  goal")
-    print(f"{'lstm-trace run scenarios/gomez.yaml, first use (no cache)':58} {first:6.2f}s {first / floor:6.2f}x")
+    label = "lstm-trace run scenarios/gomez.yaml, first use (no cache)"
+    print(f"{label:58} {first:6.2f}s {first / floor:6.2f}x  <= 1.5x (shipped model)")
     fresh = tmp / "fresh.yaml"  # a scenario never read before (its variant's model is cached)
     fresh.write_bytes((ROOT / "scenarios" / "gomez.yaml").read_bytes())
     once = wall(tool("template", str(fresh)), 1)
@@ -161,7 +174,7 @@ def main() -> None:
             "lstm-trace check scenarios/gomez-homework.yaml",
             tool("check", gomez.replace("gomez", "gomez-homework")),
             floor,
-            None,
+            1.0,
         ),
     ]:
         w = wall(cmd, 4 * n if base is click_floor else n)
@@ -178,9 +191,18 @@ def main() -> None:
     w = wall(tool("run", str(big)), 1 if quick else 3)
     print(f"{'lstm-trace run big.yaml (tables, the ends shown)':58} {w:6.2f}s {w / floor:6.2f}x")
     print(f"  in one process: {in_process(big)}")
-    ours, theirs = versus_torch(big, 64, 128, 512, 3 * n)
+    checked = wall(tool("gradcheck", str(big)), 1 if quick else 3)
+    print(f"{'lstm-trace gradcheck big.yaml (20 entries of each gradient)':58} {checked:6.2f}s {'':7}  <= 5 s")
+    ours, theirs, loop = versus_torch(big, 64, 128, 512, 3 * n)
     vs = f"PyTorch nn.LSTM fwd+bwd float64 1 thread {theirs * 1000:.0f} ms" if theirs else "PyTorch not installed"
     print(f"\nnumeric trace, D=64 H=128 T=512: {ours * 1000:.0f} ms; {vs}")
+    rate, work = gflops(), trace_flops(64, 128, 512)
+    print(
+        f"plain numpy BPTT loop, every intermediate kept: {loop * 1000:.0f} ms; "
+        f"trace/loop {ours / loop:.2f}x (<= 1.5x)\n"
+        f"arithmetic: {work / 1e9:.2f} GFLOP at {rate:.0f} GFLOP/s (512x512 float64 product) = "
+        f"{work / rate / 1e6:.1f} ms; trace/floor {ours / (work / rate / 1e9):.1f}x (<= 4x); BLAS threads: {threads()}"
+    )
     small, large = symbolic_build(Path(gomez)), symbolic_build(big)
     print(
         f"symbolic build (derive + compile, no cache), fresh process: H=1 T=2 {small:.2f} s; H=128 T=512 {large:.2f} s"

@@ -21,6 +21,13 @@ key is stored in the entry as well and checked on load. An entry is only read fr
 directory and file owned by this user and writable by no one else, since unpickling
 runs code; an unreadable or corrupt entry is rebuilt. The directory keeps the newest
 KEEP entries; older ones are removed when a new one is written.
+
+Shipped models: the built-in variants' model entries also come with the package (SHIPPED, written
+by tools/ship_models.py at release time), so that a first run derives nothing. Such an entry is
+served only while it is current: it names the SHA-256 of the sources a model is made from
+(shipped_digest: symbolic/, the base modules it reads, numeric/models.py) and the installed
+sympy's version (its expressions are pickled inside); any edit makes it stale, and it is then
+ignored (the model is derived as before) until rebuilt. tests/test_shipped.py fails while one is.
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ KEEP = 256  # entries kept; a model entry is about 0.3 MB, a scenario one its ar
 SUFFIX = ".lstm-trace.pickle"  # an entry's name: its key, then this
 ENTRY = re.compile(r"[0-9a-f]{64}" + re.escape(SUFFIX))
 DEPENDENCIES = ("numpy", "sympy", "pydantic", "pydantic_core", "yaml", "rich", "click")
+SHIPPED = PACKAGE / "models"  # package data: <ident digest>.pickle per built-in variant
+MODEL_SOURCES = ("symbolic", "refs.py", "names.py", "errors.py", "cache.py", "numeric/models.py")
 
 
 @cache
@@ -100,6 +109,54 @@ def of_file(
         value = build(text)
         store(ident, value, kind)
     return value
+
+
+@cache
+def shipped_digest() -> str:
+    """SHA-256 over what a shipped model is made of: the sources that derive, compile and print it
+    (MODEL_SOURCES, by relative path) and the installed sympy's version."""
+    h = hashlib.sha256(f"{FORMAT}\0{sympy_version()}\0".encode())
+    for part in MODEL_SOURCES:
+        where = PACKAGE / part
+        for path in sorted(where.rglob("*.py")) if where.is_dir() else [where]:
+            h.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def sympy_version() -> str:
+    """The installed sympy's version, read from its release.py (importing sympy takes 0.3 s)."""
+    spec = importlib.util.find_spec("sympy")
+    try:
+        text = (Path(spec.origin).parent / "release.py").read_text() if spec and spec.origin else ""
+    except OSError:
+        text = ""
+    found = re.search(r"__version__\s*=\s*['\"]([^'\"]+)['\"]", text)
+    return found.group(1) if found else "unknown"
+
+
+def shipped_path(ident: tuple) -> Path:
+    return SHIPPED / f"{hashlib.sha256(repr(ident).encode()).hexdigest()[:32]}.pickle"
+
+
+def load_shipped(ident: tuple) -> Any | None:
+    """A shipped model entry, or None (not shipped, or stale: made from other sources or another sympy)."""
+    try:
+        with shipped_path(ident).open("rb") as f:
+            stored = pickle.load(f)  # noqa: S301 - part of this package, like its code
+    except Exception:  # noqa: BLE001 - not shipped, or unreadable: derive
+        return None
+    if not (isinstance(stored, dict) and stored.get("ident") == ident and stored.get("digest") == shipped_digest()):
+        return None
+    return stored["value"]
+
+
+def ship(ident: tuple, value: Any) -> Path:
+    """Write a shipped model entry (tools/ship_models.py), stamped with the sources' digest."""
+    SHIPPED.mkdir(exist_ok=True)
+    path = shipped_path(ident)
+    blob = pickle.dumps({"ident": ident, "digest": shipped_digest(), "value": value}, protocol=5)
+    path.write_bytes(blob)
+    return path
 
 
 def directory() -> Path | None:

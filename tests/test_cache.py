@@ -33,6 +33,9 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LSTM_TRACE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(models, "_MODELS", {})
     monkeypatch.setattr(models, "_COMPILED", {})
+    monkeypatch.setattr(
+        cache, "load_shipped", lambda ident: None
+    )  # the derive-and-store path (test_shipped.py: the other)
     return tmp_path / "cache"
 
 
@@ -121,7 +124,7 @@ def test_the_command_line_fills_the_cache_once_and_prints_the_same(tmp_path: Pat
     cmd = [sys.executable, "-m", "lstm_trace", "run", str(GOMEZ), "--format", "json"]
     first = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
     entries = sorted((tmp_path / "c").glob("*.pickle"))
-    assert len(entries) == 2  # the model and the scenario
+    assert len(entries) == 1  # the scenario (its model, a built-in variant's, is shipped: test_shipped.py)
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True, cwd=ROOT)
     assert second.stdout == first.stdout
     assert sorted((tmp_path / "c").glob("*.pickle")) == entries  # read, not written anew
@@ -186,13 +189,13 @@ print("IMPORTED", *sorted(m for m in ("numpy", "sympy", "pydantic", "yaml", "ric
 
 
 def test_run_of_a_scenario_read_before_needs_neither_sympy_nor_pydantic(tmp_path: Path) -> None:
-    """Traced from the cached code and printed from the cached templates, in both notations."""
+    """Traced from the shipped code and printed from the shipped templates, in both notations."""
     env = {**os.environ, "LSTM_TRACE_CACHE_DIR": str(tmp_path / "c"), "COLUMNS": "150"}
     for fmt in ("table", "markdown"):
         cmd = [sys.executable, "-c", TEMPLATE_IMPORTS, "run", str(GOMEZ), "--format", fmt]
         runs = [subprocess.run(cmd, capture_output=True, text=True, env=env, check=True) for _ in range(2)]
         imported = [r.stderr.split("IMPORTED")[-1].split() for r in runs]
-        assert "sympy" in imported[0] or fmt == "markdown"  # the table's run derived the model
+        assert "sympy" not in imported[0] or fmt == "markdown"  # the model is shipped: the first run derives nothing
         assert "sympy" not in imported[1] and "pydantic" not in imported[1], fmt
         assert runs[1].stdout == runs[0].stdout
         off = {**env, "LSTM_TRACE_CACHE_DIR": "off"}

@@ -53,32 +53,53 @@ def _bound_spec(eq: Equation, stacked: bool) -> tuple:
 _MODELS: dict[tuple, Model] = {}
 
 
+def variant_of(sc: Scenario) -> tuple:
+    """What a model depends on: cell, bias, the peephole output gate's state, output layer, loss, optimizer."""
+    return (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
+
+
 def model_for(scenario: Scenario) -> Model:
-    """The scenario's derived model, its equations compiled: from the cache, else derived and stored."""
-    sc = scenario
-    variant = (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
+    """The scenario's derived model, its equations compiled: from the cache, else shipped with the
+    package (a built-in variant), else derived and stored."""
+    variant = variant_of(scenario)
     if variant in _MODELS:
         return _MODELS[variant]
     stored = model_cache.load(variant)
-    if stored is not None:
-        model, specs, bounds, templates = stored
-        for (eq, stacked), spec in specs.items():
-            _COMPILED[(eq, stacked)] = load(*spec)
-        for (eq, stacked), spec in bounds.items():
-            BOUNDS[(eq, stacked)] = load(*spec)
-        TEMPLATES.update(templates)
-    else:
-        from ..symbolic.derive import variant as derived
-        from ..symbolic.templates import model_templates
-
-        model = derived(sc.cell, sc.bias, sc.peephole_output, sc.output, sc.optimizer)  # the loss follows the output
-        specs = {(eq, st): compiled(eq, st).spec for eq, st in model.forms()}
-        bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
-        for key, spec in bounds.items():
-            BOUNDS[key] = load(*spec)
-        model_cache.store(variant, (model, specs, bounds, model_templates(model)))
+    if stored is None:
+        stored = model_cache.load_shipped(variant)
+    if stored is None:
+        stored = build(variant)
+        model_cache.store(variant, stored)
+    model, specs, bounds, templates = stored
+    for (eq, stacked), spec in specs.items():
+        _COMPILED[(eq, stacked)] = load(*spec)
+    for (eq, stacked), spec in bounds.items():
+        BOUNDS[(eq, stacked)] = load(*spec)
+    TEMPLATES.update(templates)
     _MODELS[variant] = model
     return model
+
+
+def builtin_variants() -> list[tuple]:
+    """The variants the bundled examples use, the ones shipped with the package (tools/ship_models.py)."""
+    from ..scenario.examples import names, path_of
+    from ..scenario.load import load_scenario
+
+    return sorted({variant_of(load_scenario(path_of(n))) for n in names()}, key=repr)  # type: ignore[arg-type]
+
+
+def build(variant: tuple) -> tuple:
+    """Derive a variant (sympy): (model, each equation's numpy source, its rounding bound's, templates)."""
+    from ..symbolic.derive import variant as derived
+    from ..symbolic.templates import model_templates
+
+    cell, bias, peephole_output, output, loss, optimizer = variant
+    model = derived(cell, bias, peephole_output or "current", output, optimizer, loss)  # or the loss follows the output
+    specs = {(eq, st): generate(eq.stacked if st else eq.expr, eq.kind) for eq, st in model.forms()}
+    bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
+    # only this model's own: an equation another variant shares (o_t = σ(zo_t)) has templates with its za_t inlined
+    templates = {k: v for k, v in model_templates(model).items() if k[3] in ((), model.linear)}
+    return model, specs, bounds, templates
 
 
 def _size(base: str, sc: Scenario) -> int:

@@ -106,10 +106,10 @@ def load(kind: str, args: tuple[Arg, ...], cols: int, source: str) -> Compiled:
     return Compiled(kind, args, cols, source, function(source))
 
 
-def function(source: str) -> Callable[..., np.ndarray]:
-    """Execute generated source with numpy's functions (and the cells' own) as its globals."""
+def function(source: str, extra: dict[str, Any] | None = None) -> Callable[..., np.ndarray]:
+    """Execute generated source with numpy's functions (and the cells' own, and extra) as its globals."""
     code = compile(source, "<lstm-trace equation>", "exec")
-    namespace: dict[str, Any] = dict(FUNCTIONS)
+    namespace: dict[str, Any] = {**FUNCTIONS, **(extra or {})}
     for name in _names(code):
         if name not in namespace and not hasattr(builtins, name) and hasattr(np, name):
             namespace[name] = getattr(np, name)
