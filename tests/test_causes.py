@@ -274,3 +274,29 @@ def test_the_homework_misprint_is_still_the_one_flagged():
 
 def test_every_printed_value_of_the_worked_example_is_still_correct():
     assert {x.verdict for x in grade(TR, TR.scenario.expected).verdicts} == {"correct"}
+
+
+CS231N_ONE = """
+name: "one step, typed as CS231n does"
+layout: cs231n
+parameters:
+  Wx: [[0.2, -0.1, 0.4, 0.3, 0.5, -0.2, 0.1, 0.6], [-0.3, 0.2, 0.1, -0.4, 0.2, 0.3, -0.1, 0.2]]
+  Wh: [[0.1, 0.2, -0.1, 0.3, 0.2, 0.1, 0.4, -0.2], [0.3, -0.2, 0.2, 0.1, -0.1, 0.4, 0.2, 0.1]]
+  b: [0.1, 0.0, 0.5, 0.5, 0.0, 0.1, -0.1, 0.0]
+initial: {out: [0.1, -0.2], state: [0.5, -0.1]}
+sequence:
+  - {x: [1.0, 0.5], dout: [0.2, -0.1]}
+final: {dstate: [0.1, 0.3]}
+"""
+
+
+@pytest.mark.parametrize("column, gate", [(0, "i"), (2, "f"), (5, "o"), (7, "a")])
+def test_a_wrong_entry_of_a_sources_own_layout_is_named_by_its_gate(column: int, gate: str) -> None:
+    """CS231n's dWx is D×4H with its columns in gate order i, f, o, g: column 2 is the f gate's unit 0
+    (the label said δW_i[0][2], reading the entry as if it were in the tool's own 4H×D order)."""
+    tr = trace(scenario_from(parse(CS231N_ONE, "cs.yaml")))
+    key = tr["dWx"].copy()
+    key[1, column] = 0.5
+    answers = from_document(parse(f"dWx: {np.round(key, 6).tolist()}\n", "a.yaml"))
+    (v,) = [v for v in grade(tr, answers).verdicts if v.name == "dWx"]
+    assert v.verdict == "wrong" and [e.label for e in v.entries] == [f"dW_{gate}[{column % 2}][1]"]

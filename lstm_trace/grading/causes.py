@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from ..refs import GATES
 from .graph import JOIN, Graph, Node
 from .slips import slips
 
@@ -177,10 +176,16 @@ def wrong_entries(
 
 
 def entry_label(graph: Graph, node: Node, idx: tuple[int, ...]) -> str:
-    """db[3] -> db_o (H = 1); dW[2][1] -> dW_f[1]; dx_0[1] stays dx_0[1]."""
+    """db[3] -> db_o (H = 1); dW[2][1] -> dW_f[1]; dx_0[1] stays dx_0[1]; a source's own layout
+    (CS231n's dWx[0][2], D×4H, gates i f o g) -> the part the entry belongs to (dW_f[0])."""
     name, rest = node.name, idx
-    if node.parts and len(node.parts) == len(GATES) and node.join != "sum":
-        H = graph.trace.scenario.H
-        name, rest = node.parts[idx[0] // H], (idx[0] % H, *idx[1:])
+    if node.parts and node.join != "sum":
+        shape = graph.trace.values[node.name].shape
+        flat = int(np.ravel_multi_index(idx, shape))
+        for part, where in graph.split(node.name, np.arange(int(np.prod(shape))).reshape(shape)).items():
+            found = np.argwhere(np.asarray(where) == flat)
+            if found.size:
+                name, rest = part, tuple(int(i) for i in found[0])
+                break
     shape = graph.trace.values[name].shape
     return name + "".join(f"[{i}]" for i, n in zip(rest, shape, strict=True) if n > 1)
