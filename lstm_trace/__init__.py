@@ -28,6 +28,7 @@ _LAZY = {
     "grade": ("grading.grade", "grade"),
     "Report": ("grading.verdicts", "Report"),
     "json_schema": ("scenario.schema", "json_schema"),
+    "from_torch": ("scenario.fromtorch", "from_torch"),
     "LstmTraceError": ("errors", "LstmTraceError"),
     "ScenarioError": ("errors", "ScenarioError"),
 }
@@ -40,8 +41,10 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        if module == "numeric.engine":  # a Trace shows itself in a notebook: the render layer attaches that
-            importlib.import_module(f"{__name__}.render.notebook")
+        if module == "numeric.engine" or module.startswith("grading."):  # a Trace and a Report show themselves
+            notebook = importlib.import_module(f"{__name__}.render.notebook")  # in a notebook: render attaches that
+            if module.startswith("grading."):
+                notebook.attach_report()
         return getattr(importlib.import_module(f"{__name__}.{module}"), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

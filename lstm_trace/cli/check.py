@@ -17,7 +17,12 @@ GRADESCOPE_VISIBILITY = ("visible", "hidden", "after_due_date", "after_published
 @click.argument("scenario", type=click.Path(dir_okay=True, path_type=str))
 @click.argument("answers", nargs=-1, type=click.Path(dir_okay=True, path_type=str))
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "html"]),
+    default="table",
+    show_default=True,
+    help="Output format: tables, JSON, or a web page of the graded sheet (one ANSWERS file).",
 )
 @click.option("--gradescope", "gradescope_path", metavar="FILE", help="Also write Gradescope's results.json to FILE.")
 @click.option(
@@ -92,10 +97,14 @@ def check(
     for out in (output, gradescope_path, gradebook):
         writable(out, scenario, *answers)
     tr = trace(load_scenario(scenario))
+    if tr.scenario.batch:  # grading reads one sequence's numbers: a batch is traced (run), not graded
+        raise BadInput(f"{scenario}: check grades one sequence; this is a batch of N={tr.scenario.batch} (run it)")
     check_parts(tuple(p.id for p in tr.scenario.parts), parts)
     if len(answers) > 1 or any(os.path.isdir(a) for a in answers):
         if gradescope_path:
             raise BadInput("--gradescope grades one submission; give one ANSWERS file (Gradescope runs one each)")
+        if fmt == "html":
+            raise BadInput("--format html shows one graded sheet; give one ANSWERS file (a class: --format json)")
         with notation(tr.scenario.notation):
             _class(tr, answers, carried_credit, parts, fmt, decimals, output, gradebook, jobs)
     if gradebook:
@@ -151,7 +160,11 @@ def _class(
 
 
 def _check(report: Any, fmt: str, decimals: int | None, output: str | None) -> None:
-    if fmt == "json":
+    if fmt == "html":
+        from ..render.htmlreport import render_report_page
+
+        emit(render_report_page(report, decimals), output)
+    elif fmt == "json":
         from ..render.report import render_json
 
         emit(render_json(report, decimals) + "\n", output)

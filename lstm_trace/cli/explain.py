@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .common import console, friendly, notation
+from .common import console, emit, friendly, notation, print_to, writable
 
-MAX_ENTRIES = 20  # per gradient, by default: each entry costs two runs of the whole sequence
+MAX_ENTRIES = 20  # per gradient (the inputs x_t as one), by default: each entry is two columns of a forward pass
 
 
 @click.command()
@@ -14,8 +14,17 @@ MAX_ENTRIES = 20  # per gradient, by default: each entry costs two runs of the w
 @click.argument("name")
 @click.option("--depth", type=click.IntRange(1, 50), default=4, show_default=True, help="Levels of the tree to show.")
 @click.option("--decimals", type=click.IntRange(0, 15), help="Digits after the point (default: the scenario's).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "html"]),
+    default="table",
+    show_default=True,
+    help="Output format: on screen, or a web page with every quantity typeset.",
+)
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of the screen.")
 @friendly
-def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
+def explain(scenario: str, name: str, depth: int, decimals: int | None, fmt: str, output: str | None) -> None:
     """Why NAME has its value: its equation, its inputs, and what feeds them, back to the loss.
 
     NAME is a quantity as everywhere: dstate_0, δstate_0, Δout_{-1}, dW, db_o, W_a_new.
@@ -25,6 +34,7 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
     \b
         lstm-trace explain gomez dstate_0
         lstm-trace explain gomez dW_a --depth 2
+        lstm-trace explain gomez dstate_0 --format html -o why.html
 
     Exit codes: 0 explained, 2 unusable input or unknown NAME, 3 a bug in lstm-trace.
     """
@@ -34,10 +44,16 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
     from ..render.explain import render_explain
     from ..scenario.load import load_scenario
 
+    writable(output, scenario)
     tr = trace(load_scenario(scenario))
     known = set(tr.values) | set(Graph(tr).nodes)
     with notation(tr.scenario.notation):
-        console().print(render_explain(tr, canonical(name, known), decimals, depth))
+        if fmt == "html":
+            from ..render.htmlexplain import render_explain_page
+
+            emit(render_explain_page(tr, canonical(name, known), decimals, depth), output)
+        else:
+            print_to(render_explain(tr, canonical(name, known), decimals, depth), output)
 
 
 @click.command()
@@ -64,10 +80,12 @@ def explain(scenario: str, name: str, depth: int, decimals: int | None) -> None:
 def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> None:
     """Check every traced gradient against central finite differences of the loss.
 
-    Each entry of W, U, b, every x_t and out_{-1} is moved by ±h and the sequence
-    rerun: (E(p + h) − E(p − h)) / 2h must match δp within 1e-7 + 1e-5·|δp|.
-    Each entry costs two runs of the sequence, so at most --max-entries entries of
-    each gradient are checked unless you ask for all.
+    Each entry of W, U, b, every x_t and out_{-1} is moved by ±h and the forward
+    pass rerun: (E(p + h) − E(p − h)) / 2h must match δp within 1e-7 + 1e-5·|δp|
+    (an entry that does not is moved by ±2h as well, and the Richardson estimate and
+    its own error judged). All the entries run together, as columns of one forward
+    pass; at most --max-entries entries of each gradient are checked (of all the
+    inputs x_t together, spread over the sequence) unless you ask for all.
 
     Examples:
 
@@ -84,11 +102,13 @@ def gradcheck(scenario: str, h: float, max_entries: int | None, fmt: str) -> Non
 
     tr = trace(load_scenario(scenario))
     checks, h = run_check(tr, h=h, max_entries=max_entries or None), step_for(tr, h)
-    sampled = sum(c.entries < c.size for c in checks)
+    inputs = [c for c in checks if c.name.startswith("dx_")]  # x_0 … x_{T-1} share one budget
+    sampled = sum(c.entries < c.size for c in checks if c not in inputs)
+    sampled += sum(c.entries for c in inputs) < tr.scenario.x.size
     if sampled:
         click.echo(
-            f"{sampled} gradient(s) had more than {max_entries} entries; a random {max_entries} of each were "
-            "checked (--max-entries N checks more, 0 all).",
+            f"{sampled} gradient(s) had more than {max_entries} entries (the inputs x_t count as one); a random "
+            f"{max_entries} of each were checked (--max-entries N checks more, 0 all).",
             err=True,
         )
     if fmt == "json":

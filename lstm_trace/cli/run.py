@@ -135,7 +135,8 @@ def _run(
     hidden_steps: int = 0,
     full: bool = False,
 ) -> None:
-    from ..render.rows import MAX_TERMS, grouped
+    from ..render.batchview import grouped  # rows.grouped; a batch: one block per sequence
+    from ..render.rows import MAX_TERMS
 
     terms, units = (sys.maxsize, sys.maxsize) if full else (MAX_TERMS, units)
     chosen = (steps, sections or None, decimals, units)
@@ -152,6 +153,13 @@ def _run(
 
             emit(render_latex_document(tr, groups), output)
         return
+    if fmt == "html":  # a page: every quantity typeset and linked, the pictures
+        from ..render.html import page_groups, render_page
+        from ..render.table import elision_note
+
+        groups = page_groups(tr, steps, sections=sections or None, decimals=decimals, max_items=units, max_terms=terms)
+        emit(render_page(tr, groups, decimals, units, elision_note(tr, groups, hidden_steps, units)), output)
+        return
     groups = grouped(tr, *chosen, max_terms=terms)
     if fmt == "json":
         from ..render.jsonout import json_chunks
@@ -161,7 +169,7 @@ def _run(
     from ..render.table import elision_note, recorded, render_tables
 
     tables = render_tables(tr, groups, decimals, steps, elision_note(tr, groups, hidden_steps, units))
-    if fmt in ("html", "svg"):
+    if fmt == "svg":  # a picture of the tables, as a terminal shows them
         emit(recorded(tables, fmt, tr.scenario.name or tr.scenario.file), output)
     else:
         print_to(tables, output)
