@@ -55,6 +55,7 @@ def test_the_commands_are_the_documented_ones():
         "new",
         "examples",
         "example",
+        "serve",
     }
 
 
@@ -175,7 +176,7 @@ def test_iterations_on_the_command_line(tmp_path):
     out = re.sub(" +", " ", invoke("run", f, "--iteration", "3").output)
     assert "│ 1 │ 0.11491 │ │" in out and "│ 3 │" in out and "← traced above" in out
     md = invoke("run", f, "--iteration", "3", "--format", "markdown").output
-    assert "Iteration 3 of 3 traced. Loss per iteration: 1: 0.11491, 2: " in md
+    assert "Iteration 3 of 3 traced. Loss per iteration: 1: $0.11491$, 2: " in md
     r = invoke("run", f, "--iteration", "4")
     assert r.exit_code == 2 and "the scenario has 3 iteration(s), found 4" in r.output
 

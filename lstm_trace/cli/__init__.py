@@ -15,6 +15,7 @@ from .examples import example, examples
 from .explain import explain, gradcheck
 from .new import new, schema
 from .run import run
+from .serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,5 +42,5 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (run, check, template, explain, gradcheck, derive, check_formula, new, schema, examples, example):
+for command in (run, check, template, explain, gradcheck, derive, check_formula, new, schema, examples, example, serve):
     cli.add_command(command)

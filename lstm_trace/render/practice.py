@@ -1,0 +1,132 @@
+"""The practice page of lstm-trace serve, and what its script is sent: the sheet's verdicts and hints.
+
+The page is the worked solution's (render/html.py: typeset, a section per step, anchors) with each
+quantity asked for shown by its equation and a box to type the answer in; the value is shown only in
+instructor mode.  Verdicts are the check's, worded for a student still working: a wrong answer says
+so, and its likely cause and the equation with the right numbers come only with a hint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..grading.graph import Graph
+from ..grading.verdicts import Report, Verdict
+from ..numeric.engine import Trace
+from .html import header, page_groups, section_id
+from .mathml import MathStyle, esc, mathml, matrix
+from .page import asset, page, quantity, script_json
+from .report import cause_text, message
+from .rows import row_text
+from .text import display_name
+
+INTRO = (
+    '<p class="legend">Type each answer in its box as you work it out (a number, a vector [0.1, -0.2] or a '
+    "matrix [[1, 2], [3, 4]]): it is graded at once and saved to the answers file, which "
+    "<code>lstm-trace check</code> grades the same way. “hint” shows the equation with the right numbers.</p>"
+)
+
+
+def practice_page(trace: Trace, names: list[str], report: Report, texts: dict[str, str], instructor: bool) -> str:
+    """The whole page: the given values, then every quantity asked for with its box, in the order worked."""
+    sc, asked = trace.scenario, set(names)
+    d = sc.decimals
+    groups = [(t, [r for r in rows if r.name in asked]) for t, rows in page_groups(trace, decimals=d, max_items=8)]
+    groups = [(t, rows) for t, rows in groups if rows]
+    body = [INTRO, _score_box(), _given(trace, d)]
+    toc = [("given", "Given")]
+    for title, rows in groups:
+        toc.append((section_id(rows[0]), title))
+        cells = "".join(_quantity(r, texts.get(r.name, ""), instructor) for r in rows)
+        body.append(f'<section id="{section_id(rows[0])}"><h2>{esc(title)}</h2>{cells}</section>')
+    data = {"state": state(report, texts, instructor), "instructor": instructor}
+    html = page(f"Practice: {sc.name or 'LSTM trace'}", header(trace), body, toc)
+    extra = (
+        f"<style>\n{asset('practice.css')}</style>"
+        f'<script type="application/json" id="lstm-practice">{script_json(data)}</script>'
+        f'<script type="module">\n{asset("practice.js")}</script>'
+    )
+    return html.replace("</body>", extra + "</body>", 1)
+
+
+def _score_box() -> str:
+    return '<aside class="score" aria-live="polite"><h2>Score</h2><ol class="parts"></ol></aside>'
+
+
+def _given(trace: Trace, d: int) -> str:
+    """The exercise's given values: parameters, inputs and labels (what is not computed), as the worked
+    solution's page shows them."""
+    graph = Graph(trace)
+    cells = "".join(
+        quantity(n, MathStyle.display(n), [matrix(v, d, True)], why=False)
+        for n, v in trace.values.items()
+        if n not in graph.nodes
+    )
+    return f'<section id="given"><h2>Given</h2><div class="given">{cells}</div></section>'
+
+
+def _quantity(r: Any, text: str, instructor: bool) -> str:
+    eqs = [r.symbolic] if r.substituted else []
+    if instructor:
+        eqs.append(r.value)
+    lines = "".join(f'<div class="eq"><span class="rel">=</span>{mathml(x)}</div>' for x in eqs)
+    label = f"answer for {display_name(r.name)}"
+    box = (
+        f'<div class="answer"><input type="text" inputmode="decimal" autocomplete="off" spellcheck="false" '
+        f'name="{esc(r.name)}" aria-label="{esc(label)}" value="{esc(text)}">'
+        f'<span class="verdict" aria-live="polite"></span>'
+        f'<button class="hint" type="button">hint</button><div class="hint-body" hidden></div></div>'
+    )
+    head = f'<a class="lhs" href="#{esc(r.name)}">{mathml(r.lhs)}</a>'
+    return f'<div class="q practice" id="{esc(r.name)}" data-q="{esc(r.name)}">{head}{lines}{box}</div>'
+
+
+def _verdict(report: Report, v: Verdict, instructor: bool) -> dict[str, Any]:
+    d = report.trace.scenario.decimals
+    if v.verdict == "wrong" and not instructor:
+        note = "not right yet: try again, or ask for a hint"
+    elif v.verdict in ("invalid", "unknown"):
+        note = v.problem  # no line number: the box is the line
+    else:
+        note = message(v, d, hide_expected=not instructor)
+    out: dict[str, Any] = {
+        "verdict": v.verdict,
+        "message": note,
+        "carried_from": [{"name": n, "shown": display_name(n)} for n in v.carried_from],
+    }
+    if instructor and v.expected is not None:
+        out["expected"] = v.expected.tolist()
+    return out
+
+
+def state(report: Report, texts: dict[str, str], instructor: bool) -> dict[str, Any]:
+    """The answers kept, each one's verdict, and the score of each part (what the page's script shows)."""
+    verdicts = {v.name: _verdict(report, v, instructor) for v in report.verdicts if v.name in texts}
+    return {
+        "answers": dict(texts),
+        "verdicts": verdicts,
+        "parts": [
+            {"id": p.id, "title": p.title, "score": round(p.score, 6), "max_score": p.max_score} for p in report.parts
+        ],
+        "score": round(report.score, 6),
+        "max_score": report.max_score,
+    }
+
+
+def hint(report: Report, graph: Graph, name: str, instructor: bool) -> dict[str, Any]:
+    """The equation with the right numbers (MathML), and the likely cause of a wrong answer."""
+    trace = report.trace
+    row = graph.row(name)
+    shown = row_text(trace, row, style=MathStyle) if row is not None else None
+    v = next((v for v in report.verdicts if v.name == name), None)
+    cause = cause_text(v.cause, v.expected if instructor else None) if v and v.verdict == "wrong" and v.cause else ""
+    return {
+        "name": name,
+        "equation": mathml(shown.symbolic) if shown and shown.substituted else "",
+        "numbers": mathml(shown.substituted) if shown and shown.substituted else "",
+        "cause": cause,
+        "value": mathml(shown.value) if shown and instructor else "",
+    }
+
+
+__all__ = ["hint", "practice_page", "state"]

@@ -1,0 +1,85 @@
+"""A student's sheet as they type it: one answer per quantity, kept as written, saved to a file check reads.
+
+What is typed is a number, a vector or a matrix ([0.1, -0.2], [[1, 2], [3, 4]], the printed
+form [-0.1974 0.2449], null for an entry not worked) and nothing else: it is checked against an
+allow-list of characters and read by the project's own YAML reader before it is kept, so no text
+typed in a browser reaches the file as anything but a number.  The file is rewritten whole, through
+a temporary file and a rename, so a crash never leaves half a sheet.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import LstmTraceError
+from ..scenario.answers import AnswerProblem, Answers, from_document, load_answers
+from ..scenario.yamlio import parse
+
+MAX_TEXT = 4000  # characters in one answer: a 32×32 matrix at 8 decimals
+ALLOWED = re.compile(r"[0-9eE.,+\-\[\]\snul]*")  # digits, signs, brackets, null
+FORMS = "type a number, a vector [0.1, -0.2] or a matrix [[1, 2], [3, 4]] (null for an entry not worked)"
+HEADER = "# Answers saved by lstm-trace serve; grade them with: lstm-trace check {scenario} {answers}\n"
+
+
+class AnswerRefused(ValueError):
+    """A typed answer that is not a number, a vector or a matrix (the message says why)."""
+
+
+class Sheet:
+    """The answers typed so far, in the order the quantities are worked, saved to path on every change."""
+
+    def __init__(self, path: str | os.PathLike[str], names: Iterable[str], scenario: str) -> None:
+        self.path, self.names, self.scenario = Path(path), list(names), scenario
+        self.texts: dict[str, str] = {}
+        if self.path.exists():
+            self.texts = {a.given_name: a.written for a in load_answers(self.path).items if a.given_name in self.names}
+
+    def set(self, name: str, text: str) -> None:
+        """Keep text as name's answer (an empty text takes it back) and save the sheet."""
+        if name not in self.names:
+            raise AnswerRefused(f"{name!r} is not a quantity of this exercise")
+        text = " ".join(text.split())
+        if text:
+            self.texts[name] = checked(name, text)
+        else:
+            self.texts.pop(name, None)
+        self.save()
+
+    def document(self) -> str:
+        header = HEADER.format(scenario=self.scenario, answers=self.path)
+        return header + "".join(f"{n}: {self.texts[n]}\n" for n in self.names if n in self.texts)
+
+    def answers(self) -> Answers:
+        """The sheet as check reads it (from the text it saves, so the two can never differ)."""
+        if not self.texts:
+            return Answers(str(self.path), ())
+        return from_document(parse(self.document(), str(self.path)))
+
+    def save(self) -> None:
+        folder = self.path.parent
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.document())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def checked(name: str, text: str) -> str:
+    """text as kept: a number, vector or matrix read back by the answers reader, else AnswerRefused."""
+    if len(text) > MAX_TEXT:
+        raise AnswerRefused(f"an answer is at most {MAX_TEXT} characters")
+    if not ALLOWED.fullmatch(text):
+        raise AnswerRefused(FORMS)
+    try:
+        (answer,) = from_document(parse(f"{name}: {text}\n", "typed")).items
+        answer.numbers()
+    except (LstmTraceError, AnswerProblem, ValueError) as exc:
+        raise AnswerRefused(FORMS) from exc
+    return text

@@ -1,0 +1,213 @@
+"""lstm-trace serve: the practice app's API (the framework's test client) and the command's life."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace import trace
+from lstm_trace.cli import cli
+
+starlette = pytest.importorskip("starlette")
+from starlette.testclient import TestClient  # noqa: E402
+
+from lstm_trace.serve.app import MAX_BODY, make_app  # noqa: E402
+from lstm_trace.serve.run import asked  # noqa: E402
+from lstm_trace.serve.sheet import Sheet  # noqa: E402
+
+HOMEWORK = "gomez-homework"
+
+
+@pytest.fixture(scope="module")
+def tr():  # noqa: ANN201
+    return trace(HOMEWORK)
+
+
+def client(tr, path: Path, instructor: bool = False) -> TestClient:  # noqa: ANN001
+    return TestClient(make_app(tr, Sheet(path, asked(tr), HOMEWORK), instructor))
+
+
+def slip(tr) -> tuple[str, str]:  # noqa: ANN001
+    """δstate_0 without its δstate_1 ⊙ f_1 term, and δa_0 worked right from it (5 decimals)."""
+    dstate = tr["dstate_0"] - tr["dstate_1"] * tr["f_1"]
+    da = dstate * tr["i_0"] * (1 - tr["a_0"] ** 2)
+    return f"{dstate.item():.5f}", f"{da.item():.5f}"
+
+
+def test_a_wrong_answer_and_one_carried_from_it_are_graded_saved_and_restored(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "mine.yaml"
+    c = client(tr, path)
+    dstate, da = slip(tr)
+    assert c.put("/api/answers/dstate_0", json={"text": dstate}).status_code == 200
+    state = c.put("/api/answers/da_0", json={"text": da}).json()
+    assert state["verdicts"]["dstate_0"]["verdict"] == "wrong"
+    assert "expected" not in state["verdicts"]["dstate_0"] and "term" not in state["verdicts"]["dstate_0"]["message"]
+    assert state["verdicts"]["da_0"]["verdict"] == "carried"
+    assert [c["name"] for c in state["verdicts"]["da_0"]["carried_from"]] == ["dstate_0"]
+    assert 0 < state["score"] < state["max_score"]
+    # a new app on the same file (the page reloaded, the server restarted) has both answers back
+    again = client(tr, path).get("/api/sheet").json()
+    assert again["answers"] == {"dstate_0": dstate, "da_0": da}
+    assert again["verdicts"] == state["verdicts"]
+    page = client(tr, path).get("/").text
+    assert f'name="dstate_0" aria-label="answer for δstate_0" value="{dstate}"' in page
+    # check grades the saved file to the same verdicts
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(path), "--format", "json"])
+    verdicts = {a["name"]: a["verdict"] for a in json.loads(r.output)["answers"] if a["verdict"] != "missing"}
+    assert verdicts == {"dstate_0": "wrong", "da_0": "carried"}
+
+
+def test_the_hint_gives_the_equation_with_the_right_numbers_and_the_cause(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    c = client(tr, tmp_path / "a.yaml")
+    c.put("/api/answers/dstate_0", json={"text": slip(tr)[0]})
+    h = c.get("/api/hint/dstate_0").json()
+    assert h["equation"].startswith("<math") and h["numbers"].startswith("<math") and h["value"] == ""
+    assert "δstate_1 ⊙ f_1" in h["cause"] or "missing" in h["cause"]
+    shown = client(tr, tmp_path / "a.yaml", instructor=True).get("/api/hint/dstate_0").json()
+    assert shown["value"].startswith("<math")
+
+
+def test_the_student_page_keeps_the_values_to_itself(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    student = client(tr, tmp_path / "a.yaml").get("/").text
+    teacher = client(tr, tmp_path / "a.yaml", instructor=True).get("/").text
+    value = f"{tr['dstate_0'].item():.5f}".replace("-", "&#x02212;")  # a true minus, as MathML writes it
+    assert value not in student and value in teacher
+    assert student.count('<div class="answer">') == len(asked(tr))
+    assert "http://" not in student.replace('xmlns="http://www.w3.org/1998/Math/MathML"', "").replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["import os", "0.5\nb: 1", "0.5 # x", "&a 1", "!!python/object:os.system 1", "{a: 1}", "[1, [2", "nul", "1" * 5000],
+)
+def test_anything_but_a_number_is_refused_and_never_written(tr, tmp_path: Path, text: str) -> None:  # noqa: ANN001
+    path = tmp_path / "a.yaml"
+    c = client(tr, path)
+    c.put("/api/answers/a_0", json={"text": "0.5"})
+    before = path.read_text()
+    r = c.put("/api/answers/a_0", json={"text": text})
+    assert r.status_code in (413, 422) and "error" in r.json()
+    assert path.read_text() == before
+
+
+def test_requests_outside_the_exercise_are_refused(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "a.yaml"
+    c = client(tr, path)
+    assert c.put("/api/answers/W_a", json={"text": "1"}).status_code == 404  # given, not asked
+    assert c.put("/api/answers/..%2f..%2fetc%2fpasswd", json={"text": "1"}).status_code == 404
+    assert c.get("/../../etc/passwd").status_code == 404
+    assert c.get("/api/hint/nothing").status_code == 404
+    assert (
+        c.put("/api/answers/a_0", content=b'{"text": "1"}', headers={"content-type": "text/plain"}).status_code == 415
+    )
+    assert c.put("/api/answers/a_0", json={"text": 1}).status_code == 400
+    big = json.dumps({"text": "1" * MAX_BODY})
+    r = c.put("/api/answers/a_0", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert c.get("/", headers={"host": "evil.example"}).status_code == 400  # another name for this machine
+    assert not path.exists()  # nothing was kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_empty_answer_takes_it_back(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "a.yaml"
+    c = client(tr, path)
+    c.put("/api/answers/a_0", json={"text": f"{tr['a_0'].item():.5f}"})
+    assert c.get("/api/sheet").json()["verdicts"]["a_0"]["verdict"] == "correct"
+    state = c.put("/api/answers/a_0", json={"text": "  "}).json()
+    assert state["answers"] == {} and "a_0:" not in path.read_text()
+
+
+def test_hostile_names_reach_the_page_escaped(tmp_path: Path) -> None:
+    src = (Path(__file__).parent.parent / "lstm_trace" / "examples" / "gomez-homework.yaml").read_text()
+    hostile = src.replace('name: "', 'name: "<script>alert(1)</script> ', 1)
+    (tmp_path / "h.yaml").write_text(hostile)
+    t = trace(str(tmp_path / "h.yaml"))
+    page = TestClient(make_app(t, Sheet(tmp_path / "a.yaml", asked(t), "h.yaml"))).get("/").text
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_answers_saves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    port, path = _free_port(), tmp_path / "mine.yaml"
+    cmd = [sys.executable, "-m", "lstm_trace", "serve", HOMEWORK, "--answers", str(path), "--port", str(port)]
+    p = subprocess.Popen([*cmd, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/api/sheet", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        req = urllib.request.Request(
+            url + "/api/answers/a_0",
+            data=b'{"text": "0.5"}',
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        assert json.loads(urllib.request.urlopen(req, timeout=5).read())["answers"] == {"a_0": "0.5"}
+        # the port is taken now: a second server says so, exit 2
+        taken = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(tmp_path / "b.yaml"), "--port", str(port)])
+        assert taken.exit_code == 2 and "the port is taken" in taken.output
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    assert p.returncode == 0, err
+    assert "Traceback" not in err and f"127.0.0.1:{port}" in out and "Stopped." in out
+    assert path.read_text().endswith("a_0: 0.5\n")
+
+
+def test_serve_options_are_checked(tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["serve", str(tmp_path / "nope.yaml"), "--no-browser"])
+    assert r.exit_code == 2 and "nope.yaml" in r.output
+    r = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(tmp_path / "no" / "a.yaml"), "--no-browser"])
+    assert r.exit_code == 2 and "does not exist" in r.output
+
+
+def test_without_the_serve_extra_the_command_says_what_to_install(monkeypatch, tmp_path: Path) -> None:  # noqa: ANN001
+    for name in [m for m in sys.modules if m.startswith(("starlette", "uvicorn", "lstm_trace.serve"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "starlette", None)  # as if not installed
+    r = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(tmp_path / "a.yaml"), "--no-browser"])
+    assert r.exit_code == 2 and "pip install 'lstm-trace[serve]'" in r.output, r.output
+
+
+def test_what_the_readme_shows_serve_print_is_what_it_prints(tmp_path: Path) -> None:
+    """README's serve block, run as shown (the port free, the answers file beside a bundled example: here)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```text\n$ lstm-trace serve ", 1)[1].split("```", 1)[0]
+    command, *shown = block.splitlines()
+    port = _free_port()
+    args = [*command.split()[:-1], str(port), "--no-browser"]  # the block's --port 8765, here a free one
+    p = subprocess.Popen(
+        [sys.executable, "-m", "lstm_trace", "serve", *args], cwd=tmp_path, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sheet", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=20)
+    expected = [line.replace("8765", str(port)) for line in shown if line != "^C"]
+    assert out.splitlines() == expected and p.returncode == 0

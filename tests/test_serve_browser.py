@@ -1,0 +1,79 @@
+"""lstm-trace serve end to end in a real browser (Debian's Chromium, headless, driven by Playwright):
+type a wrong δstate_0 and a δa_0 worked right from it, see wrong and carried, reload and find both
+answers back, and check the saved file to the same verdicts."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace import trace
+from lstm_trace.cli import cli
+
+from .test_browser import ARGS, CHROMIUM, TIMEOUT_MS, sync_api
+from .test_serve import HOMEWORK, _free_port, slip
+
+pytestmark = pytest.mark.browser
+pytest.importorskip("starlette")
+
+
+@pytest.fixture
+def server(tmp_path: Path):  # noqa: ANN201
+    port, path = _free_port(), tmp_path / "mine.yaml"
+    cmd = [sys.executable, "-m", "lstm_trace", "serve", HOMEWORK, "--answers", str(path), "--port", str(port)]
+    p = subprocess.Popen([*cmd, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "api/sheet", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield url, path
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=20)
+
+
+def test_wrong_then_carried_survives_a_reload_and_checks_the_same(server) -> None:  # noqa: ANN001
+    url, path = server
+    dstate, da = slip(trace(HOMEWORK))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, timeout=30_000)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(url)
+            page.fill('input[name="dstate_0"]', dstate)
+            page.press('input[name="dstate_0"]', "Tab")
+            page.wait_for_selector("#dstate_0 .verdict.v-wrong")
+            page.fill('input[name="da_0"]', da)
+            page.press('input[name="da_0"]', "Tab")
+            page.wait_for_selector("#da_0 .verdict.v-carried")
+            assert page.locator('#da_0 .verdict a[href="#dstate_0"]').count() == 1
+            assert "Total:" in page.locator(".score").inner_text()
+            page.click("#dstate_0 button.hint")
+            page.wait_for_selector("#dstate_0 .hint-body math")
+            page.reload()
+            assert page.input_value('input[name="dstate_0"]') == dstate
+            assert page.input_value('input[name="da_0"]') == da
+            page.wait_for_selector("#da_0 .verdict.v-carried")
+            page.set_viewport_size({"width": 390, "height": 900})  # a phone: no sideways scrolling
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert errors == []
+        finally:
+            browser.close()
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(path), "--format", "json"])
+    verdicts = {a["name"]: a["verdict"] for a in json.loads(r.output)["answers"] if a["verdict"] != "missing"}
+    assert verdicts == {"dstate_0": "wrong", "da_0": "carried"}
