@@ -99,3 +99,18 @@ def compile_latex(tex: str, where: Path) -> None:
     (where / "doc.tex").write_text(tex)
     r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "doc.tex"], cwd=where, capture_output=True, check=False)
     assert r.returncode == 0, r.stdout[-2000:]
+
+
+def central_difference(sc, name: str, idx: tuple[int, ...], h: float = 1e-6) -> float:  # noqa: ANN001
+    """∂E/∂params[name][idx] by central differences of the forward loss alone (numeric.engine.loss)."""
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from lstm_trace.numeric.engine import loss
+
+    nudged = []
+    for step in (h, -h):
+        v = np.array(sc.params[name])
+        v[idx] += step
+        nudged.append(loss(replace(sc, params=MappingProxyType({**sc.params, name: v}))))
+    return (nudged[0] - nudged[1]) / (2 * h)

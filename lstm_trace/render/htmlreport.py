@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..grading.verdicts import Report, Verdict
 from .mathml import MathStyle, esc, mathml, matrix
 from .page import page, quantity
-from .report import MARK, message, min_significant, summary
+from .report import MARK, groups, message, min_significant, summary
 from .rows import row_text
 
 HEADINGS = ("quantity", "your answer", "expected", "verdict", "note")
@@ -39,20 +39,6 @@ def sheet(report: Report, d: int) -> list[str]:
     if first is not None:
         body.append(first_mistake(report, first, d))
     return body
-
-
-def groups(report: Report) -> list[tuple[str, list[Verdict]]]:
-    """Each part's title with its score, and its verdicts; then the answers outside every part."""
-    by_name = {v.name: v for v in report.verdicts if v.name is not None}
-    out = []
-    for p in report.parts:
-        title = f"({p.id}) {p.title}" if p.id else p.title
-        out.append((f"{title}: {p.score:g}/{p.max_score:g}", [by_name[n] for n in p.names]))
-    placed = {n for p in report.parts for n in p.names}
-    rest = [v for v in report.verdicts if v.name not in placed]
-    if rest:
-        out.append(("Not in any part (not scored)", rest))
-    return out
 
 
 def answer_row(report: Report, v: Verdict, d: int, first: bool) -> str:

@@ -127,7 +127,8 @@ def message(v: Verdict, decimals: int, min_significant: int | None = None, hide_
     return "; ".join(notes)
 
 
-def _groups(report: Report) -> list[tuple[str, list[Verdict]]]:
+def groups(report: Report) -> list[tuple[str, list[Verdict]]]:
+    """Each part's title with its score, and its verdicts; then the answers outside every part."""
     by_name = {v.name: v for v in report.verdicts if v.name is not None}
     out = []
     for p in report.parts:
@@ -146,7 +147,7 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
     sc = report.trace.scenario
     head = f"the printed answers (expected:) of {sc.file}" if report.file == sc.file else report.file
     parts: list[RenderableType] = [plain(f"Checking {head}: {sc.name}" if sc.name else f"Checking {head}", "bold")]
-    for title, verdicts in _groups(report):
+    for title, verdicts in groups(report):
         table = Table(title=plain(title, "bold"), title_justify="left")
         table.add_column("quantity", style="bold cyan", no_wrap=True)
         table.add_column("your answer", overflow="fold")
