@@ -20,6 +20,7 @@ from lstm_trace.cli import cli
 starlette = pytest.importorskip("starlette")
 from starlette.testclient import TestClient  # noqa: E402
 
+from lstm_trace.scenario.answers import load_answers  # noqa: E402
 from lstm_trace.serve.app import MAX_BODY, make_app  # noqa: E402
 from lstm_trace.serve.run import asked  # noqa: E402
 from lstm_trace.serve.sheet import Sheet  # noqa: E402
@@ -211,3 +212,20 @@ def test_what_the_readme_shows_serve_print_is_what_it_prints(tmp_path: Path) -> 
         out, _ = p.communicate(timeout=20)
     expected = [line.replace("8765", str(port)) for line in shown if line != "^C"]
     assert out.splitlines() == expected and p.returncode == 0
+
+
+def test_what_the_file_holds_beyond_the_boxes_is_kept(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    """A sheet begun by hand (other parts' answers, a name with a colon, a comment) loses nothing to serve."""
+    path = tmp_path / "mine.yaml"
+    path.write_text('dW_a: [0.1, 0.2]  # by hand\n"odd: name": 3\nda_0: -0.01702\nnote_0: "see # below"\n')
+    c = TestClient(make_app(tr, Sheet(path, ["a_0", "da_0"], HOMEWORK)))
+    assert c.get("/api/sheet").json()["answers"] == {"da_0": "-0.01702"}
+    c.put("/api/answers/a_0", json={"text": "0.81775"})
+    again = load_answers(path)
+    assert {a.given_name: a.written for a in again.items} == {
+        "a_0": "0.81775",
+        "da_0": "-0.01702",
+        "dW_a": "[0.1, 0.2]",
+        "odd: name": "3",
+        "note_0": "see # below",
+    }

@@ -9,6 +9,7 @@ a temporary file and a rename, so a crash never leaves half a sheet.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -35,8 +36,11 @@ class Sheet:
     def __init__(self, path: str | os.PathLike[str], names: Iterable[str], scenario: str) -> None:
         self.path, self.names, self.scenario = Path(path), list(names), scenario
         self.texts: dict[str, str] = {}
+        self.kept: dict[str, str] = {}  # what the file holds beyond the boxes: written back as it was
         if self.path.exists():
-            self.texts = {a.given_name: a.written for a in load_answers(self.path).items if a.given_name in self.names}
+            for a in load_answers(self.path).items:
+                into = self.texts if a.given_name in self.names else self.kept
+                into.setdefault(a.given_name, a.written)
 
     def set(self, name: str, text: str) -> None:
         """Keep text as name's answer (an empty text takes it back) and save the sheet."""
@@ -51,11 +55,12 @@ class Sheet:
 
     def document(self) -> str:
         header = HEADER.format(scenario=self.scenario, answers=self.path)
-        return header + "".join(f"{n}: {self.texts[n]}\n" for n in self.names if n in self.texts)
+        boxes = "".join(f"{n}: {self.texts[n]}\n" for n in self.names if n in self.texts)
+        return header + boxes + "".join(f"{_key(k)}: {_value(v)}\n" for k, v in self.kept.items())
 
     def answers(self) -> Answers:
         """The sheet as check reads it (from the text it saves, so the two can never differ)."""
-        if not self.texts:
+        if not self.texts and not self.kept:
             return Answers(str(self.path), ())
         return from_document(parse(self.document(), str(self.path)))
 
@@ -83,3 +88,13 @@ def checked(name: str, text: str) -> str:
     except (LstmTraceError, AnswerProblem, ValueError) as exc:
         raise AnswerRefused(FORMS) from exc
     return text
+
+
+def _key(name: str) -> str:
+    """A name from the file as YAML reads it back: plain where it can be, else a quoted string."""
+    return name if re.fullmatch(r"[A-Za-z_δΔ][\w\[\]\-]*", name) else json.dumps(name, ensure_ascii=False)
+
+
+def _value(text: str) -> str:
+    """An answer from the file as it was written: numbers plain, anything else a quoted string."""
+    return text if ALLOWED.fullmatch(text) else json.dumps(text, ensure_ascii=False)
