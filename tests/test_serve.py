@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -229,3 +230,99 @@ def test_what_the_file_holds_beyond_the_boxes_is_kept(tr, tmp_path: Path) -> Non
         "odd: name": "3",
         "note_0": "see # below",
     }
+
+
+def test_a_hint_is_for_an_answer_given_and_not_right(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    """Before any answer, a hint would print the key's numbers (state_0's gives a_0, i_0 and f_0)."""
+    c = client(tr, tmp_path / "a.yaml")
+    assert c.get("/api/hint/state_0").status_code == 409
+    c.put("/api/answers/state_0", json={"text": f"{tr['state_0'].item():.5f}"})
+    assert c.get("/api/hint/state_0").status_code == 409  # right: nothing to hint
+    c.put("/api/answers/state_0", json={"text": "0.1"})
+    assert c.get("/api/hint/state_0").status_code == 200
+    assert client(tr, tmp_path / "b.yaml", instructor=True).get("/api/hint/o_0").status_code == 200
+
+
+def test_a_sheet_begun_by_hand_fills_its_boxes_under_any_spelling(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "mine.yaml"
+    path.write_text('δstate_0: -0.05349\ndW[0][1]: 0.1\ni_0: "x: y"\n')
+    c = client(tr, path)
+    assert c.get("/").status_code == 200
+    state = c.get("/api/sheet").json()
+    assert state["answers"] == {"dstate_0": "-0.05349"} and state["verdicts"]["dstate_0"]["verdict"] == "correct"
+    c.put("/api/answers/a_0", json={"text": "0.81775"})
+    kept = {a.given_name: a.written for a in load_answers(path).items}
+    assert kept == {"a_0": "0.81775", "dstate_0": "-0.05349", "dW[0][1]": "0.1", "i_0": "x: y"}
+
+
+def test_taking_every_answer_back_leaves_a_file_serve_and_check_read(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "a.yaml"
+    c = client(tr, path)
+    c.put("/api/answers/a_0", json={"text": "0.5"})
+    c.put("/api/answers/a_0", json={"text": ""})
+    assert client(tr, path).get("/api/sheet").json()["answers"] == {}
+    r = CliRunner().invoke(cli, ["check", HOMEWORK, str(path)])
+    assert r.exit_code in (0, 1), r.output  # read (no answer is no mistake), not refused (2)
+    empty = tmp_path / "touched.yaml"
+    empty.write_text("# nothing yet\n")
+    assert client(tr, empty).get("/api/sheet").json()["answers"] == {}
+
+
+def test_a_quantity_a_part_asks_for_has_a_box_under_any_name(tmp_path: Path) -> None:
+    src = (Path(__file__).parent.parent / "lstm_trace" / "examples" / "pytorch.yaml").read_text()
+    parts = "parts:\n  - {id: a, title: odd, quantities: [a_0, za_0, dgates_0, dweight_hh_l0, dW_a], points: 5}\n"
+    (tmp_path / "p.yaml").write_text(src + parts)
+    t = trace(str(tmp_path / "p.yaml"))
+    names = asked(t)
+    assert sorted(names) == sorted(["a_0", "za_0", "dgates_0", "dweight_hh_l0", "dW_a"])
+    c = TestClient(make_app(t, Sheet(tmp_path / "a.yaml", names, "p.yaml")))
+    page = c.get("/").text
+    assert all(f'name="{n}"' in page for n in names)
+    state = c.put("/api/answers/dweight_hh_l0", json={"text": str(np.round(t["dweight_hh_l0"], 8).tolist())}).json()
+    assert state["verdicts"]["dweight_hh_l0"]["verdict"] == "correct" and state["score"] == 1
+
+
+def test_a_failed_save_changes_nothing_and_says_why(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    where = tmp_path / "gone"
+    where.mkdir()
+    c = client(tr, where / "a.yaml")
+    c.put("/api/answers/a_0", json={"text": "0.5"})
+    (where / "a.yaml").unlink()
+    where.rmdir()
+    r = c.put("/api/answers/i_0", json={"text": "0.9"})
+    assert r.status_code == 503 and "cannot save" in r.json()["error"]
+    assert c.get("/api/sheet").json()["answers"] == {"a_0": "0.5"}
+
+
+@pytest.mark.parametrize("host", ["", "0.0.0.0", "192.0.2.1", "example.com"])
+def test_serve_listens_on_this_machine_only(host: str, tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(tmp_path / "a.yaml"), "--host", host])
+    assert r.exit_code == 2 and "this machine only" in r.output
+
+
+def test_serve_refuses_what_it_cannot_grade_before_it_listens(tmp_path: Path) -> None:
+    r = CliRunner().invoke(cli, ["serve", "cs231n", "--answers", str(tmp_path / "a.yaml"), "--no-browser"])
+    assert r.exit_code == 2 and "batch" in r.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a_0: [\n")
+    r = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(bad), "--no-browser"])
+    assert r.exit_code == 2 and "bad.yaml" in r.output and "Practising" not in r.output
+
+
+def test_a_hostile_scenario_name_reaches_the_terminal_escaped(tmp_path: Path) -> None:
+    src = (Path(__file__).parent.parent / "lstm_trace" / "examples" / "gomez-homework.yaml").read_text()
+    (tmp_path / "h.yaml").write_text(src.replace('name: "', 'name: "\\e]0;PWNED\\a ', 1))
+    port = _free_port()
+    cmd = [sys.executable, "-m", "lstm_trace", "serve", str(tmp_path / "h.yaml"), "--port", str(port), "--no-browser"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sheet", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, _ = p.communicate(timeout=20)
+    assert b"\x1b" not in out and b"\x07" not in out and b"PWNED" in out

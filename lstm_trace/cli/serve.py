@@ -48,27 +48,44 @@ def serve(
     Exit codes: 0 stopped, 2 unusable input (or the port is taken), 3 a bug in lstm-trace.
     """
     from ..numeric.engine import trace
+    from ..render.text import safe_text
     from ..scenario.load import load_scenario
 
+    _loopback(host)
     sc = load_scenario(scenario)
     path = answers_path or str(_default_answers(scenario, sc.file))
     writable(path, scenario)
     tr = trace(sc)
+    if sc.batch:  # grading reads one sequence's numbers, as check does
+        raise BadInput(f"{scenario}: serve grades one sequence; this is a batch of N={sc.batch} (run it)")
     try:
         from ..serve.run import asked, run_app
+        from ..serve.sheet import Sheet
     except ImportError as exc:  # the serve extra is not installed
         needs = exc.name or "its web server"
         raise BadInput(f"lstm-trace serve needs {needs}: pip install 'lstm-trace[serve]'") from None
+    sheet = Sheet(path, asked(tr, every), scenario)  # a file that cannot be kept is refused before any address
     sock = _listening(host, port)
-
     url = f"http://{_shown(host)}:{sock.getsockname()[1]}/"
-    sheet_names = asked(tr, every)
-    click.echo(f"Practising {sc.name or scenario} at {url}\nAnswers are saved to {path}. Stop with Ctrl-C.")
+    name = safe_text(sc.name or scenario)
+    click.echo(f"Practising {name} at {url}\nAnswers are saved to {safe_text(path)}. Stop with Ctrl-C.")
     try:
-        run_app(tr, path, scenario, sheet_names, instructor, sock, url, open_browser=not no_browser)
+        run_app(tr, sheet, instructor, sock, url, open_browser=not no_browser)
     except KeyboardInterrupt:  # the server has shut down cleanly on it (uvicorn passes it on after): stopped
         pass
-    click.echo(f"Stopped. Grade the answers with: lstm-trace check {scenario} {path}")
+    click.echo(f"Stopped. Grade the answers with: lstm-trace check {safe_text(scenario)} {safe_text(path)}")
+
+
+def _loopback(host: str) -> None:
+    """Only this machine: the app has no accounts, and --instructor shows the key."""
+    import ipaddress
+
+    try:
+        ok = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        ok = False
+    if not ok:
+        raise BadInput(f"--host {host!r}: serve listens on this machine only (127.0.0.1, ::1 or localhost)")
 
 
 def _default_answers(given: str, file: str) -> Path:

@@ -11,7 +11,6 @@ import os
 import signal
 from collections import Counter
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,7 +158,8 @@ def _forked(trace: Trace, files: list[str], carried: float | None, only: tuple[s
     size = max(1, -(-len(files) // (jobs * 4)))  # a few chunks per worker: an odd slow sheet evens out
     chunks = [files[k : k + size] for k in range(0, len(files), size)]
     try:
-        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_quiet) as pool:
+        # the pool is terminated on leaving (Ctrl-C included): no queued chunk is waited for
+        with mp.get_context("fork").Pool(jobs, initializer=_quiet) as pool:
             return [r for part in pool.map(_chunk, chunks) for r in part]
     finally:
         _WORK = None

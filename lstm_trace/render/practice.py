@@ -8,6 +8,7 @@ so, and its likely cause and the equation with the right numbers come only with 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from ..grading.graph import Graph
@@ -33,12 +34,19 @@ def practice_page(trace: Trace, names: list[str], report: Report, texts: dict[st
     d = sc.decimals
     groups = [(t, [r for r in rows if r.name in asked]) for t, rows in page_groups(trace, decimals=d, max_items=8)]
     groups = [(t, rows) for t, rows in groups if rows]
-    body = [INTRO, _score_box(), _given(trace, d)]
+    graph = Graph(trace)
+    body = [INTRO, _score_box(), _given(trace, graph, d)]
     toc = [("given", "Given")]
     for title, rows in groups:
         toc.append((section_id(rows[0]), title))
         cells = "".join(_quantity(r, texts.get(r.name, ""), instructor) for r in rows)
         body.append(f'<section id="{section_id(rows[0])}"><h2>{esc(title)}</h2>{cells}</section>')
+    shown = {r.name for _, rows in groups for r in rows}
+    others = [_other(trace, graph, n, d) for n in names if n not in shown]  # za_0, δgates_0, a source's dW_x
+    if others:
+        toc.append(("also", "Also asked"))
+        cells = "".join(_quantity(r, texts.get(r.name, ""), instructor) for r in others)
+        body.append(f'<section id="also"><h2>Also asked</h2>{cells}</section>')
     data = {"state": state(report, texts, instructor), "instructor": instructor}
     html = page(f"Practice: {sc.name or 'LSTM trace'}", header(trace), body, toc)
     extra = (
@@ -53,16 +61,25 @@ def _score_box() -> str:
     return '<aside class="score" aria-live="polite"><h2>Score</h2><ol class="parts"></ol></aside>'
 
 
-def _given(trace: Trace, d: int) -> str:
+def _given(trace: Trace, graph: Graph, d: int) -> str:
     """The exercise's given values: parameters, inputs and labels (what is not computed), as the worked
     solution's page shows them."""
-    graph = Graph(trace)
     cells = "".join(
         quantity(n, MathStyle.display(n), [matrix(v, d, True)], why=False)
         for n, v in trace.values.items()
         if n not in graph.nodes
     )
     return f'<section id="given"><h2>Given</h2><div class="given">{cells}</div></section>'
+
+
+def _other(trace: Trace, graph: Graph, name: str, d: int) -> Any:
+    """A quantity asked for that the worked solution prints inside another (za_0, δW_a) or under a
+    source's own name (dweight_hh_l0): its own row where the graph makes one, else its name and value."""
+    row = graph.row(name)
+    if row is not None and row.name == name:
+        return row_text(trace, row, style=MathStyle)
+    value = matrix(trace.values[name], d, True)
+    return SimpleNamespace(name=name, lhs=MathStyle.display(name), symbolic="", substituted="", value=value)
 
 
 def _quantity(r: Any, text: str, instructor: bool) -> str:

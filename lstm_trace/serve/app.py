@@ -3,7 +3,8 @@
 GET /                  the page (render/practice.py): every quantity asked for with a box beside it
 GET /api/sheet         the answers saved so far and their verdicts
 PUT /api/answers/NAME  {"text": "0.5"}: keep (or, empty, take back) an answer; the sheet graded again
-GET /api/hint/NAME     for an answer not yet right: the equation with the right numbers, and the likely cause
+GET /api/hint/NAME     for an answer given and not right: the equation with the right numbers, the likely cause
+                       (any quantity, for an instructor)
 GET /favicon.ico       nothing (204), so that a browser's own request is no error
 
 Everything is graded by the same grader as check (grading/grade.py), on the whole sheet each time, so
@@ -71,6 +72,8 @@ class Practice:
                 self.sheet.set(name, text)
             except AnswerRefused as exc:
                 return _refused(str(exc), 404 if name not in self.sheet.names else 422)
+            except OSError as exc:  # the folder gone, the disk full: nothing was changed
+                return _refused(f"{self.sheet.path}: cannot save the answers ({exc.strerror or exc})", 503)
             return JSONResponse(state(self.report(), self.sheet.texts, self.instructor))
 
     async def get_hint(self, request: Request) -> Response:
@@ -78,7 +81,11 @@ class Practice:
         if name not in self.sheet.names:
             return _refused(f"{name!r} is not a quantity of this exercise", 404)
         with self.lock:
-            return JSONResponse(hint(self.report(), self.graph, name, self.instructor))
+            report = self.report()
+        v = next((v for v in report.verdicts if v.name == name), None)
+        if not self.instructor and (v is None or v.verdict in ("correct", "missing")):
+            return _refused("a hint is for an answer not right yet: answer it first", 409)
+        return JSONResponse(hint(report, self.graph, name, self.instructor))
 
 
 async def _bounded(request: Request) -> bytes | None:

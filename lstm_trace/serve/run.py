@@ -14,21 +14,19 @@ from .sheet import Sheet
 
 
 def asked(trace: Trace, every: bool = False) -> list[str]:
-    """The quantities a student answers, in the order they are worked: the parts', else every one computed."""
+    """The quantities a student answers, in the order they are worked: the parts' (any name a part may
+    hold: za_0, δgates_0, a source's own dweight_hh_l0), else every quantity the trace prints."""
     graph = Graph(trace)
     known = set(trace.values) | set(graph.nodes)
     if trace.scenario.parts and not every:
-        names = {n for _, ns in part_names(trace.scenario, known) for n in ns}
-    else:
-        names = {r.name for r in trace.rows if r.equation is not None}
-    return [r.name for r in trace.rows if r.name in names]
+        names = dict.fromkeys(n for _, ns in part_names(trace.scenario, known) for n in ns)
+        return sorted(names, key=lambda n: graph.position.get(n, len(graph.position)))
+    return [r.name for r in trace.rows if r.equation is not None]
 
 
 def run_app(
     trace: Trace,
-    answers: str,
-    scenario: str,
-    names: list[str],
+    sheet: Sheet,
     instructor: bool,
     sock: socket.socket,
     url: str,
@@ -38,7 +36,8 @@ def run_app(
     import uvicorn
 
     host = sock.getsockname()[0]
-    app = make_app(trace, Sheet(answers, names, scenario), instructor, hosts=(host, "localhost", "127.0.0.1", "::1"))
+    hosts = (host, f"[{host}]", "localhost", "127.0.0.1", "[::1]")  # as a Host header names them
+    app = make_app(trace, sheet, instructor, hosts=hosts)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     if open_browser:

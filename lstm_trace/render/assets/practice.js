@@ -5,10 +5,12 @@ const WORDS = { correct: "✓ correct", carried: "↪ carried", wrong: "✗ wron
   invalid: "cannot be read", unknown: "unknown", missing: "" };
 const boxes = () => document.querySelectorAll(".answer input");
 const sent = new Map();
+const refused = new Set(); // boxes whose text was refused: their verdict is the refusal, not the saved answer's
 
 function show(state) {
   for (const input of boxes()) {
     const name = input.name;
+    if (refused.has(name)) continue;
     const cell = input.parentElement.querySelector(".verdict");
     const v = state.verdicts[name];
     cell.className = "verdict" + (v ? " v-" + v.verdict : "");
@@ -45,21 +47,38 @@ function problem(input, message) {
   cell.textContent = message;
 }
 
+// the reply as JSON, or an error of its own when the server sent something else (a crash, a proxy)
+async function json(reply) {
+  try {
+    return await reply.json();
+  } catch {
+    return { error: `the server answered ${reply.status} ${reply.statusText}` };
+  }
+}
+
 async function send(input) {
   const text = input.value;
   if (sent.get(input.name) === text) return;
   sent.set(input.name, text);
-  const reply = await fetch("/api/answers/" + encodeURIComponent(input.name), {
-    method: "PUT",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ text }),
-  });
-  const body = await reply.json();
+  let reply, body;
+  try {
+    reply = await fetch("/api/answers/" + encodeURIComponent(input.name), {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text }),
+    });
+    body = await json(reply);
+  } catch {
+    reply = { ok: false };
+    body = { error: "not saved: the server cannot be reached (is lstm-trace serve still running?)" };
+  }
   if (!reply.ok) {
     sent.delete(input.name);
-    problem(input, body.error);
+    refused.add(input.name);
+    problem(input, body.error + (text.trim() ? " (not saved)" : ""));
     return;
   }
+  refused.delete(input.name);
   show(body);
 }
 
@@ -68,8 +87,13 @@ async function hint(button) {
   const panel = q.querySelector(".hint-body");
   if (!panel.hidden) { panel.hidden = true; return; }
   const reply = await fetch("/api/hint/" + encodeURIComponent(q.dataset.q));
-  const h = await reply.json();
+  const h = await json(reply);
   panel.replaceChildren();
+  if (!reply.ok) {
+    panel.append(h.error);
+    panel.hidden = false;
+    return;
+  }
   for (const [key, label] of [["equation", "="], ["numbers", "="], ["value", "="]]) {
     if (!h[key]) continue;
     const line = document.createElement("div");
