@@ -28,8 +28,22 @@ def check(arr: np.ndarray, shape: tuple[int, ...], what: str, path: Path, doc: D
         raise doc.error(path, f"expected {what} to be {_dims(shape)}, found {_dims(arr.shape)}{hint}")
 
 
+def array(value: Any, path: Path, doc: Document) -> np.ndarray:
+    """A number, vector or matrix from the file; rows of different lengths are the file's error."""
+    try:
+        return np.array(value, np.float64)
+    except (ValueError, TypeError):
+        lengths = (
+            ", ".join(str(len(r)) if isinstance(r, list) else "1" for r in value) if isinstance(value, list) else ""
+        )
+        raise doc.error(path, f"rows of different lengths ({lengths}): ragged") from None
+
+
 def _loss(spec: Any, doc: Document) -> str:
     """The loss the steps ask for: dout on every step is a given upstream gradient (no loss to name)."""
+    both = next((t for t, s in enumerate(spec.sequence) if s.dout is not None and s.label is not None), None)
+    if both is not None:
+        raise doc.error(("sequence", both, "dout"), "a step gives a label or dout (∂L/∂out_t), not both")
     given = [t for t, s in enumerate(spec.sequence) if s.dout is not None]
     if spec.loss == "none" and spec.iterations > 1:
         raise doc.error(("iterations",), "loss: none traces the forward pass only: it has no update to iterate")
@@ -69,7 +83,7 @@ def _target(step: Any, loss: str, shape: tuple[int, ...], K: int, path: Path, do
         if not isinstance(value, list) or len(value) != shape[0]:
             raise doc.error(path, f"expected {shape[0]} class indices, one per sequence, found {show(value)}")
         return np.array([_class(v, K, path + (n,), doc) for n, v in enumerate(value)])
-    arr = np.array(value, np.float64)
+    arr = array(value, path, doc)
     arr = np.atleast_1d(arr) if len(shape) == 1 else arr
     what = "one per hidden unit, H" if len(shape) == 1 else "one row of H per sequence, N×H"
     check(arr, shape, f"{key}_{path[1]} ({what})", path, doc)
@@ -83,7 +97,7 @@ def read(spec: Any, D: int, H: int, K: int, doc: Document) -> Steps:  # noqa: N8
     N = len(first) if isinstance(first[0], list) else 0  # noqa: N806
     xs, targets = [], []
     for t, step in enumerate(spec.sequence):
-        x = np.array(step.x, np.float64) if isinstance(step.x[0], list) or not N else np.array([step.x], np.float64)
+        x = array(step.x if isinstance(step.x[0], list) or not N else [step.x], ("sequence", t, "x"), doc)
         shape = (N, D) if N else (D,)
         check(x, shape, f"x_{t} ({'N×D, like x_0' if N else 'D entries, like x_0'})", ("sequence", t, "x"), doc)
         width = K if K and loss != "upstream" else H
@@ -97,7 +111,7 @@ def read(spec: Any, D: int, H: int, K: int, doc: Document) -> Steps:  # noqa: N8
 
 def per_sequence(value: Any, N: int, H: int, what: str, path: Path, doc: Document) -> np.ndarray:  # noqa: N803
     """An initial state or a final gradient: H entries (each sequence alike), or N×H for a batch."""
-    arr = np.array(value, np.float64)
+    arr = array(value, path, doc)
     if N and arr.ndim == 1:
         arr = np.tile(arr, (N, 1))
     check(arr, (N, H) if N else (H,), what, path, doc)
