@@ -208,3 +208,8 @@ def test_check_works_unchanged_on_the_new_names(tmp_path):
     assert data["first_mistake"] == "ds_2"
     assert next(a for a in data["answers"] if a["name"] == "ds_2")["cause"] == "sign"
     assert [a["name"] for a in data["answers"] if a["verdict"] != "correct"] == ["ds_2"]  # the rest was right
+
+
+def test_a_batch_gets_no_template_check_could_never_grade():
+    r = CliRunner().invoke(cli, ["template", "cs231n"])
+    assert r.exit_code == 2 and "batch of N=2" in r.output

@@ -204,6 +204,8 @@ def template(scenario: str, parts: tuple[str, ...], output: str | None) -> None:
         from ..scenario.yamlio import parse
 
         tr = trace(from_document(parse(text, scenario)))
+        if tr.scenario.batch:  # check grades one sequence: a sheet for a batch could never be graded
+            raise BadInput(f"{scenario}: check grades one sequence; this is a batch of N={tr.scenario.batch}")
         with notation(tr.scenario.notation):
             return answer_sheet(tr)
 
