@@ -468,3 +468,16 @@ def test_pytorch_without_biases_is_a_cell_without_bias():
     out, _ = m(torch.tensor([[[0.5, -0.5]]], dtype=torch.float64))
     (0.5 * ((out[0, 0] - torch.tensor([0.2, 0.1], dtype=torch.float64)) ** 2).sum()).backward()
     np.testing.assert_allclose(tr["dweight_ih"], m.weight_ih_l0.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["dweight_hh", "dweight_hh_l0", "weight_hh_new", "weight_hh_l0_new"])
+def test_check_reads_pytorchs_names_with_and_without_l0(name: str) -> None:
+    """The scenario writes weight_hh_l0; an answer under the one-layer name without _l0 is the same one."""
+    from lstm_trace.grading.grade import grade
+    from lstm_trace.scenario.answers import from_document as answers_from
+    from lstm_trace.scenario.yamlio import parse as parse_yaml
+
+    tr = trace("pytorch")
+    value = tr["weight_hh_l0_new" if name.endswith("_new") else "dweight_hh_l0"]
+    report = grade(tr, answers_from(parse_yaml(f"{name}: {np.round(value, 8).tolist()}\n", "a.yaml")))
+    assert [v.verdict for v in report.verdicts if v.given_name == name] == ["correct"]

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NameNotFound
-from ..names import canonical, split_entry
+from ..names import canonical, normalise, split_entry
 from ..numeric.engine import Trace
 from ..scenario.answers import Answer, AnswerProblem, Answers, half_unit
+from ..scenario.layouts import spellings
 from .verdicts import Verdict
 
 
@@ -52,7 +53,7 @@ def read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, Giv
             continue
         base, index = split_entry(a.given_name)
         try:
-            name = canonical(base, known)
+            name = _known(base, known, trace.scenario.layout)
         except NameNotFound as exc:
             message = exc.message.replace(repr(base), repr(a.given_name), 1) if index else exc.message
             early[k] = Verdict(a.given_name, None, "unknown", problem=message, line=a.line, text=a.written)
@@ -73,6 +74,17 @@ def read(answers: Answers, known: set[str], trace: Trace) -> tuple[dict[str, Giv
                 a.given_name, name, "invalid", problem=str(exc), line=a.line, text=a.written
             )
     return given, early
+
+
+def _known(base: str, known: set[str], layout: str) -> str:
+    """The canonical name of base, or of the layout's other spelling of it (PyTorch's _l0)."""
+    try:
+        return canonical(base, known)
+    except NameNotFound:
+        for spelling in spellings(layout, base)[1:]:
+            if normalise(spelling) in known:
+                return normalise(spelling)
+        raise
 
 
 def slot(name: str, shape: tuple[int, ...], index: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -95,6 +95,16 @@ def _full(layout: str, key: str) -> str:
     return f"{key}_l0" if layout == "pytorch" and not key.endswith("_l0") else key
 
 
+def spellings(layout: str, name: str) -> tuple[str, ...]:
+    """name, and the other spelling of it the layout allows: PyTorch's one-layer names with and without
+    _l0 (dweight_hh, dweight_hh_l0, bias_ih_new, bias_ih_l0_new)."""
+    if layout != "pytorch" or "_l0" not in name and not any(k in name for k in ("weight_", "bias_")):
+        return (name,)
+    stem, new = (name[: -len("_new")], "_new") if name.endswith("_new") else (name, "")
+    other = stem[: -len("_l0")] if stem.endswith("_l0") else f"{stem}_l0"
+    return (name, other + new)
+
+
 def source_values(
     layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
