@@ -23,8 +23,9 @@ runs code; an unreadable or corrupt entry is rebuilt. The directory keeps the ne
 KEEP entries; older ones are removed when a new one is written.
 
 Shipped models: the built-in variants' model entries also come with the package (SHIPPED, written
-by tools/ship_models.py at release time), so that a first run derives nothing. Such an entry is
-served only while it is current: it names the SHA-256 of the sources a model is made from
+by tools/ship_models.py at release time), so that a first run derives nothing; so do their "slips"
+entries (each equation's slips compiled, symbolic/slipcode.py), so that a first check needs no
+sympy. Such an entry is served only while it is current: it names the SHA-256 of the sources a model is made from
 (shipped_digest: symbolic/, the base modules it reads, numeric/models.py) and the installed
 sympy's version (its expressions are pickled inside); any edit makes it stale, and it is then
 ignored (the model is derived as before) until rebuilt. tests/test_shipped.py fails while one is.

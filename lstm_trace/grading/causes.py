@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-import sympy as sp
 
 from .graph import JOIN, Graph, Node
 from .slips import slips
@@ -41,8 +41,8 @@ class Cause:
 
     kind: str
     other: str = ""
-    term: sp.Basic | None = None
-    used: sp.Basic | None = None
+    term: Any = None  # a symbolic/slipcode.Term, or λ (a float)
+    used: Any = None
     step: int | None = None  # the step terms are printed at
     factor: int = 0
     steps: tuple[int, ...] = field(default=())

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import sympy as sp
 
 from ..numeric.engine import Row, Trace
 from ..numeric.models import Compiled, Fetch, apply, at, compiled, fetcher
@@ -226,11 +225,3 @@ def _step_terms(c: Compiled, fetch: Fetch, T: int) -> Iterator[np.ndarray]:  # n
     for t in range(T):
         vals = [steps[a.ref][:, t : t + 1] if a.ref in steps else consts[a.ref] for a in c.args]
         yield np.asarray(c.fn(*vals), dtype=np.float64)
-
-
-def term_equations(eq: Equation, stacked: bool) -> list[tuple[sp.Basic, Equation]]:
-    """Each top-level term of an equation as an equation of its own (for 'a term is missing')."""
-    expr = eq.stacked if stacked else eq.expr
-    if not isinstance(expr, sp.Add | sp.MatAdd):
-        return []
-    return [(term, Equation(eq.name, term, eq.kind, eq.shift)) for term in expr.args]

@@ -2,7 +2,8 @@
 
 Each slip comes as (kind, the fields its words need, at): at(values) is the quantity's value with
 the slip made, its inputs read from values. The slips: a term of the equation left out or with the
-wrong sign, a rewrite of its expression (rewrites.py), an input read one step early or late, also
+wrong sign, a rewrite of its expression (symbolic/rewrites.py; each slip is compiled with the
+model, symbolic/slipcode.py, so that no sympy is needed here), an input read one step early or late, also
 inside an unanswered pre-activation (za_t in a_t = tanh(za_t)), Mᵀ used untransposed, steps left
 out of a Σ_t. causes.py decides which, if any, explains an answer.
 """
@@ -13,17 +14,17 @@ from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping
 
 import numpy as np
-import sympy as sp
 
-from ..numeric.models import apply, compiled
-from ..refs import ref_of
-from ..symbolic.cells.base import shifted
-from ..symbolic.model import Equation
-from .graph import JOIN, Graph, Node, term_equations
-from .rewrites import LR, Rewrite, expression_slips, is_bias, left_out, step_terms, untransposed, without
+from ..numeric.models import compiled, slip_code, slips_for
+from ..refs import Ref
+from ..symbolic.codegen import call
+from ..symbolic.slipcode import FormSlips
+from .graph import JOIN, Graph, Node
+from .rewrites import left_out, step_terms, untransposed
 
 Values = Mapping[str, np.ndarray]
 Slipped = tuple[str, dict[str, object], Callable[[Values], np.ndarray]]
+Specs = list  # per part: a slip's compiled spec, or None (the part as it is)
 
 
 class Eqs:
@@ -34,7 +35,8 @@ class Eqs:
         parts = [graph[p] for p in node.parts] if node.parts else [node]
         self.pairs = [(p.equation, p.stacked) for p in parts]
         self.ok = all(eq is not None for eq, _ in self.pairs) and node.join != "sum"
-        self.exprs = [eq.stacked if st else eq.expr for eq, st in self.pairs] if self.ok else []
+        self.table = slips_for(graph.trace.scenario) if self.ok else {}
+        self.forms: list[FormSlips] = [self.table[pair] for pair in self.pairs] if self.ok else []
         self.kind = self.pairs[0][0].kind if self.ok else ""
         self.step, self.T = node.step or 0, graph.trace.scenario.T
         self.shape = graph.trace.values[node.name].shape
@@ -47,14 +49,13 @@ class Eqs:
             self._memo[key] = make()
         return self._memo[key]
 
-    def value(self, values: Values, rewrite: Rewrite | None = None, override: Values | None = None) -> np.ndarray:
-        """The value with each expression rewritten (None: as it is), reading values (override first)."""
+    def value(self, values: Values, specs: Specs | None = None, override: Values | None = None) -> np.ndarray:
+        """The value with each part's slip made (specs; None: as it is), reading values (override first)."""
         fetch = self.graph.fetch(ChainMap(dict(override), values) if override else values)  # type: ignore[arg-type]
         vals = []
-        for (eq, st), expr in zip(self.pairs, self.exprs, strict=True):
-            new = expr if rewrite is None else rewrite(expr)
-            same = new == expr
-            vals.append(apply(eq if same else Equation(eq.name, new, eq.kind), fetch, self.step, self.T, st and same))
+        for (eq, st), spec in zip(self.pairs, specs or [None] * len(self.pairs), strict=True):
+            c = compiled(eq, st) if spec is None else slip_code(spec)
+            vals.append(call(c, fetch, self.step, self.T))
         return self.join(vals)
 
     def plain(self, values: Values) -> np.ndarray:
@@ -71,63 +72,72 @@ def slips(graph: Graph, node: Node, world: Values) -> Iterator[Slipped]:
     if not ev.ok:
         return
     yield from _terms(ev)
-    for kind, fields, rewrite in expression_slips(ev.exprs, graph.trace.scenario.lr):
-        if any(rewrite(e) != e for e in ev.exprs):
-            if kind in ("update-sign", "missing-lr") and not node.parts:  # named with the update's equation
-                fields = {"other": node.name, "term": ev.exprs[0]}
-            yield kind, {"step": ev.step, **fields}, lambda values, r=rewrite: ev.value(values, r)
-    for fields, rewrite in moves(graph, ev.exprs, ev.step, ev.kind):
-        used = ref_of(fields["used"])
+    for kind, fields, specs in _rewrites(ev, graph.trace.scenario.lr):
+        if kind in ("update-sign", "missing-lr") and not node.parts:  # named with the update's equation
+            fields = {"other": node.name, "term": ev.forms[0].whole}
+        yield kind, {"step": ev.step, **fields}, lambda values, s=specs: ev.value(values, s)
+    for fields, used, specs in moves(graph, ev.forms, ev.step, ev.kind):
         if used.shift is not None and f"{used.base}_{ev.step + used.shift}" in (node.name, *node.parts):
             continue  # the quantity itself, read in its own equation: no one computes it so
-        yield "input-step", fields, lambda values, r=rewrite: ev.value(values, r)
+        yield "input-step", fields, lambda values, s=specs: ev.value(values, s)
     yield from _inner(ev, world)
-    if not node.parts and ev.kind == "linear":
-        fetch = graph.fetch(world)
-        found = untransposed(ev.exprs[0], lambda sym: fetch(ref_of(sym), ev.step))
-        if found is not None:
-            yield "untransposed", {"other": found[0]}, lambda values: _untransposed(ev, values)
+    if not node.parts and ev.kind == "linear" and ev.forms[0].untransposed is not None:
+        if _untransposed(ev, world) is not None:
+            yield "untransposed", {"other": ev.forms[0].untransposed[0]}, lambda values: _untransposed(ev, values, True)
     if all(eq.kind == "sum" for eq, _ in ev.pairs):
         yield from _sums(ev)
+
+
+def _rewrites(ev: Eqs, lr: float) -> Iterator[tuple[str, dict[str, object], Specs]]:
+    """The rewrites of every part, each once (in the order of symbolic/rewrites.py), with each part's code:
+    λ's slips worded with the scenario's λ, and none that makes λ 1."""
+    merged: dict[tuple, tuple[str, dict[str, object], Specs]] = {}
+    for category in sorted({r.category for f in ev.forms for r in f.rewrites}):
+        for j, form in enumerate(ev.forms):
+            for r in form.rewrites:
+                if r.category == category:
+                    merged.setdefault(r.identity, (r.kind, dict(r.fields), [None] * len(ev.forms)))[2][j] = r.spec
+    for kind, fields, specs in merged.values():
+        if kind == "wrong-lr":
+            factor = float(fields["factor"])  # type: ignore[arg-type]
+            if np.isclose(lr * factor, 1.0):
+                continue  # λ = 1 is λ left out, said as such
+            fields = {"term": float(lr), "used": float(f"{lr * factor:.12g}")}
+        if kind == "missing-lr" and np.isclose(lr, 1.0):
+            continue
+        yield kind, fields, specs
 
 
 def _terms(ev: Eqs) -> Iterator[Slipped]:
     """A term of the equation left out, or with the wrong sign (+ for − in an update is update-sign)."""
     if ev.node.parts:
         return
-    eq, st = ev.pairs[0]
-    for term, teq in term_equations(eq, st):
+    for ts in ev.forms[0].terms:
 
-        def tv(values: Values, teq: Equation = teq) -> np.ndarray:
-            return ev.join([apply(teq, ev.graph.fetch(values), ev.step, ev.T)])
+        def tv(values: Values, spec: tuple = ts.spec) -> np.ndarray:
+            return ev.join([call(slip_code(spec), ev.graph.fetch(values), ev.step, ev.T)])
 
-        kind = "missing-bias" if is_bias(term) and eq.kind == "linear" else "missing-term"
-        yield kind, {"term": term, "step": ev.step}, lambda values, tv=tv: ev.plain(values) - tv(values)
-        if LR not in term.free_symbols:
+        kind = "missing-bias" if ts.bias and ev.kind == "linear" else "missing-term"
+        yield kind, {"term": ts.term, "step": ev.step}, lambda values, tv=tv: ev.plain(values) - tv(values)
+        if not ts.lr:
             yield (
                 "flipped-term",
-                {"term": term, "step": ev.step},
+                {"term": ts.term, "step": ev.step},
                 lambda values, tv=tv: ev.plain(values) - 2 * tv(values),
             )
 
 
-def _per_step(expr: sp.Basic) -> list[sp.Basic]:
-    return [a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol) if ref_of(a).shift is not None]
-
-
-def moves(graph: Graph, exprs: list[sp.Basic], step: int, kind: str) -> Iterator[tuple[dict[str, object], Rewrite]]:
-    """Each per-step input read one step early or late: (term: the symbol needed, used: the one used; the rewrite)."""
-    reads = [ref_of(a) for e in exprs for a in _per_step(e)]
-    for base in sorted({r.base for r in reads}):
+def moves(graph: Graph, forms: list[FormSlips], step: int, kind: str) -> Iterator[tuple[dict[str, object], Ref, Specs]]:
+    """Each per-step input read one step early or late: (term: the symbol needed, used: the one used;
+    the moved symbol; each part's code)."""
+    for base in sorted({r.base for f in forms for r in f.reads}):
         for k in (-1, 1):
-            if kind != "sum" and not all(graph.exists(r.at(k), step) for r in reads if r.base == base):
+            if kind != "sum" and not all(graph.exists(r.at(k), step) for f in forms for r in f.reads if r.base == base):
                 continue  # beyond the sequence's ends there is no value to have used
-
-            def moved(expr: sp.Basic, base: str = base, k: int = k) -> sp.Basic:
-                return expr.xreplace({a: shifted(a, k) for a in _per_step(expr) if ref_of(a).base == base})
-
-            sym = next(a for e in exprs for a in _per_step(e) if ref_of(a).base == base)
-            yield {"term": sym, "used": shifted(sym, k), "step": step}, moved
+            found = [next((m for m in f.moves if m.base == base and m.k == k), None) for f in forms]
+            first = next(m for m in found if m is not None)
+            specs = [None if m is None else m.spec for m in found]
+            yield {"term": first.term, "used": first.used, "step": step}, first.used_ref, specs
 
 
 def _inner(ev: Eqs, world: Values) -> Iterator[Slipped]:
@@ -137,32 +147,35 @@ def _inner(ev: Eqs, world: Values) -> Iterator[Slipped]:
     if ev.node.parts:
         return
     fetch = graph.fetch(world)
-    for a in sorted(_per_step(ev.exprs[0]), key=str):
-        name = f"{ref_of(a).base}_{ev.step + ref_of(a).shift}"
+    for r in ev.forms[0].reads:
+        name = f"{r.base}_{ev.step + r.shift}"
         inner = graph[name]
         if inner.equation is None or inner.stacked or inner.equation.kind != "linear" or name not in world:
             continue
         if not np.array_equal(graph.evaluate(inner, fetch, world), world[name]):
             continue  # answered: the student's own number was used, not worked out again
-        eq, at = inner.equation, inner.step or 0
+        form, at = ev.table[(inner.equation, False)], inner.step or 0
 
-        def outer(values: Values, rewrite: Rewrite, eq: Equation = eq, at: int = at, name: str = name) -> np.ndarray:
-            x = apply(Equation(eq.name, rewrite(eq.expr), eq.kind), graph.fetch(values), at, ev.T)
+        def outer(values: Values, spec: tuple, at: int = at, name: str = name) -> np.ndarray:
+            x = call(slip_code(spec), graph.fetch(values), at, ev.T)
             return ev.value(values, override={name: x})
 
-        for term, _ in term_equations(eq, False):
-            if is_bias(term):
-                fields = {"other": name, "term": term, "step": at}
-                gone = without(term)
-                yield "missing-bias", fields, lambda values, r=gone, o=outer: o(values, r)
-        for fields, rewrite in moves(graph, [eq.expr], at, "linear"):
-            yield "inner-input-step", {"other": name, **fields}, lambda values, r=rewrite, o=outer: o(values, r)
+        for ts in form.terms:
+            if ts.bias:
+                fields = {"other": name, "term": ts.term, "step": at}
+                yield "missing-bias", fields, lambda values, s=ts.without, o=outer: o(values, s)
+        for fields, _, specs in moves(graph, [form], at, "linear"):
+            yield "inner-input-step", {"other": name, **fields}, lambda values, s=specs[0], o=outer: o(values, s)
 
 
-def _untransposed(ev: Eqs, values: Values) -> np.ndarray:
+def _untransposed(ev: Eqs, values: Values, filled: bool = False) -> np.ndarray | None:
+    """Mᵀ·v evaluated as M·v on values (filled: NaN where the slip is not possible, else None)."""
+    _, matrix, vector = ev.forms[0].untransposed  # type: ignore[misc]
     fetch = ev.graph.fetch(values)
-    found = untransposed(ev.exprs[0], lambda sym: fetch(ref_of(sym), ev.step))
-    return np.full(ev.shape, np.nan) if found is None else found[1].reshape(ev.shape)
+    found = untransposed(fetch(matrix, ev.step), fetch(vector, ev.step))
+    if found is None:
+        return np.full(ev.shape, np.nan) if filled else None
+    return found.reshape(ev.shape)
 
 
 def _sums(ev: Eqs) -> Iterator[Slipped]:

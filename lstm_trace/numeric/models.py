@@ -18,9 +18,23 @@ from ..refs import GATES, Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, Fetch, call, generate, load
 from ..symbolic.model import Equation, Model
+from ..symbolic.slipcode import FormSlips
 from ..symbolic.templates import TEMPLATES
 
-__all__ = ["BOUNDS", "Compiled", "Fetch", "apply", "at", "compiled", "compiled_bound", "fetcher", "lookup", "model_for"]
+__all__ = [
+    "BOUNDS",
+    "Compiled",
+    "Fetch",
+    "apply",
+    "at",
+    "compiled",
+    "compiled_bound",
+    "fetcher",
+    "lookup",
+    "model_for",
+    "slip_code",
+    "slips_for",
+]
 
 _COMPILED: dict[tuple[Equation, bool], Compiled] = {}
 # each equation's rounding bound (symbolic/bounds.py), compiled at the same time and cached with the model
@@ -44,8 +58,8 @@ def compiled_bound(eq: Equation, stacked: bool = False) -> Compiled:
 
 
 def _bound_spec(eq: Equation, stacked: bool) -> tuple:
-    """The source of an equation's rounding bound (symbolic/bounds.py: inputs and sub-results)."""
-    from ..symbolic.bounds import bound_expr
+    """The source of an equation's rounding bound (symbolic/boundexpr.py: inputs and sub-results)."""
+    from ..symbolic.boundexpr import bound_expr
 
     return generate(bound_expr(eq.stacked if stacked else eq.expr, eq.kind), eq.kind)
 
@@ -100,6 +114,42 @@ def build(variant: tuple) -> tuple:
     # only this model's own: an equation another variant shares (o_t = σ(zo_t)) has templates with its za_t inlined
     templates = {k: v for k, v in model_templates(model).items() if k[3] in ((), model.linear)}
     return model, specs, bounds, templates
+
+
+_SLIPS: dict[tuple, dict] = {}
+_SLIP_CODE: dict[tuple, Compiled] = {}
+
+
+def slips_ident(variant: tuple) -> tuple:
+    """The cache entry (and shipped file) of a variant's slips, apart from its model: `run` never reads it."""
+    return ("slips", *variant)
+
+
+def slips_for(scenario: Scenario) -> dict[tuple[Equation, bool], FormSlips]:
+    """Each equation form's slips (symbolic/slipcode.py), rewritten and compiled: from the cache, else
+    shipped with the package, else built (sympy) and stored."""
+    variant = variant_of(scenario)
+    found = _SLIPS.get(variant)
+    if found is None:
+        ident = slips_ident(variant)
+        found = model_cache.load(ident, "slips")
+        if found is None:
+            found = model_cache.load_shipped(ident)
+        if found is None:
+            from ..symbolic.slipcode import build_slips
+
+            found = build_slips(model_for(scenario))
+            model_cache.store(ident, found, "slips")
+        _SLIPS[variant] = found
+    return found
+
+
+def slip_code(spec: tuple) -> Compiled:
+    """A slip's compiled code (loaded once per process)."""
+    c = _SLIP_CODE.get(spec)
+    if c is None:
+        c = _SLIP_CODE[spec] = load(*spec)
+    return c
 
 
 def _size(base: str, sc: Scenario) -> int:

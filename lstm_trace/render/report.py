@@ -16,7 +16,7 @@ from ..grading.causes import Cause
 from ..grading.verdicts import Report, Verdict
 from .rows import row_text
 from .table import plain
-from .text import display_name, fmt_array, json_safe
+from .text import Style, display_name, fmt_array, json_safe
 
 MARK = {
     "correct": ("✓ correct", "green"),
@@ -30,6 +30,8 @@ MARK = {
 
 
 def _term(term: Any, step: int | None) -> str:
+    if hasattr(term, "fill"):  # a slip's term, printed with the model (symbolic/slipcode.py): no sympy
+        return term.fill(Style(step))
     from .equations import EquationPrinter
 
     return EquationPrinter(step=step).doprint(term)
