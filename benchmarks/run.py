@@ -122,15 +122,27 @@ def in_process(path: Path) -> str:
     code = """
 import io, sys, time
 from lstm_trace import load_scenario, trace
-from lstm_trace.render.jsonout import json_chunks
-from lstm_trace.render.rows import grouped
+from lstm_trace.render.jsonout import json_chunks, streamed_groups
+from lstm_trace.render.text import MAX_ITEMS, Style
 t0 = time.perf_counter(); sc = load_scenario(sys.argv[1]); t1 = time.perf_counter()
-tr = trace(sc); t2 = time.perf_counter(); g = grouped(tr); t3 = time.perf_counter()
-for piece in json_chunks(tr, g): io.StringIO().write(piece)
-t4 = time.perf_counter()
-print(f"read {t1 - t0:.2f} s, trace {t2 - t1:.2f} s, equations with numbers {t3 - t2:.2f} s, JSON {t4 - t3:.2f} s")
+tr = trace(sc); t2 = time.perf_counter()
+for piece in json_chunks(tr, streamed_groups(tr, None, None, None, MAX_ITEMS, Style, 4)): io.StringIO().write(piece)
+t3 = time.perf_counter()
+print(f"read {t1 - t0:.2f} s, trace {t2 - t1:.2f} s, JSON with the equations streamed {t3 - t2:.2f} s")
 """
     return subprocess.run([PY, "-c", code, str(path)], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def long_sequences(tmp: Path, quick: bool) -> None:
+    """run --format json at D=64, H=128 and growing T: peak memory flat (<= 300 MB at T=8192), time linear."""
+    lengths = (2048, 8192) if quick else (1024, 2048, 4096, 8192)
+    print(f"\n{'T':>6} {'wall':>8} {'per step':>9} {'peak':>8}   (run --format json, D=64 H=128; goal peak <= 300 MB)")
+    for T in lengths:  # noqa: N806
+        path = scenario(tmp / f"long{T}.yaml", 64, 128, T)
+        cmd = tool("run", str(path), "--format", "json", "-o", str(tmp / "long.json"))
+        wall(cmd, 1)  # the scenario's cache filled, as a second run finds it
+        w, mem = wall(cmd, 1), peak_mb(cmd)
+        print(f"{T:6} {w:7.1f}s {w / T * 1e3:7.2f}ms {mem:6.0f}MB")
 
 
 def threads() -> str:
@@ -203,6 +215,7 @@ def main() -> None:
         f"arithmetic: {work / 1e9:.2f} GFLOP at {rate:.0f} GFLOP/s (512x512 float64 product) = "
         f"{work / rate / 1e6:.1f} ms; trace/floor {ours / (work / rate / 1e9):.1f}x (<= 4x); BLAS threads: {threads()}"
     )
+    long_sequences(tmp, quick)
     small, large = symbolic_build(Path(gomez)), symbolic_build(big)
     print(
         f"symbolic build (derive + compile, no cache), fresh process: H=1 T=2 {small:.2f} s; H=128 T=512 {large:.2f} s"

@@ -160,12 +160,13 @@ def _run(
         groups = page_groups(tr, steps, sections=sections or None, decimals=decimals, max_items=units, max_terms=terms)
         emit(render_page(tr, groups, decimals, units, elision_note(tr, groups, hidden_steps, units)), output)
         return
-    groups = grouped(tr, *chosen, max_terms=terms)
-    if fmt == "json":
-        from ..render.jsonout import json_chunks
+    if fmt == "json":  # streamed: a long sequence's rows are printed one group at a time, never all held
+        from ..render.jsonout import json_chunks, streamed_groups
+        from ..render.text import Style
 
-        emit(itertools.chain(json_chunks(tr, groups), ["\n"]), output)
+        emit(itertools.chain(json_chunks(tr, streamed_groups(tr, *chosen, Style, terms)), ["\n"]), output)
         return
+    groups = grouped(tr, *chosen, max_terms=terms)
     from ..render.table import elision_note, recorded, render_tables
 
     tables = render_tables(tr, groups, decimals, steps, elision_note(tr, groups, hidden_steps, units))

@@ -22,7 +22,7 @@ from ..scenario import layouts
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
 from ..symbolic.model import Equation, Model
-from . import batch
+from . import allsteps, batch
 from .finite import finite
 from .models import at, compiled, lookup, model_for
 
@@ -117,28 +117,27 @@ def _runs(eqs: tuple[Equation, ...]) -> list[tuple[Compiled, tuple[Equation, ...
     return _FUSED[eqs]
 
 
-GATE_ADJOINTS = tuple(f"d{g}" for g in GATES)
-
-
-def _stack_gates(values: dict, t: int) -> None:
-    """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
-    name = f"dgates_{t}"
-    if name not in values and all(f"{d}_{t}" in values for d in GATE_ADJOINTS):
-        values[name] = np.concatenate([values[f"{d}_{t}"] for d in GATE_ADJOINTS])
-
-
-def _step(
-    calls: list[tuple[Compiled, tuple[Equation, ...]]], values: dict, sc: Scenario, t: int
-) -> Iterator[tuple[str, Equation]]:
-    """Evaluate a step's calls into values; yields each quantity's name and equation, in order."""
+def _step(  # noqa: PLR0913 - the loop's state, passed rather than closed over: the per-step hot path
+    calls: list[tuple[Compiled, tuple[Equation, ...]]],
+    values: dict,
+    sc: Scenario,
+    t: int,
+    rows: list[Row] | None,
+    section: str,
+    gates: allsteps.GateRows | None = None,
+    hidden: str = "",
+) -> None:
+    """Evaluate a step's calls into values, each quantity's row appended to rows (if given), in order;
+    hidden: an equation computed but not shown (the loss E_t)."""
     for c, eqs in calls:
         out = at(c, values, sc, t)
         for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
             name = f"{eq.name}_{t + eq.shift}"
             values[name] = v
-            yield name, eq
-        if any(eq.name in GATE_ADJOINTS for eq in eqs):
-            _stack_gates(values, t)
+            if rows is not None and eq.name != hidden:
+                rows.append(Row(section, t, name, eq))
+        if gates is not None and eqs[-1].name in allsteps.GATE_ADJOINTS:
+            gates.stack(values, t)
 
 
 def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], iteration: int = 1) -> Trace:
@@ -204,10 +203,12 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
+    gates = allsteps.GateRows(sc.T)
     for t in range(last, -1, -1):
-        rows += [Row("backward", t, name, eq) for name, eq in _step(backward, values, sc, t)]
-        _stack_gates(values, t)
-    rows += _gradients(model, values, sc)
+        _step(backward, values, sc, t, rows, "backward", gates)
+        gates.stack(values, t)
+    columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
+    rows += _gradients(model, values, sc, columns)
     return model, values, rows
 
 
@@ -237,18 +238,16 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     H = sc.H  # noqa: N806 - the maths' name
     linear, loss_eq = compiled(model.linear[0], True), model.loss_eq
     forward = _runs((*model.forward, *model.head, loss_eq))
+    linear, inputs = allsteps.inputs(linear, forward, values, sc)  # W·x_t + b of all steps at once
     losses, target = [], "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
     for t in range(sc.T):
         values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
-        z = values[f"z_{t}"] = at(linear, values, sc, t)
+        z = values[f"z_{t}"] = (
+            at(linear, values, sc, t) if inputs is None else allsteps.plus(inputs[t], linear, values, sc, t)
+        )
         for k, g in enumerate(GATES):
             values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
-        done = _step(forward, values, sc, t)
-        if rows is None:
-            for _ in done:
-                pass
-        else:
-            rows += [Row("forward", t, name, eq) for name, eq in done if eq.name != loss_eq.name]
+        _step(forward, values, sc, t, rows, "forward", hidden=loss_eq.name)
         losses.append(float(values[f"E_{t}"].sum()))
         values[f"E_{t}"] = np.array([losses[-1]])
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
@@ -256,10 +255,10 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     return losses
 
 
-def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[Row]:
+def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario, columns: dict[Ref, np.ndarray]) -> list[Row]:
+    """The parameter gradients; columns: [δgates_0 … δgates_T] and the others the sums read, stacked once."""
     rows = []
     done: set[str] = set()
-    columns: dict[Ref, np.ndarray] = {}  # [δgates_0 … δgates_T] is read by δW, δU and δb: stacked once
     own = {k for k, _ in sc.given}  # CS231n's b: its δb is in CS231n's order, so the per-gate rows are shown
     for eq in model.gradients:
         family = eq.name.split("_")[0]  # dW_a -> dW

@@ -8,18 +8,20 @@ from its parts' texts. SCHEMA describes the document (`lstm-trace schema trace`)
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
-from ..numeric.engine import Trace
+from ..numeric.engine import Trace, section_title
 from ..refs import GATES
 from ..scenario import layouts
-from .rows import RowText
-from .text import json_safe
+from .batchview import grouped
+from .rows import RowText, row_text
+from .text import json_safe, numbers_remembered
 
 
 def _plain(v: np.ndarray) -> Any:
@@ -62,17 +64,22 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
     }
 
 
-def _equations(groups: list[tuple[str, list[RowText]]]) -> dict[str, Any]:
-    return {
-        r.name: {
-            "section": r.section,
-            "step": r.step,
-            "symbolic": f"{r.lhs} = {r.symbolic}",
-            "substituted": r.substituted,
-        }
-        for _, rows in groups
-        for r in rows
-    }
+def _equations(groups: Iterable[tuple[str, Iterable[RowText]]]) -> dict[str, Any]:
+    return dict(_entries(groups))
+
+
+def _entries(groups: Iterable[tuple[str, Iterable[RowText]]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for _, rows in groups:
+        for r in rows:
+            yield (
+                r.name,
+                {
+                    "section": r.section,
+                    "step": r.step,
+                    "symbolic": f"{r.lhs} = {r.symbolic}",
+                    "substituted": r.substituted,
+                },
+            )
 
 
 STACKS = {"z": "z", "dgates": "d"}  # per step: z_t = [za_t; …; zo_t], δgates_t = [δa_t; …; δo_t]
@@ -127,23 +134,66 @@ def render_json(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
     return json_safe(_dumps(to_dict(trace, groups)))
 
 
-_HOLE = "\x00values\x00"
+_HOLE, _ROWS = "\x00values\x00", "\x00equations\x00"
 
 
-def json_chunks(trace: Trace, groups: list[tuple[str, list[RowText]]], size: int = 1 << 20) -> Iterator[str]:
-    """render_json's text in pieces of about `size` characters, one value converted at a time:
-    a big trace's JSON (tens of MB) is never held whole, nor all its numbers as Python floats."""
-    document = json_safe(_dumps(_document(trace, _HOLE, _equations(groups))))  # values are only numbers
+def json_chunks(trace: Trace, groups: Iterable[tuple[str, Iterable[RowText]]], size: int = 1 << 20) -> Iterator[str]:
+    """render_json's text in pieces of about `size` characters, one value and one row converted at a time:
+    a big trace's JSON (hundreds of MB) is never held whole, nor all its numbers as Python floats, nor
+    (groups given as a generator, streamed_groups) all its rows' equations."""
+    document = json_safe(_dumps(_document(trace, _HOLE, _ROWS)))  # values are only numbers
     opening, rest = document.split(_dumps(_HOLE), 1)
-    out, n = [opening, "{"], 0
-    for k, (name, text) in enumerate(_values(trace)):
-        piece = ("," if k else "") + _dumps(name) + ":" + text
-        out.append(piece)
-        n += len(piece)
-        if n >= size:
-            yield "".join(out)
-            out, n = [], 0
-    yield "".join([*out, "}", rest])
+    middle, rest = rest.split(_dumps(_ROWS), 1)
+    # a batch's sequences share their rows' names: the last one's entry is kept, as a dict would
+    entries = _equations(groups).items() if trace.scenario.batch else _entries(groups)
+    values = ((_dumps(name), text) for name, text in _values(trace))
+    equations = ((_dumps(name), json_safe(_dumps(entry))) for name, entry in entries)
+    yield from _pieces([opening], values, [middle], equations, rest, size)
+
+
+def _pieces(
+    out: list[str],
+    values: Iterable[tuple[str, str]],
+    middle: list[str],
+    rows: Iterable[tuple[str, str]],
+    rest: str,
+    size: int,
+) -> Iterator[str]:
+    """The values as one JSON object, then the rows as another, in pieces of about size characters."""
+    n = 0
+    for items, after in ((values, middle), (rows, [rest])):
+        out.append("{")
+        for k, (key, text) in enumerate(items):
+            piece = ("," if k else "") + json_safe(key) + ":" + text
+            out.append(piece)
+            n += len(piece)
+            if n >= size:
+                yield "".join(out)
+                out, n = [], 0
+        out += ["}", *after]
+    yield "".join(out)
+
+
+def streamed_groups(trace: Trace, steps: set[int] | None, sections: tuple[str, ...] | None, *options: Any) -> Iterator:
+    """rows.grouped's groups one at a time (each printed within numbers_remembered), so that a long
+    sequence's rows are never all held; a batch's (a block per sequence) as batchview.grouped makes them."""
+    if trace.scenario.batch:
+        yield from grouped(trace, steps, sections, *options)
+        return
+    chosen = (
+        r
+        for r in trace.rows
+        if not (sections and r.section not in sections) and (steps is None or r.step is None or r.step in steps)
+    )
+    groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step))
+    while batch := [(key, list(rows)) for key, rows in itertools.islice(groups, REMEMBERED)]:
+        with numbers_remembered():  # an array is printed once in these groups (W_a in each za_t's row)
+            texts = [(key, [row_text(trace, r, *options) for r in rows]) for key, rows in batch]
+        for (section, step), rows in texts:
+            yield section_title(trace, section, step), rows
+
+
+REMEMBERED = 64  # groups printed with one memory of the arrays' texts: W_a once, the memory kept small
 
 
 _NUMBERS = {"$ref": "#/$defs/numbers"}

@@ -1,0 +1,153 @@
+"""The work of all steps at once, and per-step quantities kept without copies.
+
+The recurrence is a loop over the steps, but part of a step's linear equation reads none of it:
+W·x_t + b of z_t = U·out_{t-1} + W·x_t + b is one matrix product over all the steps' columns
+before the loop, W·[x_0 … x_{T-1}] + b, and z_t is written into its row (the sum reassociated:
+z_t may differ from the equation evaluated alone in the last bit). δx_t stays a product per step,
+so that every shown row is bit for bit its own equation (tests/test_cache.py).
+δgates_t = [δa_t; δi_t; δf_t; δo_t] is row t of one T×4H array and δa_t … are its slices, so the
+gradients' Σ_t read [δgates_0 … δgates_{T-1}] as that array's transpose and [x_0 … x_{T-1}] as the
+scenario's own x: a long sequence's values are held once.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..refs import GATES, Ref
+from ..scenario.scenario import Scenario
+from ..symbolic.codegen import Compiled, load
+from .models import at, lookup
+
+GATE_ADJOINTS = tuple(f"d{g}" for g in GATES)
+Plan = tuple[tuple[str, int | None, bool], ...]
+
+
+Split = tuple[Compiled, Compiled]  # a linear equation's terms that read the recurrence, and the others
+_SPLITS: dict[tuple[Compiled, frozenset[str]], Split | None] = {}
+
+
+def split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
+    """c's sum of terms as the terms reading a recurrent quantity and the others (None if it is not such a sum)."""
+    key = (c, recurrent)
+    if key not in _SPLITS:
+        _SPLITS[key] = _split(c, recurrent)
+    return _SPLITS[key]
+
+
+def _split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
+    fn = ast.parse(c.source).body[0]
+    if c.kind != "linear" or not isinstance(fn, ast.FunctionDef) or len(fn.body) != 1:
+        return None
+    ret = fn.body[0]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    terms = _terms(ret.value)
+    params = [a.arg for a in fn.args.args]
+    moving = {p for p, (base, shift, _) in zip(params, c.plan, strict=True) if shift is not None and base in recurrent}
+    rec = [t for t in terms if _names(t) & moving]
+    rest = [t for t in terms if not _names(t) & moving]
+    if not rec or not rest:
+        return None
+    return _function(rec, params, c), _function(rest, params, c)
+
+
+def _terms(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _terms(node.left) + _terms(node.right)
+    return [node]
+
+
+def _names(node: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _function(terms: list[ast.expr], params: list[str], c: Compiled) -> Compiled:
+    """The sum of terms as a linear equation of the arguments they read (in the equation's order)."""
+    used = set().union(*(_names(t) for t in terms))
+    keep = [k for k, p in enumerate(params) if p in used]
+    body = terms[0]
+    for t in terms[1:]:
+        body = ast.BinOp(body, ast.Add(), t)
+    signature = ast.arguments(
+        posonlyargs=[], args=[ast.arg(params[k]) for k in keep], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    fn = ast.FunctionDef("_lambdifygenerated", signature, [ast.Return(body)], decorator_list=[], lineno=0)
+    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
+    return load(c.kind, tuple(c.args[k] for k in keep), c.cols, source)
+
+
+def plus(row: np.ndarray, linear: Compiled, values: dict, sc: Scenario, t: int) -> np.ndarray:
+    """z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array: z_t is held once."""
+    row += at(linear, values, sc, t)
+    return row
+
+
+def inputs(
+    linear: Compiled, forward: list[tuple[Compiled, tuple]], values: dict, sc: Scenario
+) -> tuple[Compiled, np.ndarray | None]:
+    """z_t's terms that read the recurrence, and the others for all steps (W·[x_0 … x_{T-1}] + b), if they
+    read only what the scenario holds as columns; else z_t's equation whole."""
+    recurrent = frozenset(eq.name for _, eqs in forward for eq in eqs)
+    parts, given = split(linear, recurrent), given_columns(sc)
+    if parts is None or any(s is not None and Ref(b, s) not in given for b, s, _ in parts[1].plan):
+        return linear, None
+    return parts[0], every_step(parts[1], values, sc, given)
+
+
+def columns_of(plan: Plan, values: dict, sc: Scenario, columns: dict[Ref, np.ndarray]) -> list[np.ndarray]:
+    """A plan's arguments for all steps at once: a quantity at a step as the columns [v_0 … v_{T-1}]."""
+    out = []
+    for base, shift, column in plan:
+        if shift is None:
+            v = lookup(values, sc, Ref(base, None), 0)
+            out.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
+            continue
+        ref = Ref(base, shift)
+        if ref not in columns:
+            columns[ref] = np.stack([lookup(values, sc, ref, t) for t in range(sc.T)], axis=1)
+        out.append(columns[ref])
+    return out
+
+
+def every_step(c: Compiled, values: dict, sc: Scenario, columns: dict) -> np.ndarray:
+    """A linear equation evaluated on all steps' columns: row t is step t's value (a T×n array, rows contiguous)."""
+    return np.ascontiguousarray(np.asarray(c.fn(*columns_of(c.plan, values, sc, columns)), dtype=np.float64).T)
+
+
+def given_columns(sc: Scenario) -> dict[Ref, np.ndarray]:
+    """The columns a scenario holds already: [x_0 … x_{T-1}] is its x, transposed."""
+    return {Ref("x", 0): sc.x.T} if sc.x.ndim == 2 else {}
+
+
+class GateRows:
+    """δgates_t as row t of one array, δa_t … δo_t its slices (no copy made twice)."""
+
+    def __init__(self, T: int) -> None:  # noqa: N803 - the maths' name
+        self.T, self.rows = T, None  # type: ignore[var-annotated]
+
+    def stack(self, values: dict, t: int) -> None:
+        """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
+        name = f"dgates_{t}"
+        if name in values or not all(f"{d}_{t}" in values for d in GATE_ADJOINTS):
+            return
+        parts = [values[f"{d}_{t}"] for d in GATE_ADJOINTS]
+        if self.rows is None or not 0 <= t < self.T or any(p.ndim != 1 for p in parts):
+            if self.rows is None and 0 <= t < self.T and all(p.ndim == 1 for p in parts):
+                self.rows = np.zeros((self.T, sum(p.size for p in parts)))
+            else:
+                values[name] = np.concatenate(parts)
+                return
+        row = self.rows[t]
+        k = 0
+        for d, p in zip(GATE_ADJOINTS, parts, strict=True):
+            row[k : k + p.size] = p
+            values[f"{d}_{t}"] = row[k : k + p.size]
+            k += p.size
+        values[name] = row
+
+    def columns(self) -> dict[Ref, np.ndarray]:
+        """[δgates_0 … δgates_{T-1}] as the array's transpose, for the gradients' sums."""
+        return {} if self.rows is None else {Ref("dgates", 0): self.rows.T}

@@ -1,0 +1,94 @@
+"""The engine's work of all steps at once (numeric/allsteps.py): the input projection before the
+recurrence, δx_t after it, δgates_t as rows of one array; the numbers the equations' own, checked
+against the equations evaluated step by step and against PyTorch float64 autograd."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_trace import load_scenario, trace
+from lstm_trace.numeric import allsteps
+from lstm_trace.numeric.models import compiled, model_for
+
+from .conftest import central_difference, random_scenario
+
+
+@pytest.mark.parametrize("cell", ["lstm", "peephole", "peephole-previous"])
+def test_every_intermediate_is_the_equation_evaluated_step_by_step(cell: str) -> None:
+    """z_t (split: U·out_{t-1} in the loop, W·x_t + b before it) is its equation's value, every step,
+    to the last bits a reassociated sum changes; δx_t and the rows as before."""
+    sc = load_scenario(random_scenario(3, D=5, H=4, T=7, cell=cell))
+    tr = trace(sc)
+    v = tr.values
+    W, U, b = v["W"], v["U"], v["b"]
+    for t in range(sc.T):
+        want = U @ v[f"out_{t - 1}"] + W @ sc.x[t] + b
+        np.testing.assert_allclose(v[f"z_{t}"], want, rtol=0, atol=1e-14)
+        np.testing.assert_allclose(v[f"dx_{t}"], W.T @ v[f"dgates_{t}"], rtol=0, atol=1e-14)
+        assert [r.name for r in tr.rows if r.step == t and r.section == "backward"][-2:] == [f"dx_{t}", f"Dout_{t - 1}"]
+    names = list(v)  # the values keep the order they are computed in: δx_t before Δout_{t-1}
+    assert names.index("dx_3") < names.index("Dout_2") < names.index("Delta_2")
+
+
+def test_the_input_projection_is_split_from_the_recurrence() -> None:
+    sc = load_scenario(random_scenario(1, D=3, H=2, T=2))
+    model = model_for(sc)
+    linear = compiled(model.linear[0], True)
+    parts = allsteps.split(linear, frozenset({"out", "state"}))
+    assert parts is not None
+    recurrent, inputs = parts
+    assert {b for b, _, _ in recurrent.plan} == {"U", "out"}
+    assert {b for b, _, _ in inputs.plan} == {"W", "b", "x"}
+    assert allsteps.split(linear, frozenset()) is None  # nothing recurrent: the equation stays whole
+
+
+def test_gate_adjoints_are_rows_of_one_array() -> None:
+    """δgates_t is row t of one T×4H array and δa_t … δo_t its slices: a long sequence holds them once."""
+    sc = load_scenario(random_scenario(2, D=3, H=4, T=5))
+    v = trace(sc).values
+    base = v["dgates_0"].base
+    assert base is not None and base.shape == (sc.T, 4 * sc.H)
+    for t in range(sc.T):
+        assert v[f"dgates_{t}"].base is base
+        for k, g in enumerate("aifo"):
+            assert np.shares_memory(v[f"d{g}_{t}"], v[f"dgates_{t}"])
+            np.testing.assert_array_equal(v[f"d{g}_{t}"], v[f"dgates_{t}"][k * sc.H : (k + 1) * sc.H])
+    z = [v[f"z_{t}"] for t in range(sc.T)]  # z_t written in place into the input projection's rows
+    assert z[0].base is not None and all(zt.base is z[0].base for zt in z)
+
+
+def test_against_pytorch_autograd() -> None:
+    """E, δx_t, Δout_{-1}, δW, δU, δb of a longer sequence against float64 autograd."""
+    torch = pytest.importorskip("torch")
+    sc = load_scenario(random_scenario(7, D=4, H=3, T=12))
+    tr = trace(sc)
+    p = {k: torch.tensor(np.asarray(tr[k]), dtype=torch.float64, requires_grad=True) for k in ("W", "U", "b")}
+    x = torch.tensor(np.asarray(sc.x), dtype=torch.float64, requires_grad=True)
+    h0 = torch.tensor(sc.init_out, dtype=torch.float64, requires_grad=True)
+    h, c = h0, torch.tensor(sc.init_state, dtype=torch.float64)
+    H, E = sc.H, 0  # noqa: N806 - the maths' names
+    for t in range(sc.T):
+        z = p["U"] @ h + p["W"] @ x[t] + p["b"]
+        a, i, f, o = torch.tanh(z[:H]), *(torch.sigmoid(z[k * H : (k + 1) * H]) for k in (1, 2, 3))
+        c = a * i + f * c
+        h = o * torch.tanh(c)
+        E = E + 0.5 * ((h - torch.tensor(sc.label[t])) ** 2).sum()
+    E.backward()
+    assert tr.E == pytest.approx(E.item(), abs=1e-12)
+    for t in range(sc.T):
+        np.testing.assert_allclose(tr[f"dx_{t}"], x.grad[t].numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tr["Dout_-1"], h0.grad.numpy(), rtol=0, atol=1e-12)
+    for name in ("W", "U", "b"):
+        np.testing.assert_allclose(tr[f"d{name}"], p[name].grad.numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["peephole", "peephole-previous"])
+def test_peephole_gradients_by_finite_differences(cell: str) -> None:
+    """The split input projection and the deferred δx_t hold for a cell whose gates also read the state."""
+    sc = load_scenario(random_scenario(5, D=3, H=2, T=9, cell=cell))
+    tr = trace(sc)
+    for name in ("W_a", "W_o", "U_f", "b_i"):
+        if name in sc.params:
+            idx = (0,) * np.ndim(sc.params[name])
+            assert tr[f"d{name}"][idx] == pytest.approx(central_difference(sc, name, idx), abs=1e-8)

@@ -1,0 +1,71 @@
+"""run --format json streamed: the rows' equations are printed a few groups at a time while the
+document is written, never all held, and the document is render_json's, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+
+import pytest
+from click.testing import CliRunner
+
+from lstm_trace import load_scenario, trace
+from lstm_trace.cli import cli
+from lstm_trace.render.batchview import grouped
+from lstm_trace.render.jsonout import json_chunks, render_json, streamed_groups
+from lstm_trace.render.text import MAX_ITEMS, Style
+
+from .conftest import SCENARIOS, random_scenario
+
+
+def _streamed(tr, size: int = 1 << 20, steps=None, sections=None):  # noqa: ANN001, ANN202
+    return json_chunks(tr, streamed_groups(tr, steps, sections, None, MAX_ITEMS, Style, 4), size)
+
+
+@pytest.mark.parametrize("name", ["gomez.yaml", "peephole-softmax-adagrad.yaml", "cs231n.yaml", "pytorch.yaml"])
+def test_streamed_document_is_render_json(name: str) -> None:
+    tr = trace(load_scenario(SCENARIOS / name))
+    whole = render_json(tr, grouped(tr))
+    for size in (1, 100, 1 << 20):
+        assert "".join(_streamed(tr, size)) == whole
+    chosen = ({0}, ("backward",))
+    assert "".join(_streamed(tr, 100, *chosen)) == render_json(tr, grouped(tr, *chosen))
+
+
+def test_cli_writes_the_streamed_document(tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "t.json"
+    path = SCENARIOS / "gomez.yaml"
+    r = CliRunner().invoke(cli, ["run", str(path), "--format", "json", "-o", str(out)], catch_exceptions=False)
+    assert r.exit_code == 0
+    tr = trace(load_scenario(path))
+    assert out.read_text() == render_json(tr, grouped(tr)) + "\n"
+
+
+def test_rows_are_printed_only_as_the_document_reaches_them() -> None:
+    """The values come first: no row's equation is printed until they are written."""
+    tr = trace(load_scenario(random_scenario(4, D=3, H=5, T=40)))
+    consumed = []
+
+    def groups():  # noqa: ANN202
+        for g in streamed_groups(tr, None, None, None, MAX_ITEMS, Style, 4):
+            consumed.append(g[0])
+            yield g
+
+    pieces = json_chunks(tr, groups(), size=1000)
+    first = next(pieces)
+    assert not consumed and first.startswith("{")
+    rest = "".join(pieces)
+    assert len(consumed) == 2 * tr.scenario.T + 2  # forward and backward per step, the gradients, the update
+    assert json.loads(first + rest)["equations"]["a_0"]["section"] == "forward"
+
+
+def test_memory_while_streaming_is_a_fraction_of_the_document() -> None:
+    """Printing the rows of a long sequence holds a few groups' text, not all of it."""
+    tr = trace(load_scenario(random_scenario(6, D=4, H=8, T=400)))
+    tracemalloc.start()
+    try:
+        n = sum(len(piece) for piece in _streamed(tr, size=1 << 16))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert n > 2_000_000 and peak < n / 2, (n, peak)  # holding all the rows took 3 times n
