@@ -146,33 +146,48 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_answers_saves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    port, path = _free_port(), tmp_path / "mine.yaml"
-    cmd = [sys.executable, "-m", "lstm_trace", "serve", HOMEWORK, "--answers", str(path), "--port", str(port)]
-    p = subprocess.Popen([*cmd, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
+class Serving:
+    """lstm-trace serve ARGS --port PORT --no-browser in a process of its own, up once it answers; stopped
+    with Ctrl-C (SIGINT) on leaving. After: returncode, out and err (bytes)."""
+
+    def __init__(self, *args: str, port: int | None = None, cwd: Path | None = None) -> None:
+        self.port = _free_port() if port is None else port
+        self.url = f"http://127.0.0.1:{self.port}/"
+        cmd = [sys.executable, "-m", "lstm_trace", "serve", *args, "--port", str(self.port), "--no-browser"]
+        self.p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def __enter__(self) -> Serving:
+        for _ in range(300):
             try:
-                urllib.request.urlopen(url + "/api/sheet", timeout=1).read()
+                urllib.request.urlopen(self.url + "api/sheet", timeout=1).read()
                 break
             except OSError:
                 time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.p.send_signal(signal.SIGINT)
+        self.out, self.err = self.p.communicate(timeout=20)
+        self.returncode = self.p.returncode
+
+
+def test_serve_answers_saves_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    with Serving(HOMEWORK, "--answers", str(path)) as server:
         req = urllib.request.Request(
-            url + "/api/answers/a_0",
+            server.url + "api/answers/a_0",
             data=b'{"text": "0.5"}',
             method="PUT",
             headers={"Content-Type": "application/json"},
         )
         assert json.loads(urllib.request.urlopen(req, timeout=5).read())["answers"] == {"a_0": "0.5"}
         # the port is taken now: a second server says so, exit 2
-        taken = CliRunner().invoke(cli, ["serve", HOMEWORK, "--answers", str(tmp_path / "b.yaml"), "--port", str(port)])
+        args = ["serve", HOMEWORK, "--answers", str(tmp_path / "b.yaml"), "--port", str(server.port)]
+        taken = CliRunner().invoke(cli, args)
         assert taken.exit_code == 2 and "the port is taken" in taken.output
-    finally:
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=20)
-    assert p.returncode == 0, err
-    assert "Traceback" not in err and f"127.0.0.1:{port}" in out and "Stopped." in out
+    out, err = server.out.decode(), server.err.decode()
+    assert server.returncode == 0, err
+    assert "Traceback" not in err and f"127.0.0.1:{server.port}" in out and "Stopped." in out
     assert path.read_text().endswith("a_0: 0.5\n")
 
 
@@ -196,23 +211,10 @@ def test_what_the_readme_shows_serve_print_is_what_it_prints(tmp_path: Path) -> 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split("```text\n$ lstm-trace serve ", 1)[1].split("```", 1)[0]
     command, *shown = block.splitlines()
-    port = _free_port()
-    args = [*command.split()[:-1], str(port), "--no-browser"]  # the block's --port 8765, here a free one
-    p = subprocess.Popen(
-        [sys.executable, "-m", "lstm_trace", "serve", *args], cwd=tmp_path, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sheet", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-    finally:
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=20)
-    expected = [line.replace("8765", str(port)) for line in shown if line != "^C"]
-    assert out.splitlines() == expected and p.returncode == 0
+    with Serving(*command.split()[:-2], cwd=tmp_path) as server:  # the block's --port 8765: here a free one
+        pass
+    expected = [line.replace("8765", str(server.port)) for line in shown if line != "^C"]
+    assert server.out.decode().splitlines() == expected and server.returncode == 0
 
 
 def test_what_the_file_holds_beyond_the_boxes_is_kept(tr, tmp_path: Path) -> None:  # noqa: ANN001
@@ -312,17 +314,6 @@ def test_serve_refuses_what_it_cannot_grade_before_it_listens(tmp_path: Path) ->
 def test_a_hostile_scenario_name_reaches_the_terminal_escaped(tmp_path: Path) -> None:
     src = (Path(__file__).parent.parent / "lstm_trace" / "examples" / "gomez-homework.yaml").read_text()
     (tmp_path / "h.yaml").write_text(src.replace('name: "', 'name: "\\e]0;PWNED\\a ', 1))
-    port = _free_port()
-    cmd = [sys.executable, "-m", "lstm_trace", "serve", str(tmp_path / "h.yaml"), "--port", str(port), "--no-browser"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/sheet", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-    finally:
-        p.send_signal(signal.SIGINT)
-        out, _ = p.communicate(timeout=20)
-    assert b"\x1b" not in out and b"\x07" not in out and b"PWNED" in out
+    with Serving(str(tmp_path / "h.yaml")) as server:
+        pass
+    assert b"\x1b" not in server.out and b"\x07" not in server.out and b"PWNED" in server.out

@@ -5,11 +5,6 @@ answers back, and check the saved file to the same verdicts."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -19,7 +14,7 @@ from lstm_trace import trace
 from lstm_trace.cli import cli
 
 from .test_browser import ARGS, CHROMIUM, TIMEOUT_MS, sync_api
-from .test_serve import HOMEWORK, _free_port, slip
+from .test_serve import HOMEWORK, Serving, slip
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("starlette")
@@ -27,21 +22,9 @@ pytest.importorskip("starlette")
 
 @pytest.fixture
 def server(tmp_path: Path):  # noqa: ANN201
-    port, path = _free_port(), tmp_path / "mine.yaml"
-    cmd = [sys.executable, "-m", "lstm_trace", "serve", HOMEWORK, "--answers", str(path), "--port", str(port)]
-    p = subprocess.Popen([*cmd, "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "api/sheet", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield url, path
-    finally:
-        p.send_signal(signal.SIGINT)
-        p.communicate(timeout=20)
+    path = tmp_path / "mine.yaml"
+    with Serving(HOMEWORK, "--answers", str(path)) as running:
+        yield running.url, path
 
 
 def test_wrong_then_carried_survives_a_reload_and_checks_the_same(server) -> None:  # noqa: ANN001
