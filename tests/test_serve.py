@@ -317,3 +317,11 @@ def test_a_hostile_scenario_name_reaches_the_terminal_escaped(tmp_path: Path) ->
     with Serving(str(tmp_path / "h.yaml")) as server:
         pass
     assert b"\x1b" not in server.out and b"\x07" not in server.out and b"PWNED" in server.out
+
+
+def test_a_path_with_a_line_break_stays_inside_the_header_comment(tr, tmp_path: Path) -> None:  # noqa: ANN001
+    where = tmp_path / "odd\nb_a: 9"
+    where.mkdir()
+    c = TestClient(make_app(tr, Sheet(where / "a.yaml", asked(tr), "x\na_0: 1")))
+    c.put("/api/answers/i_0", json={"text": "0.9"})
+    assert {a.given_name for a in load_answers(where / "a.yaml").items} == {"i_0"}

@@ -68,7 +68,8 @@ class Sheet:
 
     def document(self, texts: dict[str, str] | None = None) -> str:
         texts = self.texts if texts is None else texts
-        header = HEADER.format(scenario=self.scenario, answers=self.path)
+        shown = [re.sub(r"[\x00-\x1f\x7f]", "?", str(x)) for x in (self.scenario, self.path)]  # one comment line
+        header = HEADER.format(scenario=shown[0], answers=shown[1])
         boxes = "".join(f"{n}: {texts[n]}\n" for n in self.names if n in texts)
         rest = "".join(f"{_key(k)}: {_value(v)}\n" for k, v in self.kept.items())
         return header + (boxes + rest or "{}\n")  # no answer yet: an empty mapping, which check reads
