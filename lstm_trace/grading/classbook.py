@@ -105,11 +105,11 @@ def grade_class(
     """
     files = list(files)
     jobs = min(available_cores() if jobs is None else jobs, len(files) // _PER_WORKER)
+    graph = Graph(trace)  # one for every sheet and every report (the workers inherit it)
     if jobs < 2 or "fork" not in mp.get_all_start_methods():
-        graded = [_one(trace, f, carried_credit, only) for f in files]
+        graded = [_one(trace, graph, f, carried_credit, only) for f in files]
     else:
-        graded = _forked(trace, files, carried_credit, only, jobs)
-    graph = Graph(trace)  # one for every report
+        graded = _forked(trace, graph, files, carried_credit, only, jobs)
     out = []
     for file, found, problem in graded:
         report = None if found is None else Report(trace, file, *found[:2], graph, found[2])
@@ -128,23 +128,25 @@ def available_cores() -> int:
 _PER_WORKER = 8  # fewer sheets than this a worker: forking costs more than it saves
 
 # what a forked worker grades against, set in the parent just before the fork
-_WORK: tuple[Trace, float | None, tuple[str, ...]] | None = None
+_WORK: tuple[Trace, Graph, float | None, tuple[str, ...]] | None = None
 
 
-def _one(trace: Trace, file: str, carried: float | None, only: tuple[str, ...]) -> tuple[str, tuple | None, str]:
+def _one(
+    trace: Trace, graph: Graph, file: str, carried: float | None, only: tuple[str, ...]
+) -> tuple[str, tuple | None, str]:
     """One sheet as (file, (verdicts, parts, carried credit) or None, the problem reading it)."""
     try:
         answers = load_answers(file)
     except LstmTraceError as exc:
         return file, None, str(exc)
-    r = grade(trace, answers, carried, only)
+    r = grade(trace, answers, carried, only, graph=graph)
     return file, (r.verdicts, r.parts, r.carried_credit), ""
 
 
 def _chunk(files: list[str]) -> list[tuple[str, tuple | None, str]]:
     assert _WORK is not None
-    trace, carried, only = _WORK
-    return [_one(trace, f, carried, only) for f in files]
+    trace, graph, carried, only = _WORK
+    return [_one(trace, graph, f, carried, only) for f in files]
 
 
 def _quiet() -> None:
@@ -152,9 +154,11 @@ def _quiet() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _forked(trace: Trace, files: list[str], carried: float | None, only: tuple[str, ...], jobs: int) -> list:
+def _forked(
+    trace: Trace, graph: Graph, files: list[str], carried: float | None, only: tuple[str, ...], jobs: int
+) -> list:
     global _WORK
-    _WORK = (trace, carried, only)
+    _WORK = (trace, graph, carried, only)
     size = max(1, -(-len(files) // (jobs * 4)))  # a few chunks per worker: an odd slow sheet evens out
     chunks = [files[k : k + size] for k in range(0, len(files), size)]
     try:

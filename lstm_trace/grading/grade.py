@@ -38,18 +38,20 @@ def grade(
     rtol: float | None = None,
     atol: float | None = None,
     min_significant: int | None = None,
+    graph: Graph | None = None,
 ) -> Report:
     """Mark each answer correct, carried, too-few-digits, wrong, unknown or invalid, and each part's
     unanswered quantity missing.
 
     only: part ids to grade; answers belonging to the other parts are left out.  rtol, atol and
-    min_significant default to the scenario's grading: settings (carried_credit likewise).
+    min_significant default to the scenario's grading: settings (carried_credit likewise).  graph:
+    the trace's Graph, when the caller grades many sheets of one trace (a class, serve's requests).
     """
     sc = trace.scenario
     credit = sc.carried_credit if carried_credit is None else carried_credit
     if not (isinstance(credit, int | float) and 0 <= credit <= 1):  # NaN fails both comparisons
         raise ValueError(f"carried_credit must be a number from 0 to 1, found {credit!r}")
-    graph = Graph(trace)
+    graph = Graph(trace) if graph is None else graph
     known = set(trace.values) | set(graph.nodes)
     given, early = read(answers, known, trace)
     settings = {"rtol": rtol, "atol": atol, "min_significant": min_significant}

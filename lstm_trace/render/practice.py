@@ -34,7 +34,7 @@ def practice_page(trace: Trace, names: list[str], report: Report, texts: dict[st
     d = sc.decimals
     groups = [(t, [r for r in rows if r.name in asked]) for t, rows in page_groups(trace, decimals=d, max_items=8)]
     groups = [(t, rows) for t, rows in groups if rows]
-    graph = Graph(trace)
+    graph = report.graph  # the trace's, as grading made it
     body = [INTRO, _score_box(), _given(trace, graph, d)]
     toc = [("given", "Given")]
     for title, rows in groups:
@@ -130,10 +130,10 @@ def state(report: Report, texts: dict[str, str], instructor: bool) -> dict[str, 
     }
 
 
-def hint(report: Report, graph: Graph, name: str, instructor: bool) -> dict[str, Any]:
+def hint(report: Report, name: str, instructor: bool) -> dict[str, Any]:
     """The equation with the right numbers (MathML), and the likely cause of a wrong answer."""
     trace = report.trace
-    row = graph.row(name)
+    row = report.graph.row(name)
     shown = row_text(trace, row, style=MathStyle) if row is not None else None
     v = next((v for v in report.verdicts if v.name == name), None)
     cause = cause_text(v.cause, v.expected if instructor else None) if v and v.verdict == "wrong" and v.cause else ""

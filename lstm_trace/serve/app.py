@@ -43,7 +43,7 @@ class Practice:
         self.lock = threading.Lock()
 
     def report(self) -> Any:
-        return grade(self.trace, self.sheet.answers())
+        return grade(self.trace, self.sheet.answers(), graph=self.graph)
 
     async def page(self, request: Request) -> Response:
         with self.lock:
@@ -85,7 +85,7 @@ class Practice:
         v = next((v for v in report.verdicts if v.name == name), None)
         if not self.instructor and (v is None or v.verdict in ("correct", "missing")):
             return _refused("a hint is for an answer not right yet: answer it first", 409)
-        return JSONResponse(hint(report, self.graph, name, self.instructor))
+        return JSONResponse(hint(report, name, self.instructor))
 
 
 async def _bounded(request: Request) -> bytes | None:
