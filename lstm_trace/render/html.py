@@ -12,6 +12,7 @@ import numpy as np
 
 from ..grading.graph import Graph
 from ..numeric.engine import Trace
+from . import MAX_ITEMS
 from .mathml import MathStyle, esc, mathml, matrix
 from .page import LEGEND, page, quantity
 from .rows import RowText, grouped
@@ -42,10 +43,7 @@ def render_page(
     body = [LEGEND]
     toc = [("given", "Given")] if given else []
     if given:
-        cells = "".join(
-            quantity(n, MathStyle.display(n), [matrix(trace.values[n], d, True, units)], why=False) for n in given
-        )
-        body.append(f'<section id="given"><h2>Given</h2><div class="given">{cells}</div></section>')
+        body.append(given_section(trace, given, d, units))
     for title, rows in groups:
         toc.append((section_id(rows[0]), title))
     body += sections(groups)
@@ -59,6 +57,14 @@ def render_page(
     body.append(pictures_section(trace, sorted({r.step for _, rows in groups for r in rows if r.step is not None})))
     on_page = [*given, *shown]
     return page(sc.name or "LSTM trace", header(trace), body, toc, graph_data(graph, on_page))
+
+
+def given_section(trace: Trace, names: Iterable[str], d: int, units: int = MAX_ITEMS) -> str:
+    """The given values named (parameters, inputs, labels), each typeset with its anchor."""
+    cells = "".join(
+        quantity(n, MathStyle.display(n), [matrix(trace.values[n], d, True, units)], why=False) for n in names
+    )
+    return f'<section id="given"><h2>Given</h2><div class="given">{cells}</div></section>'
 
 
 def sections(groups: list[tuple[str, list[RowText]]]) -> list[str]:

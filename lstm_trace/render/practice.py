@@ -14,9 +14,9 @@ from typing import Any
 from ..grading.graph import Graph
 from ..grading.verdicts import Report, Verdict
 from ..numeric.engine import Trace
-from .html import header, page_groups, section_id
+from .html import given_section, header, page_groups, section_id
 from .mathml import MathStyle, esc, mathml, matrix
-from .page import asset, page, quantity, script_json
+from .page import asset, page, script_json
 from .report import cause_text, message
 from .rows import row_text
 from .text import display_name
@@ -35,7 +35,8 @@ def practice_page(trace: Trace, names: list[str], report: Report, texts: dict[st
     groups = [(t, [r for r in rows if r.name in asked]) for t, rows in page_groups(trace, decimals=d, max_items=8)]
     groups = [(t, rows) for t, rows in groups if rows]
     graph = report.graph  # the trace's, as grading made it
-    body = [INTRO, _score_box(), _given(trace, graph, d)]
+    given = [n for n in trace.values if n not in graph.nodes]  # parameters, inputs, labels: all of them
+    body = [INTRO, _score_box(), given_section(trace, given, d)]
     toc = [("given", "Given")]
     for title, rows in groups:
         toc.append((section_id(rows[0]), title))
@@ -59,17 +60,6 @@ def practice_page(trace: Trace, names: list[str], report: Report, texts: dict[st
 
 def _score_box() -> str:
     return '<aside class="score" aria-live="polite"><h2>Score</h2><ol class="parts"></ol></aside>'
-
-
-def _given(trace: Trace, graph: Graph, d: int) -> str:
-    """The exercise's given values: parameters, inputs and labels (what is not computed), as the worked
-    solution's page shows them."""
-    cells = "".join(
-        quantity(n, MathStyle.display(n), [matrix(v, d, True)], why=False)
-        for n, v in trace.values.items()
-        if n not in graph.nodes
-    )
-    return f'<section id="given"><h2>Given</h2><div class="given">{cells}</div></section>'
 
 
 def _other(trace: Trace, graph: Graph, name: str, d: int) -> Any:
