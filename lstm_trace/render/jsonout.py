@@ -8,7 +8,6 @@ from its parts' texts. SCHEMA describes the document (`lstm-trace schema trace`)
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -16,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..numeric.engine import Trace, section_title
+from ..numeric.engine import Trace
 from ..refs import GATES
 from ..scenario import layouts
 from .batchview import grouped
-from .rows import RowText, row_text
-from .text import json_safe, numbers_remembered
+from .rows import RowText, each_group
+from .text import json_safe
 
 
 def _plain(v: np.ndarray) -> Any:
@@ -175,22 +174,12 @@ def _pieces(
 
 
 def streamed_groups(trace: Trace, steps: set[int] | None, sections: tuple[str, ...] | None, *options: Any) -> Iterator:
-    """rows.grouped's groups one at a time (each printed within numbers_remembered), so that a long
-    sequence's rows are never all held; a batch's (a block per sequence) as batchview.grouped makes them."""
+    """rows.grouped's groups one at a time (REMEMBERED groups printed at once), so that a long sequence's
+    rows are never all held; a batch's (a block per sequence) as batchview.grouped makes them."""
     if trace.scenario.batch:
         yield from grouped(trace, steps, sections, *options)
         return
-    chosen = (
-        r
-        for r in trace.rows
-        if not (sections and r.section not in sections) and (steps is None or r.step is None or r.step in steps)
-    )
-    groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step))
-    while batch := [(key, list(rows)) for key, rows in itertools.islice(groups, REMEMBERED)]:
-        with numbers_remembered():  # an array is printed once in these groups (W_a in each za_t's row)
-            texts = [(key, [row_text(trace, r, *options) for r in rows]) for key, rows in batch]
-        for (section, step), rows in texts:
-            yield section_title(trace, section, step), rows
+    yield from each_group(trace, steps, sections, *options, remembered=REMEMBERED)
 
 
 REMEMBERED = 64  # groups printed with one memory of the arrays' texts: W_a once, the memory kept small

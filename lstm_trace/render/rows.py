@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -107,16 +110,22 @@ def grouped(
     max_terms: int = MAX_TERMS,
 ) -> list[tuple[str, list[RowText]]]:
     """Rows in the seed's order, grouped by section and step, filtered by the user's choice."""
-    out: list[tuple[str, list[RowText]]] = []
-    key = None
-    with numbers_remembered():
-        for row in trace.rows:
-            if sections and row.section not in sections:
-                continue
-            if steps is not None and row.step is not None and row.step not in steps:
-                continue
-            if (row.section, row.step) != key:
-                key = (row.section, row.step)
-                out.append((section_title(trace, row.section, row.step), []))
-            out[-1][1].append(row_text(trace, row, decimals, max_items, style, max_terms))
-    return out
+    return list(each_group(trace, steps, sections, decimals, max_items, style, max_terms))
+
+
+def each_group(
+    trace: Trace, steps: set[int] | None, sections: tuple[str, ...] | None, *options: Any, remembered: int | None = None
+) -> Iterator[tuple[str, list[RowText]]]:
+    """grouped's groups one at a time (options: row_text's), each array printed once within `remembered`
+    groups at a time (None: all of them), so that a long sequence's rows need never all be held."""
+    chosen = (
+        r
+        for r in trace.rows
+        if not (sections and r.section not in sections) and (steps is None or r.step is None or r.step in steps)
+    )
+    groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step))
+    while batch := [(key, list(rows)) for key, rows in itertools.islice(groups, remembered)]:
+        with numbers_remembered():  # an array is printed once in these groups (W_a in each za_t's row)
+            texts = [(key, [row_text(trace, r, *options) for r in rows]) for key, rows in batch]
+        for (section, step), rows in texts:
+            yield section_title(trace, section, step), rows
