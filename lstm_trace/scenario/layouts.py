@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..refs import GATES
+from .steps import array
 from .yamlio import Document, Path
 
 # the source's gate blocks, in its order, as this tool's letters (a is g, c, c̃, j)
@@ -144,22 +145,12 @@ def read(layout: str, raw: dict[str, Any], doc: Document, D: int) -> tuple[dict[
 
     D is x_0's length; every shape is checked against H and D, naming the source's key."""
     where: Path = ("parameters",)
-    given = {k: _array(v, where + (k,), doc) for k, v in raw.items() if v is not None and k not in ("V", "c")}
+    given = {k: array(v, where + (k,), doc) for k, v in raw.items() if v is not None and k not in ("V", "c")}
     full = dict(given)  # PyTorch's names without _l0 read as the suffixed ones; given keeps them as written
     _complete(layout, full, doc)
     reader = _read_dlai if layout == "deeplearning.ai" else _read_stacked
     params, H = reader(layout, full, doc, D)  # noqa: N806
     return params, given, H
-
-
-def _array(value: Any, path: Path, doc: Document) -> np.ndarray:
-    if not isinstance(value, list):
-        return np.array(float(value))
-    if value and isinstance(value[0], list):
-        for k, row in enumerate(value[1:], start=1):
-            if len(row) != len(value[0]):
-                raise doc.error(path + (k,), f"expected {len(value[0])} entries like the row before, found {len(row)}")
-    return np.array(value, dtype=np.float64)
 
 
 def _complete(layout: str, given: dict[str, np.ndarray], doc: Document) -> None:

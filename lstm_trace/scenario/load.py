@@ -111,11 +111,7 @@ def _layout_checked(doc: yamlio.Document) -> dict:
 
 def _matrix(value: Any, path: Path, doc: yamlio.Document) -> np.ndarray:
     """A list of rows, or a flat list for one row, as a 2-D array; ragged rows are an error."""
-    rows = value if isinstance(value[0], list) else [value]
-    for k, row in enumerate(rows[1:], start=1):
-        if len(row) != len(rows[0]):
-            raise doc.error(path + (k,), f"expected {len(rows[0])} entries like the row before, found {len(row)}")
-    return np.array(rows, dtype=np.float64)
+    return steps.array(value if isinstance(value[0], list) else [value], path, doc)
 
 
 def _per_gate(block: Any, raw: Any, path: Path, doc: yamlio.Document, rows: int | None) -> dict[str, np.ndarray]:

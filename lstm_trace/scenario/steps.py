@@ -29,14 +29,17 @@ def check(arr: np.ndarray, shape: tuple[int, ...], what: str, path: Path, doc: D
 
 
 def array(value: Any, path: Path, doc: Document) -> np.ndarray:
-    """A number, vector or matrix from the file; rows of different lengths are the file's error."""
+    """A number, vector or matrix from the file; a row unlike the one before it is the file's error, named
+    by its place (parameters, inputs, labels, gradients and states alike)."""
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        for k, row in enumerate(value[1:], start=1):
+            if not isinstance(row, list) or len(row) != len(value[0]):
+                found = len(row) if isinstance(row, list) else "a number"
+                raise doc.error(path + (k,), f"expected {len(value[0])} entries like the row before, found {found}")
     try:
         return np.array(value, np.float64)
     except (ValueError, TypeError):
-        lengths = (
-            ", ".join(str(len(r)) if isinstance(r, list) else "1" for r in value) if isinstance(value, list) else ""
-        )
-        raise doc.error(path, f"rows of different lengths ({lengths}): ragged") from None
+        raise doc.error(path, f"expected numbers, found {show(value)}") from None
 
 
 def _loss(spec: Any, doc: Document) -> str:
