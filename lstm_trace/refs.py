@@ -1,4 +1,4 @@
-"""Quantities by name, without sympy: the four gates, the sizes, and a quantity at a time shift.
+"""Quantities by name, without sympy: a cell's gates and parameters, the sizes, and a quantity at a time shift.
 
 The run path (tracing, printing, the caches) needs only these; sympy is imported where
 equations are derived or transformed.
@@ -7,10 +7,59 @@ equations are derived or transformed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-GATES = ("a", "i", "f", "o")
+GATES = ("a", "i", "f", "o")  # the LSTM's, in the order its stacked W = [W_a; W_i; W_f; W_o] holds them
 SIZE_NAMES = ("D", "H", "K")  # symbols that are sizes, never values
+CELLS = ("lstm", "peephole", "cifg", "gru", "rnn", "custom")
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a cell's quantities are called and how big they are, without its equations.
+
+    gates:     per-gate parameter families W_g, U_g, b_g, in the order the stacked W holds them;
+               () for a cell with one W, U, b (the vanilla RNN)
+    recurrent: what a step hands the next, its initial value given (state_{-1}, out_{-1})
+    vectors:   the other H-entry parameters (peepholes P_i …, the GRU's second bias b_hn)
+    """
+
+    cell: str
+    gates: tuple[str, ...] = GATES
+    recurrent: tuple[str, ...] = ("state", "out")
+    vectors: tuple[str, ...] = ()
+
+    @property
+    def families(self) -> tuple[str, ...]:
+        """The parameters' families: W_a … (per gate) or W (whole)."""
+        return ("W", "U", "b")
+
+    def names(self, family: str) -> tuple[str, ...]:
+        """W -> (W_a, W_i, W_f, W_o); for a cell without gates, (W,)."""
+        return tuple(f"{family}_{g}" for g in self.gates) if self.gates else (family,)
+
+    def width(self, base: str) -> int:
+        """How many H-blocks a per-step quantity has: the stacked gates' z_t and δgates_t one per gate."""
+        if base == "dgates" or (base == "z" and self.gates and "z" not in self.gates):
+            return len(self.gates)
+        return 1
+
+
+@cache
+def shape(cell: str, bias: bool = True, option: str = "") -> Shape:
+    """A built-in cell's shape; option is the cell's own choice (a peephole's output gate, a GRU's reset)."""
+    if cell == "peephole":
+        return Shape(cell, vectors=("P_i", "P_f", "P_o"))
+    if cell == "cifg":
+        return Shape(cell, gates=("a", "f", "o"))
+    if cell == "gru":
+        return Shape(
+            cell, gates=("r", "z", "n"), recurrent=("out",), vectors=("b_hn",) if bias and option != "before" else ()
+        )
+    if cell == "rnn":
+        return Shape(cell, gates=(), recurrent=("out",))
+    return Shape(cell)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ BAD = [
     ("optimizer: {lr: 0}\n", "optimizer.lr: expected a number greater than 0, found 0"),
     ("loss: l3\n", "loss: expected one of 'l2', 'cross_entropy' or 'none', found 'l3'"),
     ("initial: {out: [0, 0]}\n", "initial.out: expected initial out (H entries) to be 1 entries, found 2 entries"),
-    ("model: {cell: gru}\n", "model.cell: expected one of 'lstm' or 'peephole', found 'gru'"),
+    ("model: {cell: lstmx}\n", "model.cell: expected one of 'lstm', 'peephole', 'cifg', 'gru' or 'rnn', found 'lstmx'"),
     ("display: {decimals: 99}\n", "display.decimals"),
     ("expected: {a_0: .nan}\n", "expected.a_0: expected a finite number (not NaN or inf), found nan"),
 ]
@@ -51,7 +51,7 @@ def test_bad_key_or_value(tmp_path, extra, message):
             "parameters.W.a: expected W_a (H×D) to be 1×2, found 2×1 (the transpose would fit)",
         ),
         ("[[0.45, 0.25]]", "[[0.45, 0.25], [1]]", "parameters.W.a[1]: expected 2 entries like the row before"),
-        ("i: [[0.80]], ", "", "3:6: parameters.U.i: missing: this key is required"),
+        ("i: [[0.80]], ", "", "3:6: parameters.U: missing: i (an LSTM's gates are a, i, f, o)"),
         ("label: 0.5", "label: [0.5, 1]", "sequence[0].label: expected label_0 (one per hidden unit, H) to be"),
         ("x: [1.0, 2.0]", "x: [1.0]", "sequence[0].x: expected x_0 (D entries, like x_0) to be 2 entries"),
         ("b: {a: [0.20]", "b: {a: [0.20, 1]", "parameters.b.a: expected b_a (H entries) to be 1 entries"),

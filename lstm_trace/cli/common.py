@@ -150,11 +150,23 @@ def writable(output: str | None, *inputs: str | None) -> None:
 
 
 def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """--cell, --output-layer, --optimizer and --bias/--no-bias: the variant's names, as derive and new take them."""
+    """--cell (with a GRU's --reset, an RNN's --activation), --output-layer, --optimizer and --bias/--no-bias:
+    the variant's names, as derive and new take them."""
     options = [
         click.option(
-            "--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell."
+            "--cell",
+            type=click.Choice(["lstm", "peephole", "cifg", "gru", "rnn"]),
+            default="lstm",
+            show_default=True,
+            help="The cell: an LSTM, with peepholes, with coupled input and forget gates; a GRU; a vanilla RNN.",
         ),
+        click.option(
+            "--reset",
+            type=click.Choice(["after", "before"]),
+            help="gru: the reset gate multiplies U_n·out_{t-1} + b_hn (after, as PyTorch) or out_{t-1} before "
+            "U_n (before, as Cho et al.).  [default: after]",
+        ),
+        click.option("--activation", type=click.Choice(["tanh", "relu"]), help="rnn: the activation.  [default: tanh]"),
         click.option(
             "--output-layer",
             "head",
@@ -171,6 +183,18 @@ def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def cell_option(cell: str, **given: str | None) -> str:
+    """The cell's own choice from the options given (peephole_output, reset, activation); one another
+    cell's is a usage error (exit 2)."""
+    owners = {"peephole_output": "peephole", "reset": "gru", "activation": "rnn"}
+    for key, value in given.items():
+        if value is not None and owners[key] != cell:
+            flag = "--" + key.replace("_", "-")
+            raise click.UsageError(f"{flag} is for --cell {owners[key]}, not --cell {cell}")
+    key = next((k for k, c in owners.items() if c == cell), None)
+    return (given.get(key) or "") if key else ""
 
 
 def output_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import emit, friendly, output_file, variant_options
+from .common import cell_option, emit, friendly, output_file, variant_options
 
 
 @click.command()
@@ -12,17 +12,24 @@ from .common import emit, friendly, output_file, variant_options
 @click.option(
     "--peephole-output",
     type=click.Choice(["current", "previous"]),
-    default="current",
-    show_default=True,
-    help="The state a peephole output gate sees: state_t, or state_{t-1} (as Theophilou's LSTM notes write it).",
+    help="peephole: the state the output gate sees: state_t, or state_{t-1} (as Theophilou's LSTM notes write "
+    "it).  [default: current]",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
 @click.option("-o", "--output", "out_file", metavar="FILE", callback=output_file, help="Write to FILE.")
 @friendly
-def derive(
-    cell: str, peephole_output: str, head: str, bias: bool, optimizer: str, fmt: str, out_file: str | None
+def derive(  # noqa: PLR0913 - one per option
+    cell: str,
+    reset: str | None,
+    activation: str | None,
+    peephole_output: str | None,
+    head: str,
+    bias: bool,
+    optimizer: str,
+    fmt: str,
+    out_file: str | None,
 ) -> None:
     """Print the model's forward and backward equations at step t: the derivation sheet, no numbers.
 
@@ -33,20 +40,28 @@ def derive(
     \b
         lstm-trace derive
         lstm-trace derive --cell peephole --output-layer softmax --optimizer adagrad
+        lstm-trace derive --cell gru
         lstm-trace derive --format latex -o lstm.tex
 
     Exit codes: 0 printed, 2 unusable options, 3 a bug in lstm-trace.
     """
     from ..render.derivation import render_latex, render_text
-    from ..symbolic.derive import variant
+    from ..symbolic.variants import variant
 
-    model = variant(cell, bias, peephole_output, head, optimizer)
+    option = cell_option(cell, peephole_output=peephole_output, reset=reset, activation=activation)
+    model = variant(cell, bias, option, head, optimizer)
     emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 
 @click.command("check-formula")
 @click.argument("formula")
-@click.option("--cell", type=click.Choice(["lstm", "peephole"]), default="lstm", show_default=True, help="The cell.")
+@click.option(
+    "--cell",
+    type=click.Choice(["lstm", "peephole", "cifg", "gru", "rnn"]),
+    default="lstm",
+    show_default=True,
+    help="The cell (a GRU resets after U_n, an RNN's activation is tanh).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
@@ -70,7 +85,7 @@ def check_formula(formula: str, cell: str, fmt: str) -> None:
     """
     from ..grading.formula import judge
     from ..render.formula import render_formula_json, render_formula_text
-    from ..symbolic.derive import variant
+    from ..symbolic.variants import variant
 
     j = judge(variant(cell), formula)
     emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import BadInput, emit, friendly, output_file, variant_options, writable
+from .common import BadInput, cell_option, emit, friendly, output_file, variant_options, writable
 
 
 @click.command()
@@ -47,6 +47,7 @@ def new(**kw: Any) -> None:
     spec = Spec(
         kw["D"], kw["H"], kw["T"], kw["seed"], kw["cell"], kw["head"], kw["K"], kw["optimizer"], 0.1,
         kw["bias"], kw["decimals"], kw["iterations"],
+        cell_option(kw["cell"], reset=kw["reset"], activation=kw["activation"]),
     )  # fmt: skip
     size = estimated_bytes(spec)
     if size > MAX_BYTES:
@@ -83,6 +84,6 @@ def schema(document: str) -> None:
 
         click.echo(json.dumps(SCHEMA, indent=2))
         return
-    from ..scenario.schema import json_schema
+    from ..scenario.sourceschema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))

@@ -22,7 +22,7 @@ from ..errors import LstmTraceError
 from ..names import did_you_mean, normalise
 from ..refs import Ref, ref_of
 from ..symbolic.cells.base import q, shifted, sigmoid
-from ..symbolic.derive import ADJOINT_NAMES
+from ..symbolic.derive import adjoint_names
 from ..symbolic.model import Model
 
 FUNCTIONS = {"tanh": sp.tanh, "sigmoid": sigmoid, "sigma": sigmoid, "σ": sigmoid, "exp": sp.exp, "log": sp.log}
@@ -93,7 +93,8 @@ class _Reader:
         self.model, self.full, self.offset = model, full, offset
         self.src, self.origin = _rewrite(text)
         self.activations = dict(model.activation_adjoints)
-        self.adjoints = set(ADJOINT_NAMES.values()) | {"Delta", "Dout"}
+        self.names = adjoint_names(model.cell)
+        self.adjoints = set(self.names.values()) | {"Delta", "Dout"}
         self.forward = set(model.cell.elementwise) | set(model.cell.linear) | {"x", "label"}
 
     def fail(self, node: ast.AST | None, message: str) -> FormulaError:
@@ -210,7 +211,7 @@ class _Reader:
     def symbol(self, node: ast.Name) -> sp.Expr:
         base, shift = self._split(node)
         if base.startswith("dz") and base[1:] in self.model.cell.linear:
-            base = ADJOINT_NAMES[base[1:]]  # dza_t is δa_t
+            base = self.names.get(base[1:], base)  # dza_t is δa_t
         if base in self.forward or base in self.adjoints or shift is None:
             return q(base, shift)
         known = [f"{k}_t" for k in sorted(self.forward | self.adjoints)]
@@ -220,8 +221,8 @@ class _Reader:
         """∂E/∂v_t: a named gradient (δstate_t), or an activation's (∂E/∂a_t = δstate_t ⊙ i_t)."""
         inner = ast.Name(id=node.id[1:], col_offset=node.col_offset, end_col_offset=node.end_col_offset)
         base, shift = self._split(inner)
-        if base in ADJOINT_NAMES:
-            return q(ADJOINT_NAMES[base], shift)
+        if base in self.names:
+            return q(self.names[base], shift)
         if base in self.activations:
             return shifted(self.activations[base], shift)
         raise self.fail(node, f"no gradient ∂E/∂{base} in this model")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..numeric.engine import Row, Trace
 from ..numeric.models import Compiled, Fetch, apply, at, compiled, fetcher
-from ..refs import GATES, Ref
+from ..refs import Ref
 from ..scenario import layouts
 from ..symbolic.model import Equation
 
@@ -87,14 +87,16 @@ class Graph:
         tr, model = self.trace, self.trace.model
         T = tr.scenario.T
         gradients = {e.name: e for e in model.gradients}
+        gates = tr.scenario.shape.gates
         for row in tr.rows:
             t = row.step
-            if row.section == "forward" and row.name == f"{model.forward[0].name}_{t}":
+            if row.section == "forward" and row.name == f"{model.forward[0].name}_{t}" and model.linear:
+                # the stacked pre-activations, computed at once and shown through the gates they feed
                 for eq in model.linear:
                     self._add(Node(f"{eq.name}_{t}", eq, t), f"{model.forward[0].name}_{t}")
-                self._add(Node(f"z_{t}", parts=tuple(f"z{g}_{t}" for g in GATES), join="concat"), row.name)
+                self._add(Node(f"z_{t}", parts=tuple(f"z{g}_{t}" for g in gates), join="concat"), row.name)
             if row.section == "gradients" and row.stacked:
-                parts = tuple(f"{row.name}_{g}" for g in GATES)
+                parts = tuple(f"{row.name}_{g}" for g in gates)
                 for p in parts:
                     self._add(Node(p, gradients[p], None), row.name)
                 self._add(Node(row.name, parts=parts, join="vstack" if row.name != "db" else "concat"))
@@ -104,15 +106,15 @@ class Graph:
                 self._add(Node(f"E_{t}", model.loss_eq, t, reduce=True), row.name)
                 if t == T - 1:
                     self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), row.name)
-            gates = tuple(f"d{g}_{t}" for g in GATES)
-            if f"dgates_{t}" not in self.nodes and all(p in self.nodes for p in gates):
+            adjoints = tuple(f"d{g}_{t}" for g in gates)
+            if gates and f"dgates_{t}" not in self.nodes and all(p in self.nodes for p in adjoints):
                 # δgates_t = [δa_t; δi_t; δf_t; δo_t], once all four exist (δo_t comes first with peepholes)
-                self._add(Node(f"dgates_{t}", parts=gates, join="concat"), row.name)
+                self._add(Node(f"dgates_{t}", parts=adjoints, join="concat"), row.name)
         for p in ("W", "U", "b"):
-            if f"{p}_a_new" in tr.values:
-                parts = tuple(f"{p}_{g}_new" for g in GATES)
+            if gates and f"{p}_{gates[0]}_new" in tr.values:
+                parts = tuple(f"{p}_{g}_new" for g in gates)
                 self._add(Node(f"{p}_new", parts=parts, join="concat" if p == "b" else "vstack"), parts[0])
-        for name, parts, join in layouts.check_names(tr.scenario.layout, dict(tr.scenario.given)):
+        for name, parts, join in layouts.check_names(tr.scenario.layout, dict(tr.scenario.given), tr.scenario.cell):
             if all(p in self.nodes for p in parts):  # a source's own names: dWx, dweight_ih_l0, kernel_new
                 self._add(Node(name, parts=parts, join=join), self.row_of[parts[0]])
 

@@ -11,18 +11,17 @@ from itertools import combinations
 import numpy as np
 
 from ..numeric.models import Compiled, Fetch
-from ..refs import GATES
 
 SMALL_T = 6  # a Σ_t over at most this many steps is tried with every set of steps left out
 
 
 def untransposed(m: np.ndarray, v: np.ndarray) -> np.ndarray | None:
-    """Mᵀ·v evaluated as M·v, gate by gate (Σ_g M_g·v_g), where each gate's block M_g is square
-    (None when the slip is not possible)."""
+    """Mᵀ·v evaluated as M·v, gate by gate (Σ_g M_g·v_g), where M stacks square blocks M_g, one per gate
+    (the LSTM's four, the GRU's three, the RNN's one; None when the slip is not possible)."""
     v = v.ravel()
-    blocks = len(GATES)
-    if m.ndim != 2 or m.shape[0] % blocks or m.shape[0] // blocks != m.shape[1] or v.size != m.shape[0]:
+    if m.ndim != 2 or not m.shape[1] or m.shape[0] % m.shape[1] or v.size != m.shape[0]:
         return None
+    blocks = m.shape[0] // m.shape[1]
     h = m.shape[1]
     out = sum(m[g * h : (g + 1) * h] @ v[g * h : (g + 1) * h] for g in range(blocks))
     return np.asarray(out, dtype=np.float64)

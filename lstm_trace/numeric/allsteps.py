@@ -16,12 +16,12 @@ import ast
 
 import numpy as np
 
-from ..refs import GATES, Ref
+from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, load
-from .models import at, lookup
+from ..symbolic.model import Equation, Model
+from .models import at, compiled, lookup
 
-GATE_ADJOINTS = tuple(f"d{g}" for g in GATES)
 Plan = tuple[tuple[str, int | None, bool], ...]
 
 
@@ -125,15 +125,16 @@ def given_columns(sc: Scenario) -> dict[Ref, np.ndarray]:
 class GateRows:
     """δgates_t as row t of one array, δa_t … δo_t its slices (no copy made twice)."""
 
-    def __init__(self, T: int) -> None:  # noqa: N803 - the maths' name
+    def __init__(self, T: int, gates: tuple[str, ...]) -> None:  # noqa: N803 - the maths' name
         self.T, self.rows = T, None  # type: ignore[var-annotated]
+        self.names = tuple(f"d{g}" for g in gates)  # empty for a cell without gates: no δgates_t
 
     def stack(self, values: dict, t: int) -> None:
         """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
         name = f"dgates_{t}"
-        if name in values or not all(f"{d}_{t}" in values for d in GATE_ADJOINTS):
+        if not self.names or name in values or not all(f"{d}_{t}" in values for d in self.names):
             return
-        parts = [values[f"{d}_{t}"] for d in GATE_ADJOINTS]
+        parts = [values[f"{d}_{t}"] for d in self.names]
         if self.rows is None or not 0 <= t < self.T or any(p.ndim != 1 for p in parts):
             if self.rows is None and 0 <= t < self.T and all(p.ndim == 1 for p in parts):
                 self.rows = np.zeros((self.T, sum(p.size for p in parts)))
@@ -142,7 +143,7 @@ class GateRows:
                 return
         row = self.rows[t]
         k = 0
-        for d, p in zip(GATE_ADJOINTS, parts, strict=True):
+        for d, p in zip(self.names, parts, strict=True):
             row[k : k + p.size] = p
             values[f"{d}_{t}"] = row[k : k + p.size]
             k += p.size
@@ -151,3 +152,13 @@ class GateRows:
     def columns(self) -> dict[Ref, np.ndarray]:
         """[δgates_0 … δgates_{T-1}] as the array's transpose, for the gradients' sums."""
         return {} if self.rows is None else {Ref("dgates", 0): self.rows.T}
+
+
+def initial(model: Model, values: dict, sc: Scenario) -> list[tuple[str, Equation]]:
+    """δout_{-1}, where out_{t-1} reaches the loss by more than Uᵀ (a GRU's z_t ⊙ out_{t-1}): the initial
+    output's whole gradient, its equation evaluated one step before the first. (An LSTM's is Δout_{-1}.)"""
+    eq = next((e for e in model.backward if e.name == "dout"), None)
+    if eq is None or not any(shift == 1 for _, shift, _ in compiled(eq).plan):
+        return []
+    values["dout_-1"] = at(compiled(eq), values, sc, -1)
+    return [("dout_-1", eq)]

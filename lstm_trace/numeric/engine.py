@@ -17,14 +17,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..names import canonical
-from ..refs import GATES, Ref
+from ..refs import Ref
 from ..scenario import layouts
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
 from ..symbolic.model import Equation, Model
 from . import allsteps, batch
 from .finite import finite
-from .models import at, compiled, lookup, model_for
+from .models import at, compiled, initial_values, lookup, model_for
 
 SECTIONS = ("forward", "backward", "gradients", "update")
 
@@ -136,7 +136,7 @@ def _step(  # noqa: PLR0913 - the loop's state, passed rather than closed over: 
             values[name] = v
             if rows is not None and eq.name != hidden:
                 rows.append(Row(section, t, name, eq))
-        if gates is not None and eqs[-1].name in allsteps.GATE_ADJOINTS:
+        if gates is not None and eqs[-1].name in gates.names:
             gates.stack(values, t)
 
 
@@ -169,10 +169,10 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
 def _next(sc: Scenario, tr: Trace) -> tuple[Scenario, dict[str, np.ndarray]]:
     """The next iteration's scenario (the updated parameters) and optimizer state (Adagrad's cache)."""
     new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
-    new = layouts.next_params(sc.layout, sc.params, new)  # PyTorch's two biases: b takes two steps
+    new = layouts.next_params(sc.layout, sc.params, new, sc.cell)  # PyTorch's two biases: b takes two steps
     for v in new.values():
         v.setflags(write=False)
-    given = tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values).items()) if sc.given else ()
+    given = tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell).items()) if sc.given else ()
     state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
     return replace(sc, params=MappingProxyType(new), given=given), state
 
@@ -184,14 +184,14 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     model, values, rows = batch.combined(sc, each) if each else _passes(sc, state)
     if sc.loss != "none":
         rows += _update(model, values, sc)
-        values.update(layouts.source_values(sc.layout, dict(sc.given), values))  # dWx, weight_ih_l0_new, …
+        values.update(layouts.source_values(sc.layout, dict(sc.given), values, sc.cell))  # dWx, weight_ih_l0_new, …
     return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
 
 
 def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[str, np.ndarray], list[Row]]:
     """The forward pass, then (unless loss: none) the backward pass and the gradients: model, values, rows."""
     model = model_for(sc)
-    values = _given(sc, state)
+    values = initial_values(sc, state)
     rows: list[Row] = []
     losses = _forward(model, values, sc, rows)
     values["E"] = np.array([sum(losses)])
@@ -200,13 +200,16 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     values[f"Dout_{last}"] = np.zeros(H)
     rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
-    if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole
+    if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole (an LSTM's)
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
-    gates = allsteps.GateRows(sc.T)
+    gates = allsteps.GateRows(sc.T, sc.shape.gates)
     for t in range(last, -1, -1):
         _step(backward, values, sc, t, rows, "backward", gates)
         gates.stack(values, t)
+    rows += [
+        Row("backward", -1, name, eq, note="the initial output's") for name, eq in allsteps.initial(model, values, sc)
+    ]
     columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
     rows += _gradients(model, values, sc, columns)
     return model, values, rows
@@ -217,36 +220,30 @@ def loss(scenario: Scenario) -> float:
     with np.errstate(all="ignore"):  # a perturbed loss is compared, not shown
         if scenario.batch:
             return batch.reduce(scenario, [loss(scenario.sequence(n)) for n in range(scenario.batch)])
-        return float(sum(_forward(model_for(scenario), _given(scenario, {}), scenario, None)))
-
-
-def _given(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The parameters, the optimizer's state and the initial state; W = [W_a; W_i; W_f; W_o] (and U, b)
-    stacked once, since every step reads them."""
-    values: dict[str, np.ndarray] = {**sc.params, **state}
-    for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
-        if f"{p}_a" in values:
-            values[p] = stack([values[f"{p}_{g}"] for g in GATES])
-    values["out_-1"], values["state_-1"] = sc.init_out, sc.init_state
-    return values
+        return float(sum(_forward(model_for(scenario), initial_values(scenario, {}), scenario, None)))
 
 
 def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: list[Row] | None) -> list[float]:
     """The forward pass into values (its rows appended to rows, if given); E_t of each step.
 
-    The loss E_t (per unit, then summed) is computed with the step's last forward equations."""
-    H = sc.H  # noqa: N806 - the maths' name
-    linear, loss_eq = compiled(model.linear[0], True), model.loss_eq
+    The loss E_t (per unit, then summed) is computed with the step's last forward equations. The gates'
+    pre-activations are one stacked product where the cell's gates share one form (the LSTM's); a cell
+    whose do not (the GRU's) computes each in its place among the step's equations."""
+    H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
+    loss_eq = model.loss_eq
     forward = _runs((*model.forward, *model.head, loss_eq))
-    linear, inputs = allsteps.inputs(linear, forward, values, sc)  # W·x_t + b of all steps at once
+    linear, inputs = None, None
+    if model.linear:
+        linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)  # W·x_t + b, all t
     losses, target = [], "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
     for t in range(sc.T):
         values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
-        z = values[f"z_{t}"] = (
-            at(linear, values, sc, t) if inputs is None else allsteps.plus(inputs[t], linear, values, sc, t)
-        )
-        for k, g in enumerate(GATES):
-            values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
+        if linear is not None:
+            z = values[f"z_{t}"] = (
+                at(linear, values, sc, t) if inputs is None else allsteps.plus(inputs[t], linear, values, sc, t)
+            )
+            for k, g in enumerate(gates):
+                values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
         _step(forward, values, sc, t, rows, "forward", hidden=loss_eq.name)
         losses.append(float(values[f"E_{t}"].sum()))
         values[f"E_{t}"] = np.array([losses[-1]])
@@ -267,7 +264,8 @@ def _gradients(model: Model, values: dict[str, np.ndarray], sc: Scenario, column
                 continue
             whole = _call(eq, values, sc, 0, stacked=True, columns=columns)
             values[family] = whole
-            for g, part in zip(GATES, np.split(whole, 4), strict=True):
+            gates = sc.shape.gates
+            for g, part in zip(gates, np.split(whole, len(gates)), strict=True):
                 values[f"{family}_{g}"] = part
             done.add(family)
             rows.append(Row("gradients", None, family, eq, stacked=True))
@@ -287,8 +285,9 @@ def _update(model: Model, values: dict[str, np.ndarray], sc: Scenario) -> list[R
     for eq in model.update:
         values[eq.name] = _call(eq, values, sc, 0)
         rows.append(Row("update", None, eq.name, eq))
+    gates = sc.shape.gates
     for p in ("W", "U", "b"):
-        if f"{p}_a_new" in values and all(k != p for k, _ in sc.given):
+        if gates and f"{p}_{gates[0]}_new" in values and all(k != p for k, _ in sc.given):
             stack = np.vstack if p in "WU" else np.concatenate
-            values[f"{p}_new"] = stack([values[f"{p}_{g}_new"] for g in GATES])
+            values[f"{p}_new"] = stack([values[f"{p}_{g}_new"] for g in gates])
     return rows

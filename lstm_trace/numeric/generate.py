@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..refs import GATES
+from ..refs import shape
+
+OPTIONS = {"peephole": "current", "gru": "after", "rnn": "tanh"}  # each cell's default choice
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class Spec:
     H: int  # noqa: N815
     T: int  # noqa: N815
     seed: int
-    cell: str = "lstm"  # lstm | peephole
+    cell: str = "lstm"  # lstm | peephole | cifg | gru | rnn
     output: str = "none"  # none | softmax
     K: int = 3  # noqa: N815 - classes, for a softmax output
     optimizer: str = "sgd"
@@ -29,6 +31,7 @@ class Spec:
     bias: bool = True
     decimals: int = 2  # of the generated numbers
     iterations: int = 1
+    option: str = ""  # the cell's own choice: a GRU's reset (after | before), an RNN's activation (tanh | relu)
 
 
 def _num(v: float, d: int) -> str:
@@ -43,6 +46,27 @@ def _rows(m: np.ndarray, d: int) -> str:
     return "[" + ", ".join(_row(r, d) for r in m) + "]"
 
 
+def _weights(spec: Spec, rng: np.random.Generator) -> list[str]:
+    """W, U and b: per gate, or whole for a cell without gates (the RNN); a GRU's b_hn."""
+    d, D, H = spec.decimals, spec.D, spec.H  # noqa: N806
+    lines: list[str] = []
+    gates = shape(spec.cell, spec.bias, spec.option).gates
+    for name, cols, scale in (("W", D, 1 / np.sqrt(D)), ("U", H, 1 / np.sqrt(H))):
+        if not gates:
+            lines.append(f"  {name}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
+            continue
+        lines.append(f"  {name}:")
+        for g in gates:
+            lines.append(f"    {g}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
+    if spec.bias and gates:
+        lines.append("  b: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in gates) + "}")
+    elif spec.bias:
+        lines.append(f"  b: {_row(rng.uniform(-0.5, 0.5, H), d)}")
+    if "b_hn" in shape(spec.cell, spec.bias, spec.option).vectors:
+        lines.append(f"  b_hn: {_row(rng.uniform(-0.5, 0.5, H), d)}")
+    return lines
+
+
 def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = None) -> str:
     """A scenario file's text; parts are (id, title, quantities) to add as homework parts."""
     rng = np.random.default_rng(spec.seed)
@@ -54,14 +78,10 @@ def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = N
         'source: "lstm-trace new"',
     ]
     model = f"model: {{cell: {spec.cell}, output: {spec.output}"
-    lines.append(model + (", peephole_output: current}" if spec.cell == "peephole" else "}"))
+    key = {"peephole": "peephole_output", "gru": "reset", "rnn": "activation"}.get(spec.cell)
+    lines.append(model + (f", {key}: {spec.option or OPTIONS[spec.cell]}}}" if key else "}"))
     lines.append("parameters:")
-    for name, cols, scale in (("W", D, 1 / np.sqrt(D)), ("U", H, 1 / np.sqrt(H))):
-        lines.append(f"  {name}:")
-        for g in GATES:
-            lines.append(f"    {g}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
-    if spec.bias:
-        lines.append("  b: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in GATES) + "}")
+    lines += _weights(spec, rng)
     if spec.cell == "peephole":
         lines.append("  P: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in "ifo") + "}")
     if spec.output == "softmax":
@@ -139,7 +159,9 @@ def exercise(spec: Spec, parts: bool = False, key: bool = False) -> tuple[str, s
 def estimated_bytes(spec: Spec) -> int:
     """About how long scenario_text(spec) is, without writing it: its numbers times the width of one."""
     D, H, T, K = spec.D, spec.H, spec.T, spec.K  # noqa: N806
-    numbers = 4 * H * (D + H + spec.bias) + 2 * H + T * D  # W, U, b, the initial state and output, x
-    numbers += 3 * H if spec.cell == "peephole" else 0
+    cell = shape(spec.cell, spec.bias, spec.option)
+    blocks = max(1, len(cell.gates))
+    numbers = blocks * H * (D + H + spec.bias) + 2 * H + T * D  # W, U, b, the initial state and output, x
+    numbers += len(cell.vectors) * H  # peepholes, a GRU's b_hn
     numbers += K * (H + 1) + T if spec.output == "softmax" else T * H  # V, c and a class per step, or labels
     return numbers * (spec.decimals + 5)  # "-0.12, "

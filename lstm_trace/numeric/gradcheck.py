@@ -34,8 +34,9 @@ class Check:
     size: int = 0  # the gradient's entries in all (more than entries when sampled)
 
 
-def _targets(sc: Scenario) -> list[tuple[str, str, np.ndarray, Callable[[np.ndarray], Scenario]]]:
-    """(gradient name, perturbed name, value, how to build the scenario with another value)."""
+def _targets(sc: Scenario, first: str) -> list[tuple[str, str, np.ndarray, Callable[[np.ndarray], Scenario]]]:
+    """(gradient name, perturbed name, value, how to build the scenario with another value); first: the
+    initial output's gradient (Δout_{-1}, or a GRU's δout_{-1}, which adds z_0 ⊙ δout_0)."""
     out = []
     for p, v in sc.params.items():
         out.append((f"d{p}", p, v, lambda a, p=p: replace(sc, params=MappingProxyType({**sc.params, p: a}))))
@@ -47,7 +48,7 @@ def _targets(sc: Scenario) -> list[tuple[str, str, np.ndarray, Callable[[np.ndar
             return replace(sc, x=x)
 
         out.append((f"dx_{t}", f"x_{t}", sc.x[..., t, :], with_x))
-    out.append(("Dout_-1", "out_-1", sc.init_out, lambda a: replace(sc, init_out=a)))
+    out.append((first, "out_-1", sc.init_out, lambda a: replace(sc, init_out=a)))
     return out
 
 
@@ -134,7 +135,7 @@ def gradcheck(
     rng = np.random.default_rng(0)
     sc = replace(tr.scenario, iterations=1)  # E of the traced iteration
     h = step_for(tr, h)
-    targets = _targets(sc)
+    targets = _targets(sc, "dout_-1" if "dout_-1" in tr.values else "Dout_-1")
     chosen = _entries(sc, targets, max_entries, rng)
     traced = [np.asarray(tr.values[grad], dtype=np.float64).reshape(value.shape) for grad, _, value, _ in targets]
     entries = [

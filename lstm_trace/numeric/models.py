@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import cache as model_cache
-from ..refs import GATES, Ref
+from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, Fetch, call, generate, load
 from ..symbolic.model import Equation, Model
@@ -30,6 +30,7 @@ __all__ = [
     "compiled",
     "compiled_bound",
     "fetcher",
+    "initial_values",
     "lookup",
     "model_for",
     "slip_code",
@@ -68,8 +69,9 @@ _MODELS: dict[tuple, Model] = {}
 
 
 def variant_of(sc: Scenario) -> tuple:
-    """What a model depends on: cell, bias, the peephole output gate's state, output layer, loss, optimizer."""
-    return (sc.cell, sc.bias, sc.peephole_output if sc.cell == "peephole" else "", sc.output, sc.loss, sc.optimizer)
+    """What a model depends on: cell, bias, the cell's option (a peephole output gate's state, a GRU's reset, an
+    RNN's activation), output layer, loss, optimizer."""
+    return (sc.cell, sc.bias, sc.option, sc.output, sc.loss, sc.optimizer)
 
 
 def model_for(scenario: Scenario) -> Model:
@@ -104,11 +106,11 @@ def builtin_variants() -> list[tuple]:
 
 def build(variant: tuple) -> tuple:
     """Derive a variant (sympy): (model, each equation's numpy source, its rounding bound's, templates)."""
-    from ..symbolic.derive import variant as derived
     from ..symbolic.templates import model_templates
+    from ..symbolic.variants import variant as derived
 
-    cell, bias, peephole_output, output, loss, optimizer = variant
-    model = derived(cell, bias, peephole_output or "current", output, optimizer, loss)  # or the loss follows the output
+    cell, bias, option, output, loss, optimizer = variant
+    model = derived(cell, bias, option, output, optimizer, loss)  # or the loss follows the output
     specs = {(eq, st): generate(eq.stacked if st else eq.expr, eq.kind) for eq, st in model.forms()}
     bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
     # only this model's own: an equation another variant shares (o_t = σ(zo_t)) has templates with its za_t inlined
@@ -157,7 +159,7 @@ def _size(base: str, sc: Scenario) -> int:
         return sc.D
     if base in ("s", "ds", "y") or (base == "label" and sc.K):
         return sc.K  # the output layer's classes (a label is one-hot over them)
-    return 4 * sc.H if base in ("dgates", "z") else sc.H
+    return sc.shape.width(base) * sc.H
 
 
 def lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) -> np.ndarray:
@@ -168,9 +170,24 @@ def lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) ->
     name = f"{r.base}_{step + r.shift}"
     if name in values:
         return values[name]
-    if r.base in ("dgates", "z") and f"{r.base[0]}a_{step + r.shift}" in values:
-        return np.concatenate([values[f"{r.base[0]}{g}_{step + r.shift}"] for g in GATES])
+    gates = sc.shape.gates
+    if sc.shape.width(r.base) > 1 and f"{r.base[0]}{gates[0]}_{step + r.shift}" in values:
+        return np.concatenate([values[f"{r.base[0]}{g}_{step + r.shift}"] for g in gates])
     return np.zeros(_size(r.base, sc))
+
+
+def initial_values(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What a trace starts from: the parameters, the optimizer's state and the initial state;
+    W = [W_a; W_i; W_f; W_o] (and U, b) stacked once, since every step reads them."""
+    values: dict[str, np.ndarray] = {**sc.params, **state}
+    gates = sc.shape.gates
+    for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
+        if gates and f"{p}_{gates[0]}" in values:
+            values[p] = stack([values[f"{p}_{g}"] for g in gates])
+    values["out_-1"] = sc.init_out
+    if "state" in sc.shape.recurrent:
+        values["state_-1"] = sc.init_state
+    return values
 
 
 def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:

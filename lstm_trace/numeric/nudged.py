@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..refs import GATES, Ref
+from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import function
 from ..symbolic.model import Equation
@@ -110,9 +110,10 @@ def _targets(sc: Scenario, nudge: Nudge) -> list[tuple[str, tuple[int, ...]]]:
     """Where a nudge lands: the parameter itself, and its rows of the stacked W, U or b (W_f: rows 2H … 3H)."""
     out = [(nudge.of, nudge.index)]
     base, _, gate = nudge.of.partition("_")
-    if base in ("W", "U", "b") and gate in GATES and f"{base}_a" in sc.params:
+    gates = sc.shape.gates
+    if base in ("W", "U", "b") and gate in gates and f"{base}_{gates[0]}" in sc.params:
         rows = sc.params[nudge.of].shape[0]
-        out.append((base, (nudge.index[0] + GATES.index(gate) * rows, *nudge.index[1:])))
+        out.append((base, (nudge.index[0] + gates.index(gate) * rows, *nudge.index[1:])))
     return out
 
 
@@ -120,11 +121,14 @@ def _given(sc: Scenario, nudges: Sequence[Nudge]) -> dict[str, Any]:
     """Parameters (and W, U, b stacked), inputs and the initial state as columns, each with its nudges."""
     width = len(nudges)
     plain: dict[str, np.ndarray] = {p: v if v.ndim == 2 else v.reshape(-1, 1) for p, v in sc.params.items()}
+    gates = sc.shape.gates
     for p in ("W", "U", "b"):
-        if f"{p}_a" in plain:
-            plain[p] = np.vstack([plain[f"{p}_{g}"] for g in GATES])
+        if gates and f"{p}_{gates[0]}" in plain:
+            plain[p] = np.vstack([plain[f"{p}_{g}"] for g in gates])
     plain.update({f"x_{t}": x.reshape(-1, 1) for t, x in enumerate(sc.x)})
-    plain["out_-1"], plain["state_-1"] = sc.init_out.reshape(-1, 1), sc.init_state.reshape(-1, 1)
+    plain["out_-1"] = sc.init_out.reshape(-1, 1)
+    if "state" in sc.shape.recurrent:
+        plain["state_-1"] = sc.init_state.reshape(-1, 1)
     moved: dict[str, list[tuple]] = {}
     for k, n in enumerate(nudges):
         for name, index in _targets(sc, n):
@@ -169,7 +173,8 @@ def _of_sequence(sc: Scenario, nudge: Nudge, n: int) -> Nudge:
 def _chunk(sc: Scenario, nudges: Sequence[Nudge]) -> np.ndarray:
     model, H, width = model_for(sc), sc.H, len(nudges)  # noqa: N806 - the maths' name
     assert width % 2 == 0, "nudges come in pairs"
-    linear = batched(model.linear[0], stacked=True)
+    linear = batched(model.linear[0], stacked=True) if model.linear else None
+    gates = sc.shape.gates if linear else ()
     calls = [(eq, *batched(eq)) for eq in (*model.forward, *model.head, model.loss_eq)]
     values = _given(sc, nudges)
     total = np.zeros(width // 2)
@@ -177,10 +182,12 @@ def _chunk(sc: Scenario, nudges: Sequence[Nudge]) -> np.ndarray:
     with np.errstate(all="ignore"):  # a nudged loss is compared, not shown
         for t in range(sc.T):
             values[f"label_{t}"] = values[f"upstream_{t}"] = sc.label[t].reshape(-1, 1)  # a label, or a given ∂L/∂out_t
-            z = values[f"z_{t}"] = _apply(linear, values, sc, t)
-            names = [f"label_{t}", f"upstream_{t}", f"z_{t}", *(f"z{g}_{t}" for g in GATES)]
-            for k, g in enumerate(GATES):
-                values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
+            names = [f"label_{t}", f"upstream_{t}"]
+            if linear is not None:  # the gates' pre-activations stacked (a GRU computes each in its place)
+                z = values[f"z_{t}"] = _apply(linear, values, sc, t)
+                names += [f"z_{t}", *(f"z{g}_{t}" for g in gates)]
+                for k, g in enumerate(gates):
+                    values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
             for eq, fn, plan in calls:
                 names.append(f"{eq.name}_{t + eq.shift}")
                 values[names[-1]] = _apply((fn, plan), values, sc, t)

@@ -23,7 +23,7 @@ PER_STEP = ("forward", "backward")
 def header_notes(trace: Trace) -> list[str]:
     """The header's lines after the variant's: how the source's gates map, and the batch."""
     sc = trace.scenario
-    notes = [layouts.header(sc.layout)] if sc.layout != "gomez" else []
+    notes = [layouts.header(sc.layout, sc.cell)] if sc.layout != "gomez" else []
     if sc.batch:
         how = "summed" if sc.reduction == "sum" else "averaged"
         notes.append(f"Batch of N={sc.batch} sequences: each shown on its own; loss and gradients {how} over them")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import __version__
-from ..refs import GATES, Ref, ref_of
+from ..refs import Ref, ref_of
 from ..symbolic.cells.base import logsumexp, q, softmax
 from ..symbolic.derive import Equation, Model
 from .equations import EquationPrinter
@@ -17,13 +17,14 @@ from .text import LatexStyle, Style, fill_names, name_of, tex_name, tex_text
 Sheet = list[tuple[str, list[tuple[Ref, str, sp.Basic | None, Equation | None]]]]
 
 
-def _family(eq: Equation) -> tuple[str, sp.Basic] | None:
-    """W_a_new = W_a − λ·δW_a -> ("W", W − λ·δW); cache_W_a_new likewise: the update of a stacked parameter."""
+def _family(eq: Equation, stacked: set[str], gates: tuple[str, ...]) -> tuple[str, sp.Basic] | None:
+    """W_a_new = W_a − λ·δW_a -> ("W", W − λ·δW); cache_W_a_new likewise: the update of a stacked parameter
+    (one whose gradient is stacked: a GRU's U_n reads δhn_t, not δn_t, so its U is updated gate by gate)."""
     base = eq.name[: -len("_new")]
     param = base.removeprefix("cache_")
-    if param[-2:] not in tuple(f"_{g}" for g in GATES):
-        return None
     whole = param[:-2]
+    if param[-2:] not in tuple(f"_{g}" for g in gates) or f"d{whole}" not in stacked:
+        return None
     subs = {s: q(ref_of(s).base.replace(param, whole), None) for s in eq.expr.free_symbols if param in ref_of(s).base}
     return base.replace(param, whole), eq.expr.xreplace(subs)
 
@@ -44,9 +45,10 @@ def sheet(model: Model) -> Sheet:
         elif not e.has_stacked:
             grads.append((Ref(e.name, None), "", None, e))
     out.append(("Parameter gradients", grads))
-    updates, seen = [], set()
+    updates, stacked = [], seen
+    seen = set()
     for e in model.update:
-        fam = _family(e)
+        fam = _family(e, stacked, model.cell.gates)
         if fam is None:
             updates.append((Ref(e.name, None), "new", None, e))
         elif fam[0] not in seen:
@@ -77,7 +79,7 @@ def _lhs(ref: Ref, kind: str, latex: bool) -> str:
 def _rhs(model: Model, kind: str, expr: sp.Basic | None, eq: Equation | None, style: type[Style]) -> str:
     latex = issubclass(style, LatexStyle)
     if kind == "gates":  # δgates_t = [δa_t; δi_t; δf_t; δo_t], a column
-        names = [style(step=None).name(Ref(f"d{g}", 0)) for g in GATES]
+        names = [style(step=None).name(Ref(f"d{g}", 0)) for g in model.cell.gates]
         if latex:
             return r"\begin{bmatrix} " + r" \\ ".join(names) + r" \end{bmatrix}"
         return f"[{'; '.join(names)}]"

@@ -16,7 +16,6 @@ import numpy as np
 
 from .. import __version__
 from ..numeric.engine import Trace
-from ..refs import GATES
 from ..scenario import layouts
 from .batchview import grouped
 from .rows import RowText, each_group
@@ -48,7 +47,7 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
             "H": sc.H,
             "T": sc.T,
             "layout": sc.layout,
-            "gates": layouts.header(sc.layout),
+            "gates": layouts.header(sc.layout, sc.cell),
             "N": sc.batch,
             "reduction": sc.reduction,
         },
@@ -85,32 +84,40 @@ STACKS = {"z": "z", "dgates": "d"}  # per step: z_t = [za_t; …; zo_t], δgates
 WHOLE = ("W", "U", "b", "W_new", "U_new", "b_new", "dW", "dU", "db")  # W = [W_a; W_i; W_f; W_o], …
 
 
-def _parts(name: str) -> list[str] | None:
-    """The per-gate quantities a stacked one is made of, in gate order; None for any other."""
+def _parts(name: str, gates: tuple[str, ...], stacks: tuple[str, ...]) -> list[str] | None:
+    """The per-gate quantities a stacked one is made of, in gate order; None for any other.
+    stacks: the per-step stacks the model has (z_t only where the gates' pre-activations are stacked:
+    a GRU's z_t is its update gate)."""
+    if not gates:
+        return None
     if name in WHOLE:
         base, _, new = name.partition("_")
-        return [f"{base}_{g}" + (f"_{new}" if new else "") for g in GATES]
+        return [f"{base}_{g}" + (f"_{new}" if new else "") for g in gates]
     base, _, step = name.rpartition("_")
-    if base in STACKS and step.lstrip("-").isdigit():
-        return [f"{STACKS[base]}{g}_{step}" for g in GATES]
+    if base in stacks and step.lstrip("-").isdigit():
+        return [f"{STACKS[base]}{g}_{step}" for g in gates]
     return None
 
 
-def _part_names(values: Any) -> set[str]:
-    return {p for name in values for p in (_parts(name) or ()) if p in values}
+def _part_names(values: Any, gates: tuple[str, ...], stacks: tuple[str, ...]) -> set[str]:
+    return {p for name in values for p in (_parts(name, gates, stacks) or ()) if p in values}
 
 
 def _values(trace: Trace) -> Iterator[tuple[str, str]]:
     """Every value as JSON text, in the trace's order. Each number is formatted once: a stack's text
     joins its parts' (each part's text is kept only until both it and its stack are written)."""
     values = trace.values
-    shared = _part_names(values)
+    gates = trace.scenario.shape.gates
+    stacks = ("z", "dgates") if trace.model.linear else ("dgates",)
+    shared = _part_names(values, gates, stacks)
     kept: dict[str, str] = {}
 
     def text(name: str) -> str:
         if name in kept:
             return kept.pop(name)  # its second use
-        parts = _parts(name) if name in WHOLE or not batch else None  # a batch's z_t is N×4H: not its parts' rows
+        parts = (
+            _parts(name, gates, stacks) if name in WHOLE or not batch else None
+        )  # a batch's z_t is N×4H: not its parts' rows
         if parts is not None and all(p in values for p in parts):
             out = "[" + ",".join(text(p)[1:-1] for p in parts) + "]"
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from typing import Any
 
 import numpy as np
 
@@ -114,8 +115,10 @@ def network_svg(trace: Trace, steps: list[int]) -> str:
     def at(name: str, label: str, column: int, row: float, **attrs: str) -> None:
         g.node(name, label, pos=f"{column * COLUMN},{row * ROW}!", **attrs)
 
+    stateful = "state" in trace.scenario.shape.recurrent
     at("out_-1", _label("out_-1", v["out_-1"], None, d), 0, ROWS["out"])
-    at("state_-1", _label("state_-1", v["state_-1"], None, d), 0, ROWS["state"])
+    if stateful:
+        at("state_-1", _label("state_-1", v["state_-1"], None, d), 0, ROWS["state"])
     at("t_-1", "initial", 0, -0.7, shape="plain")
     before = -1
     for column, t in enumerate(steps, start=1):
@@ -123,31 +126,41 @@ def network_svg(trace: Trace, steps: list[int]) -> str:
             kind = name.rsplit("_", 1)[0]
             at(name, label, column, ROWS[kind], **({"shape": "plain"} if kind == "E" else {}))
         at(f"t_{t}", f"t = {t}", column, -0.7, shape="plain", fontsize="12")
-        g.edges([(f"x_{t}", f"gates_{t}"), (f"gates_{t}", f"state_{t}"), (f"state_{t}", f"out_{t}")])
-        g.edge(f"gates_{t}", f"out_{t}")
-        if f"E_{t}" in v:
-            g.edge(f"out_{t}", f"E_{t}")
-        gap = "" if t == before + 1 else f"(steps {before + 1}…{t - 1} left out)\n"
-        back, back_out = v.get(f"dstate_{t}"), v.get(f"Dout_{before}")
-        state_says = "" if back is None else f"{_name(f'dstate_{t}')} ⊙ f_{t}\n= {_num(back * v[f'f_{t}'], d)}"
-        out_says = "" if back_out is None else f"Δ{_name(f'out_{before}')}\n= {_num(back_out, d)}"
-        g.edge(f"state_{before}", f"state_{t}", xlabel=gap + state_says)
-        # xlabels: placed after the layout, clear of the nodes and of each other where the two arrows cross
-        g.edge(f"out_{before}", f"gates_{t}", xlabel=gap + out_says)
+        _links(g, v, t, before, stateful, d)
         before = t
     return inline(g.pipe(format="svg", encoding="utf-8", quiet=True))
 
 
+def _links(g: Any, v: Any, t: int, before: int, stateful: bool, d: int) -> None:  # noqa: PLR0913
+    """Step t's arrows, and those from the step before it, labelled with the gradients they carry back."""
+    g.edges([(f"x_{t}", f"gates_{t}"), (f"gates_{t}", f"out_{t}")])
+    if stateful:
+        g.edges([(f"gates_{t}", f"state_{t}"), (f"state_{t}", f"out_{t}")])
+    if f"E_{t}" in v:
+        g.edge(f"out_{t}", f"E_{t}")
+    gap = "" if t == before + 1 else f"(steps {before + 1}…{t - 1} left out)\n"
+    back, back_out = v.get(f"dstate_{t}"), v.get(f"Dout_{before}")
+    state_says = "" if back is None else f"{_name(f'dstate_{t}')} ⊙ f_{t}\n= {_num(back * v[f'f_{t}'], d)}"
+    out_says = "" if back_out is None else f"Δ{_name(f'out_{before}')}\n= {_num(back_out, d)}"
+    if stateful:
+        g.edge(f"state_{before}", f"state_{t}", xlabel=gap + state_says)
+    # xlabels: placed after the layout, clear of the nodes and of each other where the two arrows cross
+    g.edge(f"out_{before}", f"gates_{t}", xlabel=gap + out_says)
+
+
 def _cell(trace: Trace, t: int, d: int) -> dict[str, str]:
     """One step's nodes: each value, and its δ where the trace has one."""
-    v = trace.values
-    gates = np.concatenate([v[f"{k}_{t}"] for k in "aifo"])
+    v, cell = trace.values, trace.scenario.shape
+    names = cell.gates or ("z",)  # a vanilla RNN's box holds its pre-activation z_t
+    gates = np.concatenate([v[f"{k}_{t}"] for k in names])
+    grads = v.get(f"dgates_{t}") if cell.gates else v.get(f"dz_{t}")
     out = {
         f"x_{t}": _label(f"x_{t}", v[f"x_{t}"], v.get(f"dx_{t}"), d),
-        f"gates_{t}": _label("", gates, v.get(f"dgates_{t}"), d, "a, i, f, o"),
-        f"state_{t}": _label(f"state_{t}", v[f"state_{t}"], v.get(f"dstate_{t}"), d),
-        f"out_{t}": _label(f"out_{t}", v[f"out_{t}"], v.get(f"dout_{t}"), d),
+        f"gates_{t}": _label("", gates, grads, d, ", ".join(names)),
     }
+    if "state" in cell.recurrent:
+        out[f"state_{t}"] = _label(f"state_{t}", v[f"state_{t}"], v.get(f"dstate_{t}"), d)
+    out[f"out_{t}"] = _label(f"out_{t}", v[f"out_{t}"], v.get(f"dout_{t}"), d)
     if f"E_{t}" in v:
         out[f"E_{t}"] = f"E_{t} = {_num(v[f'E_{t}'], d)}"
     return out

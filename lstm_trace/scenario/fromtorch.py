@@ -1,4 +1,4 @@
-"""A scenario from a PyTorch nn.LSTM and its input, in one call: lstm_trace.from_torch(module, x, ...).
+"""A scenario from a PyTorch nn.LSTM, nn.GRU or nn.RNN and its input, in one call: lstm_trace.from_torch(module, x).
 
 torch stays optional: nothing here imports it; the module's tensors are read through their own
 methods (detach, cpu, double, numpy).
@@ -32,12 +32,20 @@ def _steps_first(a: np.ndarray, batch_first: bool) -> np.ndarray:
     return a.swapaxes(0, 1) if batch_first and a.ndim == 3 else a
 
 
-def _check_module(module: Any) -> None:
+CELLS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+
+
+def _check_module(module: Any) -> dict[str, str]:
+    """The scenario's model: {cell: …} (and an nn.RNN's activation)."""
     kind = type(module).__name__
-    if kind != "LSTM":
-        raise ValueError(f"from_torch reads an nn.LSTM, found {kind}")
+    if kind not in CELLS:
+        raise ValueError(f"from_torch reads an nn.LSTM, nn.GRU or nn.RNN, found {kind}")
     if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
-        raise ValueError("from_torch reads a one-layer, one-directional nn.LSTM without proj_size")
+        raise ValueError(f"from_torch reads a one-layer, one-directional nn.{kind} without proj_size")
+    model = {"cell": CELLS[kind]}
+    if kind == "RNN":
+        model["activation"] = module.nonlinearity
+    return model
 
 
 def from_torch(
@@ -45,17 +53,19 @@ def from_torch(
     x: Any,
     target: Any = None,
     upstream: Any = None,
-    initial: tuple[Any, Any] | None = None,
+    initial: tuple[Any, Any] | Any | None = None,
     lr: float = 0.1,
     name: str = "",
 ) -> TorchScenario:
     """The scenario that traces `module` on input `x` (T×D, or T×N×D for a batch; N×T×D with batch_first).
 
     target: labels like the output (the l2 loss ½‖out_t − label_t‖²); upstream: ∂L/∂out_t like the
-    output (CS231n's dout); neither: the forward pass only. initial: (h0, c0), each H or N×H.
+    output (CS231n's dout); neither: the forward pass only. initial: (h0, c0), each H or N×H (h0 alone
+    for an nn.GRU or nn.RNN).
     The parameters keep PyTorch's names and shapes (layout: pytorch).
     """
-    _check_module(module)
+    model = _check_module(module)
+    kind = type(module).__name__
     if target is not None and upstream is not None:
         raise ValueError("give target (labels) or upstream (∂L/∂out_t), not both")
     params = {k: _array(v).tolist() for k, v in module.state_dict().items()}
@@ -68,10 +78,14 @@ def from_torch(
         if ys is not None:
             step[key] = ys[t].tolist()
         steps.append(step)
-    data: dict[str, Any] = {"name": name or "nn.LSTM", "source": "PyTorch nn.LSTM", "layout": "pytorch"}
+    data: dict[str, Any] = {"name": name or f"nn.{kind}", "source": f"PyTorch nn.{kind}", "layout": "pytorch"}
+    if kind != "LSTM":
+        data["model"] = model
     data["parameters"] = params
-    if initial is not None:
+    if initial is not None and kind == "LSTM":
         data["initial"] = {"out": _array(initial[0]).tolist(), "state": _array(initial[1]).tolist()}
+    elif initial is not None:  # a GRU's and an RNN's h0 alone
+        data["initial"] = {"out": _array(initial[0] if isinstance(initial, tuple) else initial).tolist()}
     data["sequence"] = steps
     if ys is None:
         data["loss"] = "none"
@@ -82,5 +96,5 @@ def from_torch(
 def _yaml(data: dict[str, Any]) -> str:
     import yaml
 
-    head = "# Written by lstm_trace.from_torch: nn.LSTM's state_dict as it is (layout: pytorch).\n"
+    head = f"# Written by lstm_trace.from_torch: {data['source']}'s state_dict as it is (layout: pytorch).\n"
     return head + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=120)

@@ -13,8 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..refs import GATES
-from .steps import array
-from .yamlio import Document, Path
+from .yamlio import Document
 
 # the source's gate blocks, in its order, as this tool's letters (a is g, c, c̃, j)
 ORDER = {
@@ -30,6 +29,19 @@ LETTERS = {
     "keras": "i, f, c, o",
     "tensorflow": "i, j, f, o",
     "deeplearning.ai": "f, i, c̃, o",
+}
+# the other cells a layout reads (the LSTM's order above): PyTorch's nn.GRU rows r, z, n; nn.RNN one block
+CELL_ORDER = {
+    ("pytorch", "gru"): ("r", "z", "n"),
+    ("pytorch", "rnn"): ("",),
+    ("cs231n", "rnn"): ("",),
+    ("keras", "rnn"): ("",),
+}
+CELL_TITLES = {
+    ("pytorch", "gru"): "PyTorch's nn.GRU",
+    ("pytorch", "rnn"): "PyTorch's nn.RNN",
+    ("cs231n", "rnn"): "CS231n's rnn_step_forward: next_h = tanh(x·Wx + prev_h·Wh + b)",
+    ("keras", "rnn"): "Keras' SimpleRNN",
 }
 TITLES = {
     "pytorch": "PyTorch's nn.LSTM",
@@ -59,10 +71,39 @@ TRANSPOSED = "this layout stores it the other way round"
 SHARED = ("V", "c", "forget_bias")  # keys every layout may hold beside its own (forget_bias: tensorflow's)
 
 
-def header(layout: str) -> str:
+def order(layout: str, cell: str = "lstm") -> tuple[str, ...]:
+    """The source's gate blocks in its order, as this tool's letters ("" for a cell with one block)."""
+    return CELL_ORDER.get((layout, cell), ORDER[layout])
+
+
+def reads(layout: str, cell: str) -> bool:
+    """Whether a layout has the cell's parameters: every layout the LSTM's, PyTorch's also nn.GRU's and nn.RNN's."""
+    return layout == "gomez" or cell in ("lstm", "peephole") or (layout, cell) in CELL_ORDER
+
+
+def param(family: str, g: str, key: str = "", cell: str = "lstm") -> str:
+    """This tool's name of a source block: W_a; a cell with one block's W; nn.GRU's bias_hh n-block b_hn."""
+    if not g:
+        return family
+    return "b_hn" if cell == "gru" and key.startswith("bias_hh") and g == "n" else f"{family}_{g}"
+
+
+def header(layout: str, cell: str = "lstm") -> str:
     """The header line that says how the source's gates are this tool's a, i, f, o."""
     if layout == "gomez":
         return ""
+    if (layout, cell) in CELL_ORDER:
+        gates = ", ".join(g for g in order(layout, cell) if g)
+        title = CELL_TITLES[(layout, cell)]
+        note = f"Layout {layout} ({title})" + (f": its gates {gates} are this tool's {gates}" if gates else "")
+        if layout != "pytorch":
+            return (
+                note + ": W is Wx transposed, U is Wh transposed"
+                if layout == "cs231n"
+                else note + ": W is kernel transposed, U is recurrent_kernel transposed"
+            )
+        note += "; b = bias_ih + bias_hh" + (" (but b_hn is bias_hh's n block)" if cell == "gru" else "")
+        return note + ", and each of the two takes the update's step"
     tool = ", ".join(ORDER[layout])
     note = f"Layout {layout} ({TITLES[layout]}): its gates {LETTERS[layout]} are this tool's {tool}"
     if layout == "pytorch":
@@ -72,22 +113,25 @@ def header(layout: str) -> str:
     return note
 
 
-def _rows(get: Callable[[str, str], np.ndarray], family: str, order: tuple[str, ...]) -> np.ndarray:
-    parts = [get(family, g) for g in order]
+def _rows(get: Callable[[str], np.ndarray], names: list[str]) -> np.ndarray:
+    parts = [get(n) for n in names]
     return np.concatenate(parts) if parts[0].ndim == 1 else np.vstack(parts)
 
 
-def source_form(layout: str, key: str, get: Callable[[str, str], np.ndarray], like: np.ndarray) -> np.ndarray:
-    """The source's array `key` from per-gate arrays (get("W", "a") is W_a, δW_a, …), shaped like `like`."""
+def source_form(
+    layout: str, key: str, get: Callable[[str], np.ndarray], like: np.ndarray, cell: str = "lstm"
+) -> np.ndarray:
+    """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`."""
     family, form = KEYS[layout][_full(layout, key)]
-    order = ORDER[layout]
     if family == "UW":  # deeplearning.ai: W_g acts on [a_prev; xt]
-        return np.hstack([get("U", form), get("W", form)])
+        return np.hstack([get(f"U_{form}"), get(f"W_{form}")])
     if family == "b" and form in GATES:
-        return get("b", form).reshape(like.shape)
+        return get(f"b_{form}").reshape(like.shape)
+    names = [param(family, g, _full(layout, key), cell) for g in order(layout, cell)]
     if family == "WU":  # tensorflow: the kernel acts on [x_t; h_{t-1}]
-        return np.vstack([_rows(get, "W", order).T, _rows(get, "U", order).T])
-    whole = _rows(get, family, order)
+        w, u = ([f"{f}_{g}" for g in ORDER[layout]] for f in "WU")
+        return np.vstack([_rows(get, w).T, _rows(get, u).T])
+    whole = _rows(get, names)
     return whole.T if form == "cols" else whole
 
 
@@ -107,7 +151,7 @@ def spellings(layout: str, name: str) -> tuple[str, ...]:
 
 
 def source_values(
-    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray]
+    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm"
 ) -> dict[str, np.ndarray]:
     """dP and P_new for each parameter P the scenario named, in the source's shape and order.
 
@@ -118,129 +162,36 @@ def source_values(
     for key, arr in given.items():
         if key in SHARED:
             continue
-        grad = source_form(layout, key, lambda f, g: values[f"d{f}_{g}"], arr)
-        step = source_form(layout, key, lambda f, g: values[f"{f}_{g}_new"] - values[f"{f}_{g}"], arr)
+        grad = source_form(layout, key, lambda n: values[f"d{n}"], arr, cell)
+        step = source_form(layout, key, lambda n: values[f"{n}_new"] - values[n], arr, cell)
         out[f"d{key}"], out[f"{key}_new"] = grad, arr + step
     return out
 
 
-def next_given(layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray]) -> dict:
+def next_given(
+    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm"
+) -> dict:
     """The source's parameters after an update, for the next iteration."""
     new = {k: v for k, v in given.items() if k in SHARED}
-    new.update({k[: -len("_new")]: v for k, v in source_values(layout, given, values).items() if k.endswith("_new")})
+    made = source_values(layout, given, values, cell)
+    new.update({k[: -len("_new")]: v for k, v in made.items() if k.endswith("_new")})
     return new
 
 
-def next_params(layout: str, params: Mapping[str, np.ndarray], new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The per-gate parameters the next iteration starts from: PyTorch's b moves twice the step (two biases)."""
+def next_params(
+    layout: str, params: Mapping[str, np.ndarray], new: dict[str, np.ndarray], cell: str = "lstm"
+) -> dict[str, np.ndarray]:
+    """The per-gate parameters the next iteration starts from: PyTorch's b moves twice the step (two biases;
+    nn.GRU's b_n and b_hn are one each)."""
     if layout == "pytorch":
-        for g in GATES:
-            if f"b_{g}" in params:
-                new[f"b_{g}"] = 2 * new[f"b_{g}"] - params[f"b_{g}"]
+        for g in order(layout, cell):
+            b = param("b", g, "bias_ih_l0", cell)
+            if b in params and not (cell == "gru" and g == "n"):
+                new[b] = 2 * new[b] - params[b]
     return new
 
 
-def read(layout: str, raw: dict[str, Any], doc: Document, D: int) -> tuple[dict[str, np.ndarray], dict, int]:  # noqa: N803
-    """The per-gate W_g (H×D), U_g (H×H), b_g (H) from a source's parameters, the arrays as given, and H.
-
-    D is x_0's length; every shape is checked against H and D, naming the source's key."""
-    where: Path = ("parameters",)
-    given = {k: array(v, where + (k,), doc) for k, v in raw.items() if v is not None and k not in ("V", "c")}
-    full = dict(given)  # PyTorch's names without _l0 read as the suffixed ones; given keeps them as written
-    _complete(layout, full, doc)
-    reader = _read_dlai if layout == "deeplearning.ai" else _read_stacked
-    params, H = reader(layout, full, doc, D)  # noqa: N806
-    return params, given, H
-
-
-def _complete(layout: str, given: dict[str, np.ndarray], doc: Document) -> None:
-    """Each of the layout's keys once: PyTorch's with or without _l0, both biases or neither."""
-    if layout == "pytorch":
-        for key in [k for k in given if not k.endswith("_l0")]:
-            if f"{key}_l0" in given:
-                raise doc.error(("parameters", key), f"{key} and {key}_l0 are the same parameter: give one")
-            given[f"{key}_l0"] = given.pop(key)
-        biases = [k for k in ("bias_ih_l0", "bias_hh_l0") if k in given]
-        if len(biases) == 1:
-            other = "bias_hh_l0" if biases[0] == "bias_ih_l0" else "bias_ih_l0"
-            raise doc.error(("parameters",), f"missing: {other} (nn.LSTM adds both biases; give both, or neither)")
-    optional = ("bias_ih_l0", "bias_hh_l0", "bias") if layout in ("pytorch", "keras") else ()
-    for key in KEYS[layout]:
-        if key not in given and key not in optional:
-            raise doc.error(("parameters",), f"missing: {key} (layout: {layout})")
-
-
-def _shape(arr: np.ndarray, shape: tuple[int, ...], key: str, what: str, doc: Document) -> None:
-    if arr.shape != shape:
-        found = "×".join(map(str, arr.shape)) or "a number"
-        hint = f" (its transpose would fit: {TRANSPOSED})"
-        hint = hint if arr.ndim == 2 and arr.shape[::-1] == shape else ""
-        raise doc.error(("parameters", _written(key, doc)), f"expected {key} to be {what}, found {found}{hint}")
-
-
-def _written(key: str, doc: Document) -> str:
-    """The key as the file spells it (weight_ih for weight_ih_l0)."""
-    raw = doc.data.get("parameters", {}) if isinstance(doc.data, dict) else {}
-    return key if key in raw else key.removesuffix("_l0")
-
-
-def _hidden(arr: np.ndarray, key: str, form: str, square: bool, doc: Document) -> int:
-    """H from the recurrent weights: 4H×H (rows) or H×4H (cols); for TensorFlow's (D+H)×4H kernel, its columns."""
-    rows, cols = arr.shape if arr.ndim == 2 else (arr.size, 1)
-    long, short = (rows, cols) if form == "rows" else (cols, rows)
-    if square and long == 4 * short:
-        return short
-    if square and short == 4 * long:
-        want = "4H×H" if form == "rows" else "H×4H"
-        message = f"expected {key} to be {want}, found {rows}×{cols} (its transpose would fit: {TRANSPOSED})"
-        raise doc.error(("parameters", _written(key, doc)), message)
-    if not square and long and long % 4 == 0:
-        return long // 4
-    want = ("4H×H" if form == "rows" else "H×4H") if square else "(D+H)×4H"
-    raise doc.error(("parameters", _written(key, doc)), f"expected {key} to be {want}, found {rows}×{cols}")
-
-
-def _read_stacked(layout: str, given: dict, doc: Document, D: int) -> tuple[dict[str, np.ndarray], int]:  # noqa: N803
-    keys = KEYS[layout]
-    params: dict[str, np.ndarray] = {}
-    rec = next(k for k, (family, _) in keys.items() if family in ("U", "WU"))
-    H = _hidden(given[rec], rec, keys[rec][1], keys[rec][0] == "U", doc)  # noqa: N806
-    width = {"W": D, "U": H, "WU": D + H}
-    for key, (family, form) in keys.items():
-        if key not in given:
-            continue
-        arr = given[key]
-        if family == "b":
-            _shape(arr, (4 * H,), key, f"4H = {4 * H} entries", doc)
-            blocks = np.split(arr, 4)
-        else:
-            n = width[family]
-            shape = (4 * H, n) if form == "rows" else (n, 4 * H)
-            _shape(arr, shape, key, "×".join(map(str, shape)), doc)
-            blocks = np.split(arr if form == "rows" else arr.T, 4)
-        for g, block in zip(ORDER[layout], blocks, strict=True):
-            if family == "WU":
-                params[f"W_{g}"], params[f"U_{g}"] = block[:, :D].copy(), block[:, D:].copy()
-            else:
-                params[f"{family}_{g}"] = params.get(f"{family}_{g}", 0) + block
-    if "forget_bias" in given:
-        params["b_f"] = params["b_f"] + float(given["forget_bias"])
-    return params, H
-
-
-def _read_dlai(layout: str, given: dict, doc: Document, D: int) -> tuple[dict[str, np.ndarray], int]:  # noqa: N803
-    H = given["Wf"].shape[0] if given["Wf"].ndim == 2 else 0  # noqa: N806
-    params: dict[str, np.ndarray] = {}
-    for g, letter in DLAI.items():
-        w, b = given[f"W{letter}"], given[f"b{letter}"]
-        _shape(w, (H, H + D), f"W{letter}", f"H×(H+D) = {H}×{H + D}, acting on [a_prev; xt]", doc)
-        if b.shape not in ((H,), (H, 1), (1, H)):
-            _shape(b, (H, 1), f"b{letter}", f"{H} entries or {H}×1", doc)
-        params[f"U_{g}"], params[f"W_{g}"], params[f"b_{g}"] = w[:, :H].copy(), w[:, H:].copy(), b.reshape(H)
-    return params, H
-
-
-GOMEZ_KEYS = ("W", "U", "b", "P", "V", "c")
+GOMEZ_KEYS = ("W", "U", "b", "P", "b_hn", "V", "c")
 
 
 def allowed(layout: str) -> tuple[str, ...]:
@@ -264,7 +215,9 @@ def check_keys(layout: str, raw: Any, doc: Document) -> None:
         raise doc.error(("parameters", key), f"{said}layout: {layout} expects {', '.join(mine)}", at_key=True)
 
 
-def check_names(layout: str, given: Mapping[str, np.ndarray]) -> list[tuple[str, tuple[str, ...], str]]:
+def check_names(
+    layout: str, given: Mapping[str, np.ndarray], cell: str = "lstm"
+) -> list[tuple[str, tuple[str, ...], str]]:
     """(dP or P_new, its per-gate parts, how they join) for each parameter P in a source's layout: the
     names check accepts beside the canonical ones. An update that is not a pure join of parts (PyTorch's
     two biases, TensorFlow's bias beside forget_bias) is left out."""
@@ -280,7 +233,7 @@ def check_names(layout: str, given: Mapping[str, np.ndarray]) -> list[tuple[str,
         elif form in GATES:
             parts, join = (f"b_{form}",), "column" if arr.ndim == 2 else "concat"
         else:
-            parts = tuple(f"{family}_{g}" for g in ORDER[layout])
+            parts = tuple(param(family, g, _full(layout, key), cell) for g in order(layout, cell))
             join = "cols" if form == "cols" else "concat" if family == "b" else "vstack"
         out.append((f"d{key}", tuple(f"d{p}" for p in parts), join))
         if not (family == "b" and layout in ("pytorch", "tensorflow")):

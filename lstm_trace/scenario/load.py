@@ -12,11 +12,12 @@ import numpy as np
 from .. import cache
 from ..errors import key_path
 from ..names import normalise
-from ..refs import GATES
-from . import answers, examples, layouts, steps, yamlio
+from . import answers, cellparams, examples, layouts, sourceread, steps, yamlio
 from .messages import first_error
 from .scenario import Part, Scenario
 from .yamlio import Path
+
+STATELESS = ("gru", "rnn")  # cells whose step hands on out_t alone
 
 if TYPE_CHECKING:  # pydantic is imported only to validate a file not already in the cache
     from .schema import ScenarioModel
@@ -90,7 +91,8 @@ def _layout_checked(doc: yamlio.Document) -> dict:
     (they are read into W_g, U_g, b_g once the rest is valid)."""
     from pydantic import ValidationError, create_model
 
-    from .schema import LAYOUTS, MODELS
+    from .schema import LAYOUTS
+    from .sourceschema import MODELS
 
     layout = doc.data.get("layout", "gomez")
     if layout not in LAYOUTS:
@@ -109,38 +111,6 @@ def _layout_checked(doc: yamlio.Document) -> dict:
     return {**doc.data, "parameters": stand_in}
 
 
-def _matrix(value: Any, path: Path, doc: yamlio.Document) -> np.ndarray:
-    """A list of rows, or a flat list for one row, as a 2-D array; ragged rows are an error."""
-    return steps.array(value if isinstance(value[0], list) else [value], path, doc)
-
-
-def _per_gate(block: Any, raw: Any, path: Path, doc: yamlio.Document, rows: int | None) -> dict[str, np.ndarray]:
-    """{a, i, f, o} -> arrays; a stacked block is split into four (gate order a, i, f, o)."""
-    if isinstance(raw, dict):
-        return {g: (_matrix(raw[g], path + (g,), doc) if rows else np.array(raw[g], np.float64)) for g in GATES}
-    whole = _matrix(raw, path, doc) if rows else np.array(raw, np.float64)
-    n = whole.shape[0]
-    if n % 4:
-        raise doc.error(path, f"expected 4·H rows stacked in gate order a, i, f, o, found {n} rows")
-    return dict(zip(GATES, np.split(whole, 4), strict=True))
-
-
-def _peepholes(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> None:  # noqa: N803
-    """P_i, P_f, P_o for a peephole cell; an error for one without, or for P on a plain LSTM."""
-    if spec.model.cell != "peephole":
-        if raw.get("P") is not None:
-            raise doc.error(("parameters", "P"), "peephole weights P need model: {cell: peephole}", at_key=True)
-        return
-    if raw.get("P") is None:
-        raise doc.error(
-            ("parameters",), "missing: P (peephole weights {i: [...], f: [...], o: [...]}) for cell: peephole"
-        )
-    for g in ("i", "f", "o"):
-        v = np.array(raw["P"][g], np.float64)
-        steps.check(v, (H,), f"P_{g} (H entries)", ("parameters", "P", g), doc)
-        params[f"P_{g}"] = v
-
-
 def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> int:  # noqa: N803
     """V (K×H) and c (K) for a softmax output layer; K, or 0 without one.  The loss must match."""
     softmax = spec.model.output == "softmax"
@@ -156,7 +126,7 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
         if raw.get(key) is None:
             what = "K×H weights" if key == "V" else "K biases"
             raise doc.error(("parameters",), f"missing: {key} (the softmax layer's {what})")
-    V = _matrix(raw["V"], ("parameters", "V"), doc)
+    V = cellparams.matrix(raw["V"], ("parameters", "V"), doc)
     K = V.shape[0]
     steps.check(V, (K, H), "V (K×H)", ("parameters", "V"), doc)
     c = np.array(raw["c"], np.float64)
@@ -165,34 +135,17 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
     return K
 
 
-def _weights(spec: ScenarioModel, raw: dict, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int]:
-    """W_g (H×D), U_g (H×H) and b_g (H) per gate, with H and D."""
-    W = _per_gate(spec.parameters.W, raw["W"], ("parameters", "W"), doc, rows=True)
-    U = _per_gate(spec.parameters.U, raw["U"], ("parameters", "U"), doc, rows=True)
-    # H from U (square); D from W where its gates agree, else from x_0 (W itself is then blamed)
-    cols = {w.shape[1] for w in W.values()}
-    H, D = U["a"].shape[0], cols.pop() if len(cols) == 1 else _width(spec)
-    params: dict[str, np.ndarray] = {}
-    for g in GATES:
-        where = ("parameters", "U") if not isinstance(raw["U"], dict) else ("parameters", "U", g)
-        steps.check(U[g], (H, H), f"U_{g} (H×H)", where, doc)
-        where = ("parameters", "W") if not isinstance(raw["W"], dict) else ("parameters", "W", g)
-        steps.check(W[g], (H, D), f"W_{g} (H×D)", where, doc)
-        params[f"W_{g}"], params[f"U_{g}"] = W[g], U[g]
-    if raw.get("b") is not None:
-        b = _per_gate(spec.parameters.b, raw["b"], ("parameters", "b"), doc, rows=False)
-        for g in GATES:
-            where = ("parameters", "b") if not isinstance(raw["b"], dict) else ("parameters", "b", g)
-            steps.check(b[g], (H,), f"b_{g} (H entries)", where, doc)
-            params[f"b_{g}"] = b[g]
-    return params, H, D
-
-
 def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document) -> dict[str, np.ndarray]:  # noqa: N803
     """out_{-1} and state_{-1}, zeros unless given; for a batch, one row per sequence."""
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
+        if key == "state" and v is not None and spec.model.cell in STATELESS:
+            raise doc.error(
+                ("initial", "state"),
+                f"{cellparams.called(spec.model.cell)} has no state: give initial out only",
+                at_key=True,
+            )
         what = f"initial {key} ({'H entries, or N×H' if N else 'H entries'})"
         init[key] = steps.per_sequence(np.zeros(H) if v is None else v, N, H, what, ("initial", key), doc)
     return init
@@ -202,6 +155,10 @@ def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document)
     """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
     if spec.final is None:
         return None
+    if spec.model.cell in STATELESS:
+        raise doc.error(
+            ("final", "dstate"), f"{cellparams.called(spec.model.cell)} has no state to give a gradient of", at_key=True
+        )
     if loss == "none":
         raise doc.error(("final",), "loss: none traces the forward pass only: final gradients need a backward pass")
     return steps.per_sequence(spec.final.dstate, N, H, "final dstate (H entries)", ("final", "dstate"), doc)
@@ -211,8 +168,16 @@ def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np
     """The per-gate parameters, H and D, and the parameters as the file gave them (for another layout)."""
     raw = doc.data["parameters"]
     if spec.layout == "gomez":
-        return (*_weights(spec, raw, doc), ())
-    params, given, H = layouts.read(spec.layout, raw, doc, _width(spec))  # noqa: N806
+        opt = cellparams.option(spec.model, doc)
+        return (*cellparams.weights(spec.model.cell, opt, raw, _width(spec), doc), ())
+    if not layouts.reads(spec.layout, spec.model.cell):
+        message = (
+            f"layout: {spec.layout} writes an LSTM's parameters; {cellparams.called(spec.model.cell)}'s are read in "
+        )
+        raise doc.error(
+            ("model", "cell"), message + ("layout: gomez or pytorch" if spec.model.cell != "cifg" else "layout: gomez")
+        )
+    params, given, H = sourceread.read(spec.layout, raw, doc, _width(spec), spec.model.cell)  # noqa: N806
     return params, H, _width(spec), tuple(given.items())
 
 
@@ -225,7 +190,8 @@ def _width(spec: ScenarioModel) -> int:
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     params, H, D, given = _parameters(spec, doc)
-    _peepholes(spec, raw, params, H, doc)
+    opt = cellparams.option(spec.model, doc)
+    cellparams.vectors(spec.model.cell, opt, raw, params, H, doc)
     K = _softmax(spec, raw, params, H, doc)
     seq = steps.read(spec, D, H, K, doc)
     init = _initial(spec, seq.batch, H, doc)
@@ -242,7 +208,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         eps=spec.optimizer.eps,
         iterations=spec.iterations,
         notation=spec.model.notation,
-        peephole_output=spec.model.peephole_output,
+        option=opt,
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=seq.x,

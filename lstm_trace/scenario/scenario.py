@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..refs import Shape, shape
 from .answers import Answers
 
 
@@ -35,7 +36,7 @@ class Scenario:
     eps: float = 1e-8  # adagrad's ε
     iterations: int = 1
     notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
-    peephole_output: str = "current"  # the state a peephole output gate sees: state_t or state_{t-1}
+    option: str = ""  # the cell's own choice: a peephole's output gate, a GRU's reset, an RNN's activation
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -50,7 +51,17 @@ class Scenario:
 
     @property
     def bias(self) -> bool:
-        return "b_a" in self.params
+        return any(k == "b" or (k.startswith("b_") and k != "b_hn") for k in self.params)
+
+    @property
+    def peephole_output(self) -> str:
+        """The state a peephole output gate sees: state_t ("current") or state_{t-1} ("previous")."""
+        return self.option or "current"
+
+    @property
+    def shape(self) -> Shape:
+        """The cell's gates, what it hands on, and its other vectors (refs.py)."""
+        return shape(self.cell, self.bias, self.option)
 
     def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
         return {**self.__dict__, "params": dict(self.params)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, create_model
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Vector = Annotated[list[Number], Field(min_length=1)]
@@ -38,22 +38,31 @@ MAX_ITERATIONS = 1000  # forward, backward and update each time: beyond, a run t
 TAGS = {"rows", "row", "per-gate", "stacked", "number", "list"}  # discriminator tags pydantic puts in error locations
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class GateMatrices(_Strict):
-    a: Matrix
-    i: Matrix
-    f: Matrix
-    o: Matrix
-
-
-class GateVectors(_Strict):
-    a: Vector
-    i: Vector
-    f: Vector
-    o: Vector
+GATE_LETTERS = (
+    "a",
+    "i",
+    "f",
+    "o",
+    "r",
+    "z",
+    "n",
+)  # the LSTM's a, i, f, o (a coupled-gate LSTM's a, f, o); a GRU's r, z, n
+GateMatrices = create_model(
+    "GateMatrices",
+    __base__=Strict,
+    __doc__="One matrix per gate: the LSTM's a, i, f, o (a coupled-gate LSTM's a, f, o; a GRU's r, z, n).",
+    **{g: (Matrix | None, None) for g in GATE_LETTERS},  # type: ignore[call-overload]
+)
+GateVectors = create_model(
+    "GateVectors",
+    __base__=Strict,
+    __doc__="One vector per gate, as GateMatrices.",
+    **{g: (Vector | None, None) for g in GATE_LETTERS},  # type: ignore[call-overload]
+)
 
 
 MatrixBlock = Annotated[
@@ -64,7 +73,7 @@ VectorBlock = Annotated[
 ]
 
 
-class PeepholeVectors(_Strict):
+class PeepholeVectors(Strict):
     """P_i, P_f, P_o: H entries each, weighting the state elementwise in the gate."""
 
     i: Vector
@@ -72,8 +81,18 @@ class PeepholeVectors(_Strict):
     o: Vector
 
 
-class ModelSpec(_Strict):
-    cell: Literal["lstm", "peephole"] = "lstm"
+class ModelSpec(Strict):
+    cell: Literal["lstm", "peephole", "cifg", "gru", "rnn"] = Field(
+        default="lstm",
+        description="lstm; peephole (gates that see the state); cifg (coupled input and forget gates, "
+        "i_t = 1 − f_t); gru (gates r, z, n); rnn (out_t = tanh(W·x_t + U·out_{t-1} + b))",
+    )
+    reset: Literal["after", "before"] | None = Field(
+        default=None,
+        description="gru: the reset gate multiplies U_n·out_{t-1} + b_hn (after: PyTorch, Keras) or out_{t-1} "
+        "before U_n (before: Cho et al. 2014)",
+    )
+    activation: Literal["tanh", "relu"] | None = Field(default=None, description="rnn: tanh (default) or relu")
     peephole_output: Literal["current", "previous"] = Field(
         default="current",
         description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} "
@@ -89,91 +108,29 @@ class ModelSpec(_Strict):
     )
 
 
-class Parameters(_Strict):
-    """Per gate a, i, f, o (W is H×D, U is H×H, b has H entries) or stacked in that order."""
+class Parameters(Strict):
+    """Per gate (W is H×D, U is H×H, b has H entries) or stacked in gate order: the LSTM's a, i, f, o, a
+    coupled-gate LSTM's a, f, o, a GRU's r, z, n; a vanilla RNN's one W, U, b."""
 
     W: MatrixBlock
     U: MatrixBlock
     b: VectorBlock | None = Field(default=None, description="omit for a cell without bias")
     P: PeepholeVectors | None = Field(default=None, description="peephole weights, for cell: peephole")
+    b_hn: Vector | None = Field(
+        default=None, description="gru (reset: after): the bias inside r_t ⊙ (U_n·out_{t-1} + b_hn), H entries"
+    )
     V: Matrix | None = Field(default=None, description="K×H output weights, for output: softmax")
     c: Vector | None = Field(default=None, description="K output biases, for output: softmax")
 
 
-# Other sources' layouts: `parameters:` as they name and shape them (scenario/layouts.py reads them)
-class _Head(_Strict):
-    V: Matrix | None = Field(default=None, description="K×H output weights, for output: softmax")
-    c: Vector | None = Field(default=None, description="K output biases, for output: softmax")
-
-
-class PyTorchParameters(_Head):
-    """nn.LSTM's state_dict: rows in gate order i, f, g, o (g is this tool's a); both biases are added."""
-
-    weight_ih_l0: Matrix | None = Field(default=None, description="4H×D (also weight_ih)")
-    weight_hh_l0: Matrix | None = Field(default=None, description="4H×H (also weight_hh)")
-    bias_ih_l0: Vector | None = Field(default=None, description="4H (also bias_ih); omit both for bias=False")
-    bias_hh_l0: Vector | None = Field(default=None, description="4H (also bias_hh)")
-    weight_ih: Matrix | None = None
-    weight_hh: Matrix | None = None
-    bias_ih: Vector | None = None
-    bias_hh: Vector | None = None
-
-
-class CS231nParameters(_Head):
-    """CS231n's lstm_step_forward: a = x·Wx + h·Wh + b, columns in gate order i, f, o, g."""
-
-    Wx: Matrix = Field(description="D×4H")
-    Wh: Matrix = Field(description="H×4H")
-    b: Vector = Field(description="4H")
-
-
-class KerasParameters(_Head):
-    """keras.layers.LSTM's weights: columns in gate order i, f, c, o (c is this tool's a)."""
-
-    kernel: Matrix = Field(description="D×4H")
-    recurrent_kernel: Matrix = Field(description="H×4H")
-    bias: Vector | None = Field(default=None, description="4H; omit for use_bias=False")
-
-
-class TensorFlowParameters(_Head):
-    """TensorFlow 1's LSTMCell: kernel on [x_t; h_{t-1}], columns in gate order i, j, f, o (j is this tool's a),
-    and forget_bias added to the forget gate's pre-activation at run time."""
-
-    kernel: Matrix = Field(description="(D+H)×4H, acting on the concatenation [x_t; h_{t-1}]")
-    bias: Vector = Field(description="4H")
-    forget_bias: Annotated[Number, Field(description="added to f's pre-activation (TensorFlow's default: 1.0)")]
-
-
-class DeepLearningAiParameters(_Head):
-    """deeplearning.ai's lstm_cell_forward: each gate's W acts on the concatenation [a_prev; xt]."""
-
-    Wf: Matrix = Field(description="H×(H+D)")
-    Wi: Matrix = Field(description="H×(H+D)")
-    Wc: Matrix = Field(description="H×(H+D) (c̃ is this tool's a)")
-    Wo: Matrix = Field(description="H×(H+D)")
-    bf: Matrix = Field(description="H entries, or H×1")
-    bi: Matrix = Field(description="H entries, or H×1")
-    bc: Matrix = Field(description="H entries, or H×1")
-    bo: Matrix = Field(description="H entries, or H×1")
-
-
-MODELS: dict[str, type[_Head]] = {
-    "pytorch": PyTorchParameters,
-    "cs231n": CS231nParameters,
-    "keras": KerasParameters,
-    "tensorflow": TensorFlowParameters,
-    "deeplearning.ai": DeepLearningAiParameters,
-}
-
-
-class Initial(_Strict):
+class Initial(Strict):
     """out_{-1} and state_{-1}: H entries (for a batch: each sequence alike), or N×H; zeros by default."""
 
     out: Matrix | None = None
     state: Matrix | None = None
 
 
-class Step(_Strict):
+class Step(Strict):
     """One step: x_t (D entries, or N×D for a batch), and its label or the given upstream gradient dout."""
 
     x: Matrix
@@ -183,11 +140,11 @@ class Step(_Strict):
     )
 
 
-class Final(_Strict):
+class Final(Strict):
     dstate: Matrix = Field(description="∂L/∂state_{T-1} from beyond the last step (H entries, N×H for a batch)")
 
 
-class Optimizer(_Strict):
+class Optimizer(Strict):
     """sgd: p − λ·δp.  adagrad: cache += δp², p − λ·δp/√(cache + ε) (ε inside the root, as Theophilou writes it)."""
 
     name: Literal["sgd", "adagrad"] = "sgd"
@@ -197,11 +154,11 @@ class Optimizer(_Strict):
     )
 
 
-class Display(_Strict):
+class Display(Strict):
     decimals: Annotated[int, Field(strict=True, ge=0, le=15)] = 5
 
 
-class Part(_Strict):
+class Part(Strict):
     """A homework part: its quantities (by name, in the order asked) and what it is worth."""
 
     id: Annotated[str, Field(min_length=1, description="short label, e.g. a")]
@@ -215,7 +172,7 @@ class Part(_Strict):
 Tolerance = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
 
 
-class Grading(_Strict):
+class Grading(Strict):
     carried_credit: Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)] = Field(
         default=0.5, description="the share of a quantity's points for an answer carried from an earlier mistake"
     )
@@ -230,7 +187,7 @@ class Grading(_Strict):
     atol: Tolerance = Field(default=0.0, description="absolute tolerance on top of the written rounding")
 
 
-class ScenarioModel(_Strict):
+class ScenarioModel(Strict):
     """One exercise: a model, its parameters, a sequence, the loss and the optimizer."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="lstm-trace scenario")
@@ -263,22 +220,3 @@ class ScenarioModel(_Strict):
     )
     parts: list[Part] = Field(default_factory=list, description="homework parts, for check and template")
     grading: Grading = Grading()
-
-
-class AnyLayoutScenario(ScenarioModel):
-    """The JSON Schema's view: parameters in any layout (`layout:` says which)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, title="lstm-trace scenario")
-
-    parameters: (  # type: ignore[assignment]
-        Parameters
-        | PyTorchParameters
-        | CS231nParameters
-        | KerasParameters
-        | TensorFlowParameters
-        | DeepLearningAiParameters
-    )
-
-
-def json_schema() -> dict[str, Any]:
-    return AnyLayoutScenario.model_json_schema()

@@ -42,7 +42,23 @@ def np_unitsum(v: np.ndarray) -> np.ndarray:
     return np.sum(v, axis=0, keepdims=True)
 
 
-FUNCTIONS = {"sigmoid": np_sigmoid, "softmax": np_softmax, "logsumexp": np_logsumexp, "unitsum": np_unitsum}
+def np_relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+def np_step(x: np.ndarray) -> np.ndarray:
+    """relu's derivative: 1 where x > 0, else 0 (0 at 0, as PyTorch takes it)."""
+    return (np.asarray(x) > 0).astype(np.float64)
+
+
+FUNCTIONS = {
+    "sigmoid": np_sigmoid,
+    "softmax": np_softmax,
+    "logsumexp": np_logsumexp,
+    "unitsum": np_unitsum,
+    "relu": np_relu,
+    "step": np_step,
+}
 
 
 @dataclass(frozen=True)

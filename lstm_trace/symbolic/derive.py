@@ -14,16 +14,21 @@ from functools import cache
 
 import sympy as sp
 
-from .cells.base import GATES, Cell, D, H, m, q, ref_of, shifted, unitsum
+from .cells.base import Cell, D, H, m, q, ref_of, shifted, unitsum
 from .cells.heads import Head, no_head
 from .model import Equation, Model
 from .training import loss_expr, updates
 
-# Adjoints the seed gives names to; others (the gate activations) are inlined.
-ADJOINT_NAMES = {"out": "dout", "state": "dstate", "x": "dx", **{f"z{g}": f"d{g}" for g in GATES}, "s": "ds"}
+# Adjoints the seed gives names to; others (the gate activations) are inlined. A cell adds its own
+# (its gates' pre-activations: δa, δi, δf, δo; the GRU's δr, δz, δn, δhn): adjoint_names().
 # A quantity read both by the loss and by the next step's linear layer gets its
 # two parts named, as the seed does: δout_t = Δ_t + Δout_t.
 SPLIT_NAMES = {"out": ("Delta", "Dout")}
+
+
+def adjoint_names(cell: Cell) -> dict[str, str]:
+    """Every named adjoint of a cell's model, in the order the backward pass computes them."""
+    return {"out": "dout", "state": "dstate", "x": "dx", **cell.adjoints, "s": "ds"}
 
 
 def _diff(e: sp.Expr, sym: sp.Basic, adjoint: sp.Expr) -> sp.Expr:
@@ -51,55 +56,56 @@ def _gate_call(e: sp.Basic) -> str | None:
     return None
 
 
-def _gate_of(expr: sp.Basic) -> str | None:
-    gates = {g for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) for g in GATES if _gate_sym(ref_of(s).base, g)}
-    return gates.pop() if len(gates) == 1 else None
+def _gate_of(expr: sp.Basic, gates: tuple[str, ...]) -> str | None:
+    found = {g for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) for g in gates if _gate_sym(ref_of(s).base, g)}
+    return found.pop() if len(found) == 1 else None
 
 
 def _gate_sym(base: str, g: str) -> bool:
     return base in (f"W_{g}", f"U_{g}", f"b_{g}", f"P_{g}", f"d{g}", f"z{g}")
 
 
-def _to_stacked(expr: sp.Basic, g: str) -> sp.Basic:
+def _to_stacked(expr: sp.Basic, g: str, n: int) -> sp.Basic:
     subs = {}
     for s in expr.atoms(sp.MatrixSymbol):
         r = ref_of(s)
         if r.base in (f"W_{g}", f"U_{g}", f"b_{g}"):
-            subs[s] = m(r.base[0], None, 4 * s.shape[0], s.shape[1])
+            subs[s] = m(r.base[0], None, n * s.shape[0], s.shape[1])
         elif r.base == f"d{g}":
-            subs[s] = m("dgates", r.shift, 4 * H)
+            subs[s] = m("dgates", r.shift, n * H)
         elif r.base == f"z{g}":
-            subs[s] = m("z", r.shift, 4 * H)
+            subs[s] = m("z", r.shift, n * H)
     return expr.xreplace(subs)
 
 
 def stack(per_gate: dict[str, sp.Basic]) -> sp.Basic | None:
     """One expression over the stacked W = [W_a; W_i; W_f; W_o] etc., if the gates share it."""
-    forms = {_to_stacked(e, g) for g, e in per_gate.items()}
+    forms = {_to_stacked(e, g, len(per_gate)) for g, e in per_gate.items()}
     return forms.pop() if len(forms) == 1 else None
 
 
-def stack_sum(expr: sp.Basic) -> sp.Basic:
+def stack_sum(expr: sp.Basic, gates: tuple[str, ...]) -> sp.Basic:
     """Σ_g W_gᵀ·δg  ->  Wᵀ·δgates: collapse a sum with one identical term per gate."""
-    if not isinstance(expr, sp.MatAdd):
+    if not isinstance(expr, sp.MatAdd) or not gates:
         return expr
     by_gate: dict[str, sp.Basic] = {}
     rest = []
     for term in expr.args:
-        g = _gate_of(term)
+        g = _gate_of(term, gates)
         if g is None or g in by_gate:
             rest.append(term)
         else:
             by_gate[g] = term
-    if set(by_gate) != set(GATES):
+    if set(by_gate) != set(gates):
         return expr
-    s = stack(by_gate)
+    s = stack({g: by_gate[g] for g in gates})
     return expr if s is None else sp.MatAdd(s, *rest)
 
 
 class _Deriver:
     def __init__(self, cell: Cell, loss: str, head: Head) -> None:
         self.cell, self.loss = cell, loss
+        self.names = adjoint_names(cell)
         self.params = {**cell.params, **head.params}
         self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
         self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})
@@ -126,11 +132,11 @@ class _Deriver:
                 if r.base != v:
                     continue
                 if kind in ("linear", "head"):
-                    adj = m(ADJOINT_NAMES[c], 0, *e.shape)
+                    adj = m(self.names[c], 0, *e.shape)
                     term = sp.Trace(adj.T * e).diff(sym)
                 elif c in self.gate_of and sym != q(self.gate_of[c]):
                     # through the gate argument z_g + P_g ⊙ state: δg_t · ∂(argument)/∂v, as worked solutions write it
-                    term = q(ADJOINT_NAMES[self.gate_of[c]]) * sp.diff(e.args[0], sym)
+                    term = q(self.names[self.gate_of[c]]) * sp.diff(e.args[0], sym)
                 else:
                     term = _diff(e, sym, self.adjoint(c))
                     if self.loss == "cross_entropy":  # a one-hot label sums to one
@@ -143,8 +149,8 @@ class _Deriver:
         """δv_t: a named symbol, or for an inlined quantity the sum of its contributions."""
         if v == "E":
             return sp.S.One
-        if v in ADJOINT_NAMES:
-            return q(ADJOINT_NAMES[v])
+        if v in self.names:
+            return q(self.names[v])
         return sp.Add(*(t for _, t in self.contributions(v)))
 
     def in_forward_terms(self, expr: sp.Basic) -> sp.Basic:
@@ -154,7 +160,8 @@ class _Deriver:
 
     def backward(self) -> list[Equation]:
         eqs, late = [], []
-        for v, name in ADJOINT_NAMES.items():
+        gates = self.cell.gates
+        for v, name in self.names.items():
             parts = self.contributions(v)
             if not parts:
                 continue  # a quantity this model does not have (δs without an output layer)
@@ -170,10 +177,10 @@ class _Deriver:
                 else:
                     eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
                 # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads
-                late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1)), "linear", shift=-1))
+                late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1), gates), "linear", shift=-1))
                 eqs.append(Equation(name, q(loss_name) + q(rec_name) + sp.Add(*ew), "elementwise"))
             elif lin:
-                eqs.append(Equation(name, stack_sum(sp.MatAdd(*lin)), "linear"))
+                eqs.append(Equation(name, stack_sum(sp.MatAdd(*lin), gates), "linear"))
             else:
                 eqs.append(Equation(name, sp.Add(*ew), "elementwise"))
         return eqs + late
@@ -187,22 +194,22 @@ class _Deriver:
         return eqs
 
 
-def _reads(e: Equation) -> set[str]:
-    """The quantities of the current step an equation reads (δgates stands for its four gates)."""
+def _reads(e: Equation, gates: tuple[str, ...]) -> set[str]:
+    """The quantities of the current step an equation reads (δgates stands for its gates')."""
     bases = {ref_of(s).base for s in e.expr.atoms(sp.Symbol, sp.MatrixSymbol) if ref_of(s).shift == 0}
     if "dgates" in bases:
-        bases |= {f"d{g}" for g in GATES}
+        bases |= {f"d{g}" for g in gates}
     return bases
 
 
-def _order(eqs: list[Equation]) -> tuple[Equation, ...]:
+def _order(eqs: list[Equation], gates: tuple[str, ...]) -> tuple[Equation, ...]:
     """Topological order within a step, otherwise keeping the given order."""
     done: list[Equation] = []
     pending = list(eqs)
     names = {e.name for e in eqs if e.shift == 0}  # what this step produces
     while pending:
         for e in pending:
-            if not (_reads(e) & names) - {d.name for d in done} - {e.name}:
+            if not (_reads(e, gates) & names) - {d.name for d in done} - {e.name}:
                 done.append(e)
                 pending.remove(e)
                 break
@@ -223,42 +230,27 @@ def derive(cell: Cell, loss: str = "l2", optimizer: str = "sgd", head: Head | No
     return _MODELS[key]
 
 
-def variant(
-    cell: str = "lstm",
-    bias: bool = True,
-    peephole_output: str = "current",
-    output: str = "none",
-    optimizer: str = "sgd",
-    loss: str | None = None,
-) -> Model:
-    """A variant's model by its names: cell "lstm" or "peephole"; output "none" (l2 loss on out_t) or
-    "softmax" (cross-entropy); the peephole output gate sees state_t ("current") or state_{t-1}.
-    loss "upstream": a given ∂L/∂out_t instead of the output's loss; "none" (forward only) traces
-    the same forward equations (the upstream model's, or the softmax's)."""
-    from .cells import lstm, peephole
-    from .cells.heads import softmax_head
-
-    the_cell = peephole(bias=bias, output_gate=peephole_output) if cell == "peephole" else lstm(bias=bias)
-    if output == "softmax":
-        return derive(the_cell, "cross_entropy", optimizer, softmax_head())
-    return derive(the_cell, "upstream" if loss in ("upstream", "none") else "l2", optimizer, no_head())
-
-
 def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
     dv = _Deriver(cell, loss, head)
-    linear = tuple(Equation(z, e, "linear") for z, e in cell.linear.items())
-    stacked_z = stack({g: cell.linear[f"z{g}"] for g in cell.gates})
-    linear = tuple(Equation(e.name, e.expr, e.kind, stacked=stacked_z) for e in linear)
-    forward = tuple(Equation(v, e, "elementwise") for v, e in cell.elementwise.items())
+    gates = cell.gates
+    stacked_z = stack({g: cell.linear[f"z{g}"] for g in gates}) if gates else None
+    step = [Equation(z, e, "linear", stacked=stacked_z) for z, e in cell.linear.items()]
+    step += [Equation(v, e, "elementwise") for v, e in cell.elementwise.items()]
+    # a cell whose pre-activations share one form computes them first, all gates at once; another (the GRU
+    # reset before: U_n reads r_t ⊙ out_{t-1}) interleaves them with what they read
+    ordered = step if stacked_z is not None else list(_order(step, gates))
+    linear = tuple(e for e in ordered if e.kind == "linear" and stacked_z is not None)
+    forward = tuple(e for e in ordered if e not in linear)
     outputs = tuple(Equation(s, e, "linear") for s, e in head.linear.items())
     outputs += tuple(Equation(v, e, "elementwise") for v, e in head.elementwise.items())
     grads = dv.gradients()
     stacked_grads = {}
     for kind in ("W", "U", "b"):
-        per_gate = {g: e.expr for e in grads for g in cell.gates if e.name == f"d{kind}_{g}"}
-        if len(per_gate) == len(cell.gates):
+        per_gate = {g: e.expr for e in grads for g in gates if e.name == f"d{kind}_{g}"}
+        if gates and len(per_gate) == len(gates):
             stacked_grads[kind] = stack(per_gate)
-    grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(e.name[1])) for e in grads]
+    per_gate_names = {f"d{kind}_{g}": kind for kind in stacked_grads for g in gates}
+    grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(per_gate_names.get(e.name, ""))) for e in grads]
     update = tuple(eq for p in dv.params for eq in updates(p, optimizer))
     return Model(
         cell=cell,
@@ -266,14 +258,14 @@ def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
         linear=linear,
         forward=forward,
         loss_eq=Equation("E", loss_expr(loss), "elementwise"),
-        backward=_order(dv.backward()),
+        backward=_order(dv.backward(), gates),
         gradients=tuple(grads),
         update=update,
         activation_adjoints=tuple(
-            (v, dv.in_forward_terms(dv.adjoint(v))) for v in cell.elementwise if v not in ADJOINT_NAMES
+            (v, dv.in_forward_terms(dv.adjoint(v))) for v in cell.elementwise if v not in dv.names
         ),
         head=outputs,
     )
 
 
-__all__ = ["Equation", "Model", "derive", "variant", "D", "H"]
+__all__ = ["Equation", "Model", "derive", "D", "H"]

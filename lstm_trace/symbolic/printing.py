@@ -24,7 +24,7 @@ from .cells.base import q
 if TYPE_CHECKING:
     from .model import Equation
 
-ORDER = ("a", "i", "f", "o", "state", "out", "label", "y")
+ORDER = ("a", "i", "f", "o", "r", "z", "n", "state", "out", "label", "y")
 LINEAR_ORDER = ("W", "U", "P", "b")
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 CONSTANTS = ("lr", "eps")  # hyper-parameters, printed as a coefficient: λ·δW

@@ -15,7 +15,7 @@ from functools import cache
 
 import sympy as sp
 
-from ...refs import GATES, SIZE_NAMES, Ref, ref_of, symbol_name
+from ...refs import GATES, SIZE_NAMES, Ref, Shape, ref_of, symbol_name
 
 __all__ = ["GATES", "SIZE_NAMES", "Ref", "ref_of"]
 
@@ -58,6 +58,20 @@ class logsumexp(sp.Function):  # noqa: N801
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return softmax(self.args[0])
+
+
+class relu(sp.Function):  # noqa: N801
+    """max(0, x); its derivative is the step 1[x > 0] (0 at 0, as PyTorch takes it)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return step(self.args[0])
+
+
+class step(sp.Function):  # noqa: N801
+    """1 where x > 0, else 0: relu's derivative, itself constant where it is defined."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.S.Zero
 
 
 class unitsum(sp.Function):  # noqa: N801
@@ -106,9 +120,10 @@ class Cell:
     linear: dict[str, sp.MatrixExpr]
     elementwise: dict[str, sp.Expr]
     params: dict[str, tuple[sp.Expr, sp.Expr]]
-    inputs: tuple[str, ...] = ("x",)
-    recurrent: tuple[str, ...] = ("state", "out")
-    output: str = "out"
-    gates: tuple[str, ...] = GATES
-    # pre-activation of each gate, whose adjoint the seed calls δa, δi, δf, δo
-    preact: dict[str, str] = field(default_factory=lambda: {g: f"z{g}" for g in GATES})
+    shape: Shape = Shape("lstm")
+    # the adjoints with names of their own: each gate's pre-activation's, which the seed calls δa, δi, δf, δo
+    adjoints: dict[str, str] = field(default_factory=lambda: {f"z{g}": f"d{g}" for g in GATES})
+
+    @property
+    def gates(self) -> tuple[str, ...]:
+        return self.shape.gates

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ...refs import shape
 from .base import GATES, Cell, D, H, m, q, sigmoid
 
 
-def _linear(bias: bool) -> tuple[dict[str, sp.MatrixExpr], dict[str, tuple[sp.Expr, sp.Expr]]]:
+def _linear(
+    bias: bool, gates: tuple[str, ...] = GATES
+) -> tuple[dict[str, sp.MatrixExpr], dict[str, tuple[sp.Expr, sp.Expr]]]:
     """z_g = W_g·x_t + U_g·out_{t-1} (+ b_g), for each gate."""
     params: dict[str, tuple[sp.Expr, sp.Expr]] = {}
     linear = {}
-    for g in GATES:
+    for g in gates:
         params[f"W_{g}"] = (H, D)
         params[f"U_{g}"] = (H, H)
         z = m(f"W_{g}", None, H, D) * m("x", 0, D) + m(f"U_{g}", None, H, H) * m("out", -1, H)
@@ -34,7 +37,7 @@ def lstm(bias: bool = True) -> Cell:
         "state": q("a") * q("i") + q("f") * q("state", -1),
         "out": sp.tanh(q("state")) * q("o"),
     }
-    return Cell(name="lstm", linear=linear, elementwise=elementwise, params=params)
+    return Cell(name="lstm", linear=linear, elementwise=elementwise, params=params, shape=shape("lstm", bias))
 
 
 def peephole(bias: bool = True, output_gate: str = "current") -> Cell:
@@ -56,4 +59,26 @@ def peephole(bias: bool = True, output_gate: str = "current") -> Cell:
         "out": sp.tanh(q("state")) * q("o"),
     }
     name = "peephole" if output_gate == "current" else "peephole-previous"
-    return Cell(name=name, linear=linear, elementwise=elementwise, params=params)
+    return Cell(name=name, linear=linear, elementwise=elementwise, params=params, shape=shape("peephole", bias))
+
+
+def cifg(bias: bool = True) -> Cell:
+    """Coupled input and forget gates (Greff et al., "LSTM: a search space odyssey"; TFLite's CIFG):
+    i_t = 1 − f_t, so state_t = a_t ⊙ (1 − f_t) + f_t ⊙ state_{t-1}."""
+    gates = ("a", "f", "o")
+    linear, params = _linear(bias, gates)
+    elementwise = {
+        "a": sp.tanh(q("za")),
+        "f": sigmoid(q("zf")),
+        "o": sigmoid(q("zo")),
+        "state": q("a") * (1 - q("f")) + q("f") * q("state", -1),
+        "out": sp.tanh(q("state")) * q("o"),
+    }
+    return Cell(
+        name="cifg",
+        linear=linear,
+        elementwise=elementwise,
+        params=params,
+        shape=shape("cifg", bias),
+        adjoints={f"z{g}": f"d{g}" for g in gates},
+    )

@@ -1,0 +1,43 @@
+"""Each variant's model by its names: the built-in cells, an output layer, a loss and an optimizer."""
+
+from __future__ import annotations
+
+from .cells.base import Cell
+from .cells.heads import no_head
+from .derive import derive
+from .model import Model
+
+
+def variant(  # noqa: PLR0913 - a variant's names, as the command line and the scenario give them
+    cell: str = "lstm",
+    bias: bool = True,
+    option: str = "",
+    output: str = "none",
+    optimizer: str = "sgd",
+    loss: str | None = None,
+) -> Model:
+    """A variant's model by its names: cell "lstm", "peephole", "cifg", "gru" or "rnn"; option the cell's
+    own choice (a peephole output gate sees state_t "current" or state_{t-1} "previous"; a GRU resets
+    "after" or "before" U_n; an RNN's activation "tanh" or "relu"); output "none" (l2 loss on out_t)
+    or "softmax" (cross-entropy). loss "upstream": a given ∂L/∂out_t instead of the output's loss;
+    "none" (forward only) traces the same forward equations (the upstream model's, or the softmax's)."""
+    from .cells.heads import softmax_head
+
+    the_cell = cell_named(cell, bias, option)
+    if output == "softmax":
+        return derive(the_cell, "cross_entropy", optimizer, softmax_head())
+    return derive(the_cell, "upstream" if loss in ("upstream", "none") else "l2", optimizer, no_head())
+
+
+def cell_named(cell: str, bias: bool = True, option: str = "") -> Cell:
+    """A built-in cell's forward equations by its name and option."""
+    from .cells.gru import gru, rnn
+    from .cells.lstm import cifg, lstm, peephole
+
+    if cell == "peephole":
+        return peephole(bias=bias, output_gate=option or "current")
+    if cell == "gru":
+        return gru(bias=bias, reset=option or "after")
+    if cell == "rnn":
+        return rnn(bias=bias, activation=option or "tanh")
+    return cifg(bias=bias) if cell == "cifg" else lstm(bias=bias)
