@@ -6,6 +6,7 @@ equations are derived or transformed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -59,6 +60,9 @@ def shape(cell: str, bias: bool = True, option: str = "") -> Shape:
         )
     if cell == "rnn":
         return Shape(cell, gates=(), recurrent=("out",))
+    if cell == "custom":  # its option is the cell read (scenario/customcell.py): gates and hand-ons named there
+        spec = json.loads(option)
+        return Shape(cell, gates=tuple(spec["gates"]), recurrent=tuple(spec["recurrent"]))
     return Shape(cell)
 
 

@@ -93,7 +93,8 @@ def test_bad_input_gives_one_clear_message(tmp_path, name, command, fragment):
 
 
 def test_no_file_ran_code(tmp_path, monkeypatch):
-    """Three cases try to run `touch pwned-marker` (a YAML tag, an expression, an answer's tag)."""
+    """Four cases try to run `touch pwned-marker` (a YAML tag, an expression, an answer's tag, a custom
+    cell's equation)."""
     monkeypatch.chdir(tmp_path)
     tried = 0
     for name, command, _ in _cases():
@@ -102,7 +103,7 @@ def test_no_file_ran_code(tmp_path, monkeypatch):
             args = [command, str(GOMEZ), str(path)] if name.endswith(".answers.yaml") else [command, str(path)]
             assert CliRunner().invoke(cli, args).exit_code == 2
             tried += 1
-    assert tried == 3 and not (tmp_path / "pwned-marker").exists()
+    assert tried == 4 and not (tmp_path / "pwned-marker").exists()
 
 
 def test_every_case_file_is_listed():

@@ -22,7 +22,10 @@ BAD = [
     ("optimizer: {lr: 0}\n", "optimizer.lr: expected a number greater than 0, found 0"),
     ("loss: l3\n", "loss: expected one of 'l2', 'cross_entropy' or 'none', found 'l3'"),
     ("initial: {out: [0, 0]}\n", "initial.out: expected initial out (H entries) to be 1 entries, found 2 entries"),
-    ("model: {cell: lstmx}\n", "model.cell: expected one of 'lstm', 'peephole', 'cifg', 'gru' or 'rnn', found 'lstmx'"),
+    (
+        "model: {cell: lstmx}\n",
+        "model.cell: expected one of 'lstm', 'peephole', 'cifg', 'gru', 'rnn' or 'custom', found 'lstmx'",
+    ),
     ("display: {decimals: 99}\n", "display.decimals"),
     ("expected: {a_0: .nan}\n", "expected.a_0: expected a finite number (not NaN or inf), found nan"),
 ]

@@ -39,6 +39,8 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
             "source": sc.source,
             "file": sc.file,
             "cell": sc.cell,
+            "option": "" if sc.cell == "custom" else sc.option,
+            "cell_equations": json.loads(sc.option)["written"] if sc.cell == "custom" else {},
             "output": sc.output,
             "bias": sc.bias,
             "loss": sc.loss,
@@ -209,7 +211,17 @@ SCHEMA: dict[str, Any] = {
                 "name": {"type": "string"},
                 "source": {"type": "string"},
                 "file": {"type": "string"},
-                "cell": {"enum": ["lstm", "peephole"]},
+                "cell": {"enum": ["lstm", "peephole", "cifg", "gru", "rnn", "custom"]},
+                "option": {
+                    "type": "string",
+                    "description": "The cell's own choice: a peephole output gate's state (current, previous), a "
+                    "GRU's reset (after, before), an RNN's activation (tanh, relu); empty for the others.",
+                },
+                "cell_equations": {
+                    "type": "object",
+                    "description": "A custom cell's forward equations as the scenario wrote them, by quantity.",
+                    "additionalProperties": {"type": "string"},
+                },
                 "output": {"enum": ["none", "softmax"]},
                 "bias": {"type": "boolean"},
                 "loss": {"enum": ["l2", "cross_entropy", "upstream", "none"]},

@@ -110,6 +110,8 @@ def name_of(ref: Ref, step: int | None, index: str = "") -> str:
     base = base or DISPLAY.get(ref.base, ref.base)
     if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
         base = "δ" + ref.base[1:]
+    elif ref.shift is not None and base == ref.base and base[:1] == "d" and base[1:2].islower():
+        base = "δ" + base[1:]  # a cell's own adjoint: δfh_t, δza2_t
     if ref.shift is None:
         return base
     if step is None:

@@ -12,12 +12,11 @@ import numpy as np
 from .. import cache
 from ..errors import key_path
 from ..names import normalise
-from . import answers, cellparams, examples, layouts, sourceread, steps, yamlio
+from ..refs import shape
+from . import answers, cellparams, customcell, examples, layouts, sourceread, steps, yamlio
 from .messages import first_error
 from .scenario import Part, Scenario
 from .yamlio import Path
-
-STATELESS = ("gru", "rnn")  # cells whose step hands on out_t alone
 
 if TYPE_CHECKING:  # pydantic is imported only to validate a file not already in the cache
     from .schema import ScenarioModel
@@ -99,6 +98,16 @@ def _layout_checked(doc: yamlio.Document) -> dict:
         found = repr(layout) if isinstance(layout, str) else f"a {type(layout).__name__}"
         raise doc.error(("layout",), f"expected one of {', '.join(LAYOUTS)}, found {found}")
     raw = doc.data.get("parameters")
+    model = doc.data.get("model") if isinstance(doc.data.get("model"), dict) else {}
+    if model.get("equations") is not None and model.get("cell") != "custom":
+        raise doc.error(
+            ("model", "equations"), "equations are a custom cell's: write model: {cell: custom, …}", at_key=True
+        )
+    if model.get("cell") == "custom" and layout != "gomez":
+        raise doc.error(("layout",), "a custom cell's parameters are named by its equations: leave layout out")
+    if model.get("cell") == "custom" and isinstance(raw, dict):
+        # a custom cell's parameters are named by its equations (customcell.py reads them)
+        return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
     layouts.check_keys(layout, raw, doc)
     if layout == "gomez" or not isinstance(raw, dict):
         return doc.data
@@ -135,12 +144,17 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
     return K
 
 
-def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document) -> dict[str, np.ndarray]:  # noqa: N803
+def _stateless(spec: ScenarioModel, opt: str) -> bool:
+    """A cell whose step hands on out_t alone (a GRU's, an RNN's, a custom cell's without state_{t-1})."""
+    return "state" not in shape(spec.model.cell, True, opt).recurrent
+
+
+def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document, opt: str) -> dict[str, np.ndarray]:  # noqa: N803
     """out_{-1} and state_{-1}, zeros unless given; for a batch, one row per sequence."""
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
-        if key == "state" and v is not None and spec.model.cell in STATELESS:
+        if key == "state" and v is not None and _stateless(spec, opt):
             raise doc.error(
                 ("initial", "state"),
                 f"{cellparams.called(spec.model.cell)} has no state: give initial out only",
@@ -151,11 +165,11 @@ def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document) -> dict[
     return init
 
 
-def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document) -> np.ndarray | None:  # noqa: N803
+def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document, opt: str) -> np.ndarray | None:  # noqa: N803, PLR0913
     """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
     if spec.final is None:
         return None
-    if spec.model.cell in STATELESS:
+    if _stateless(spec, opt):
         raise doc.error(
             ("final", "dstate"), f"{cellparams.called(spec.model.cell)} has no state to give a gradient of", at_key=True
         )
@@ -164,21 +178,29 @@ def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document)
     return steps.per_sequence(spec.final.dstate, N, H, "final dstate (H entries)", ("final", "dstate"), doc)
 
 
-def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int, tuple]:
-    """The per-gate parameters, H and D, and the parameters as the file gave them (for another layout)."""
-    raw = doc.data["parameters"]
+def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int, tuple, str]:
+    """The per-gate parameters, H and D, the parameters as the file gave them (for another layout), and the
+    cell's option (a custom cell's equations, read)."""
+    raw, cell = doc.data["parameters"], spec.model.cell
+    if cell == "custom":
+        return _custom(spec, raw, doc)
+    opt = cellparams.option(spec.model, doc)
     if spec.layout == "gomez":
-        opt = cellparams.option(spec.model, doc)
-        return (*cellparams.weights(spec.model.cell, opt, raw, _width(spec), doc), ())
-    if not layouts.reads(spec.layout, spec.model.cell):
-        message = (
-            f"layout: {spec.layout} writes an LSTM's parameters; {cellparams.called(spec.model.cell)}'s are read in "
-        )
-        raise doc.error(
-            ("model", "cell"), message + ("layout: gomez or pytorch" if spec.model.cell != "cifg" else "layout: gomez")
-        )
-    params, given, H = sourceread.read(spec.layout, raw, doc, _width(spec), spec.model.cell)  # noqa: N806
-    return params, H, _width(spec), tuple(given.items())
+        return (*cellparams.weights(cell, opt, raw, _width(spec), doc), (), opt)
+    if not layouts.reads(spec.layout, cell):
+        where = "layout: gomez or pytorch" if cell != "cifg" else "layout: gomez"
+        message = f"layout: {spec.layout} writes an LSTM's parameters; {cellparams.called(cell)}'s are read in {where}"
+        raise doc.error(("model", "cell"), message)
+    params, given, H = sourceread.read(spec.layout, raw, doc, _width(spec), cell)  # noqa: N806
+    return params, H, _width(spec), tuple(given.items()), opt
+
+
+def _custom(spec: ScenarioModel, raw: Any, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int, tuple, str]:
+    if spec.model.equations is None:
+        raise doc.error(("model",), "missing: equations (a custom cell's forward equations, quantity: expression)")
+    own = {k: v for k, v in raw.items() if k not in ("V", "c")}
+    params, H, option = customcell.read(spec.model, own, doc, _width(spec))  # noqa: N806
+    return params, H, _width(spec), (), option
 
 
 def _width(spec: ScenarioModel) -> int:
@@ -189,12 +211,12 @@ def _width(spec: ScenarioModel) -> int:
 
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
-    params, H, D, given = _parameters(spec, doc)
-    opt = cellparams.option(spec.model, doc)
-    cellparams.vectors(spec.model.cell, opt, raw, params, H, doc)
+    params, H, D, given, opt = _parameters(spec, doc)
+    if spec.model.cell != "custom":
+        cellparams.vectors(spec.model.cell, opt, raw, params, H, doc)
     K = _softmax(spec, raw, params, H, doc)
     seq = steps.read(spec, D, H, K, doc)
-    init = _initial(spec, seq.batch, H, doc)
+    init = _initial(spec, seq.batch, H, doc, opt)
     for arr in params.values():
         arr.setflags(write=False)
     return Scenario(
@@ -226,5 +248,5 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         given=given,
         batch=seq.batch,
         reduction=spec.reduction,
-        final_dstate=_final(spec, seq.batch, H, seq.loss, doc),
+        final_dstate=_final(spec, seq.batch, H, seq.loss, doc, opt),
     )

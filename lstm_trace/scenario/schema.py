@@ -82,10 +82,15 @@ class PeepholeVectors(Strict):
 
 
 class ModelSpec(Strict):
-    cell: Literal["lstm", "peephole", "cifg", "gru", "rnn"] = Field(
+    cell: Literal["lstm", "peephole", "cifg", "gru", "rnn", "custom"] = Field(
         default="lstm",
         description="lstm; peephole (gates that see the state); cifg (coupled input and forget gates, "
-        "i_t = 1 − f_t); gru (gates r, z, n); rnn (out_t = tanh(W·x_t + U·out_{t-1} + b))",
+        "i_t = 1 − f_t); gru (gates r, z, n); rnn (out_t = tanh(W·x_t + U·out_{t-1} + b)); custom (equations)",
+    )
+    equations: dict[str, str] | None = Field(
+        default=None,
+        description="custom: the cell's forward equations in order, quantity: expression "
+        "(a: tanh(W_a·x_t + U_a·out_{t-1} + b_a), …, out: …); parameters are given by name",
     )
     reset: Literal["after", "before"] | None = Field(
         default=None,

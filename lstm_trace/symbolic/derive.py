@@ -106,6 +106,13 @@ class _Deriver:
     def __init__(self, cell: Cell, loss: str, head: Head) -> None:
         self.cell, self.loss = cell, loss
         self.names = adjoint_names(cell)
+        # a quantity a matrix multiplies (the GRU's r_t ⊙ out_{t-1} under U_n) has its adjoint Uᵀ·δ named: a
+        # matrix product cannot be inlined into an elementwise equation
+        for e in cell.linear.values():
+            for s in e.atoms(sp.MatrixSymbol):
+                r = ref_of(s)
+                if r.shift is not None and r.base in cell.elementwise and r.base not in self.names:
+                    self.names[r.base] = f"d{r.base}"
         self.params = {**cell.params, **head.params}
         self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
         self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})

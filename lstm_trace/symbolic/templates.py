@@ -71,9 +71,11 @@ def template(form: str, eq: Equation, stacked: bool, inline: tuple[Equation, ...
 def model_templates(model: Model) -> dict[tuple, Template]:
     """Every equation of a model printed once, in both forms, with slots for names and for numbers."""
     forward = {*model.linear, *model.forward, *model.head, model.loss_eq}  # printed with za_t written out
-    for form in FORMS:
-        for eq, stacked in model.forms():
-            for names in (True, False):
-                template(form, eq, stacked, model.linear if eq in forward else (), names)
-    mine = set(model.equations())
-    return {k: v for k, v in TEMPLATES.items() if k[1] in mine}
+    keys = [
+        (form, eq, stacked, model.linear if eq in forward else (), names)
+        for form in FORMS
+        for eq, stacked in model.forms()
+        for names in (True, False)
+    ]
+    # only these: another model sharing an equation (Δ_t = out_t − label_t) may have printed it in its own context
+    return {k: template(*k) for k in keys}

@@ -31,9 +31,12 @@ def variant(  # noqa: PLR0913 - a variant's names, as the command line and the s
 
 def cell_named(cell: str, bias: bool = True, option: str = "") -> Cell:
     """A built-in cell's forward equations by its name and option."""
+    from .cells.custom import custom
     from .cells.gru import gru, rnn
     from .cells.lstm import cifg, lstm, peephole
 
+    if cell == "custom":
+        return custom(option)
     if cell == "peephole":
         return peephole(bias=bias, output_gate=option or "current")
     if cell == "gru":
