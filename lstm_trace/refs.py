@@ -48,8 +48,15 @@ class Shape:
 
 
 @cache
-def shape(cell: str, bias: bool = True, option: str = "") -> Shape:
-    """A built-in cell's shape; option is the cell's own choice (a peephole's output gate, a GRU's reset)."""
+def shape(cell: str, bias: bool = True, option: str = "", layers: int = 1) -> Shape:
+    """A cell's shape; option is the cell's own choice (a peephole's output gate, a GRU's reset). Stacked
+    layers name each layer's quantities with its suffix (state_l0, out_l1) and stack no gates."""
+    if layers > 1:
+        one = shape(cell, bias, option)
+        each = [f"_l{k}" for k in range(layers)]
+        return Shape(
+            cell, (), tuple(v + s for s in each for v in one.recurrent), tuple(v + s for s in each for v in one.vectors)
+        )
     if cell == "peephole":
         return Shape(cell, vectors=("P_i", "P_f", "P_o"))
     if cell == "cifg":

@@ -169,10 +169,12 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
 def _next(sc: Scenario, tr: Trace) -> tuple[Scenario, dict[str, np.ndarray]]:
     """The next iteration's scenario (the updated parameters) and optimizer state (Adagrad's cache)."""
     new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
-    new = layouts.next_params(sc.layout, sc.params, new, sc.cell)  # PyTorch's two biases: b takes two steps
+    new = layouts.next_params(sc.layout, sc.params, new, sc.cell, sc.layers)  # PyTorch's two biases: b takes two steps
     for v in new.values():
         v.setflags(write=False)
-    given = tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell).items()) if sc.given else ()
+    given = (
+        tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell, sc.layers).items()) if sc.given else ()
+    )
     state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
     return replace(sc, params=MappingProxyType(new), given=given), state
 
@@ -184,7 +186,9 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     model, values, rows = batch.combined(sc, each) if each else _passes(sc, state)
     if sc.loss != "none":
         rows += _update(model, values, sc)
-        values.update(layouts.source_values(sc.layout, dict(sc.given), values, sc.cell))  # dWx, weight_ih_l0_new, …
+        values.update(
+            layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, sc.layers)
+        )  # dWx, weight_ih_l0_new, …
     return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
 
 
@@ -198,8 +202,10 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     if sc.loss == "none":
         return model, values, rows
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
-    values[f"Dout_{last}"] = np.zeros(H)
-    rows.append(Row("backward", last, f"Dout_{last}", None, note="no later step"))
+    for eq in model.backward:  # Δout_{T-1} (each layer's): nothing comes back from beyond the last step
+        if eq.shift == -1:
+            values[f"{eq.name}_{last}"] = np.zeros(H)
+            rows.append(Row("backward", last, f"{eq.name}_{last}", None, note="no later step"))
     if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole (an LSTM's)
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step

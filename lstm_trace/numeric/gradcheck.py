@@ -48,7 +48,8 @@ def _targets(sc: Scenario, first: str) -> list[tuple[str, str, np.ndarray, Calla
             return replace(sc, x=x)
 
         out.append((f"dx_{t}", f"x_{t}", sc.x[..., t, :], with_x))
-    out.append((first, "out_-1", sc.init_out, lambda a: replace(sc, init_out=a)))
+    if "out" in sc.shape.recurrent:  # (stacked layers start from zeros: no initial output is given)
+        out.append((first, "out_-1", sc.init_out, lambda a: replace(sc, init_out=a)))
     return out
 
 

@@ -71,7 +71,7 @@ _MODELS: dict[tuple, Model] = {}
 def variant_of(sc: Scenario) -> tuple:
     """What a model depends on: cell, bias, the cell's option (a peephole output gate's state, a GRU's reset, an
     RNN's activation), output layer, loss, optimizer."""
-    return (sc.cell, sc.bias, sc.option, sc.output, sc.loss, sc.optimizer)
+    return (sc.cell, sc.bias, sc.option, sc.output, sc.loss, sc.optimizer, *((sc.layers,) if sc.layers > 1 else ()))
 
 
 def model_for(scenario: Scenario) -> Model:
@@ -109,8 +109,8 @@ def build(variant: tuple) -> tuple:
     from ..symbolic.templates import model_templates
     from ..symbolic.variants import variant as derived
 
-    cell, bias, option, output, loss, optimizer = variant
-    model = derived(cell, bias, option, output, optimizer, loss)  # or the loss follows the output
+    cell, bias, option, output, loss, optimizer, *layers = variant
+    model = derived(cell, bias, option, output, optimizer, loss, *layers)  # or the loss follows the output
     specs = {(eq, st): generate(eq.stacked if st else eq.expr, eq.kind) for eq, st in model.forms()}
     bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
     # only this model's own: an equation another variant shares (o_t = σ(zo_t)) has templates with its za_t inlined

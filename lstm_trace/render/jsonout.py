@@ -40,6 +40,7 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
             "file": sc.file,
             "cell": sc.cell,
             "option": "" if sc.cell == "custom" else sc.option,
+            "layers": sc.layers,
             "cell_equations": json.loads(sc.option)["written"] if sc.cell == "custom" else {},
             "output": sc.output,
             "bias": sc.bias,
@@ -217,6 +218,7 @@ SCHEMA: dict[str, Any] = {
                     "description": "The cell's own choice: a peephole output gate's state (current, previous), a "
                     "GRU's reset (after, before), an RNN's activation (tanh, relu); empty for the others.",
                 },
+                "layers": {"type": "integer", "minimum": 1, "description": "Stacked layers (names carry _l0, _l1)."},
                 "cell_equations": {
                     "type": "object",
                     "description": "A custom cell's forward equations as the scenario wrote them, by quantity.",

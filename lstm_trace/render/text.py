@@ -101,17 +101,25 @@ def notation(name: str) -> Iterator[None]:
         NOTATION.reset(token)
 
 
+def _layer(base: str) -> tuple[str, str]:
+    """W_a_l1 -> ("W_a", "_l1"): a stacked layer's suffix apart from the name it is added to."""
+    m = re.fullmatch(r"(.+?)(_l\d+)", base)
+    return (m[1], m[2]) if m else (base, "")
+
+
 def name_of(ref: Ref, step: int | None, index: str = "") -> str:
     """a_0, state_{-1}, δstate_{t+1}, W_a, λ: a quantity's printed name at a step (None: symbolic t);
     with an index, one unit of it: label_{t,k}."""
     if ref.shift is None and ref.base.endswith("_new"):  # an updated parameter: W_a^new, cache_W_a^new
         return name_of(Ref(ref.base[: -len("_new")], None), None) + "^new"
-    base = CH.get(ref.base) if NOTATION.get() == "ch" and ref.shift is not None else None
-    base = base or DISPLAY.get(ref.base, ref.base)
-    if ref.base.startswith("d") and ref.base[1:2] in ("W", "U", "b", "P", "V", "c"):
-        base = "δ" + ref.base[1:]
-    elif ref.shift is not None and base == ref.base and base[:1] == "d" and base[1:2].islower():
+    core, layer = _layer(ref.base)  # a stacked layer's name: Δout_l0, δW_a_l1
+    base = CH.get(core) if NOTATION.get() == "ch" and ref.shift is not None else None
+    base = base or DISPLAY.get(core, core)
+    if core.startswith("d") and core[1:2] in ("W", "U", "b", "P", "V", "c"):
+        base = "δ" + core[1:]
+    elif ref.shift is not None and base == core and base[:1] == "d" and base[1:2].islower():
         base = "δ" + base[1:]  # a cell's own adjoint: δfh_t, δza2_t
+    base += layer
     if ref.shift is None:
         return base
     if step is None:
@@ -139,6 +147,12 @@ def tex_name(ref: Ref, step: int | None, index: str = "") -> str:
     """δstate_{t+1} -> \\delta \\mathrm{state}_{t+1}; W_a -> W_{a}; λ -> \\lambda."""
     if ref.shift is None and ref.base.endswith("_new"):
         return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
+    core_base, layer = _layer(ref.base)
+    if layer:  # a stacked layer's: its number as the superscript (l), the subscripts as they are
+        up = f"^{{({layer[2:]})}}"
+        if ref.shift is None:  # braced: a transpose's or an update's superscript may follow
+            return "{" + tex_name(Ref(core_base, None), None) + up + "}"
+        return "{" + tex_name(Ref(core_base, ref.shift), step, index).replace("_{", up + "_{", 1) + "}"
     disp = name_of(Ref(ref.base, None), None)
     if ref.shift is not None and NOTATION.get() == "ch":  # seed 001's c_t and h_t
         disp = CH.get(ref.base, disp)

@@ -56,8 +56,8 @@ def _per_gate(raw: Any, path: Path, doc: yamlio.Document, rows: bool, cell: Shap
         missing = [g for g in gates if raw.get(g) is None]
         if missing:
             raise doc.error(path, f"missing: {', '.join(missing)} ({called(cell.cell)}'s gates are {order})")
-        return {g: (matrix(raw[g], path + (g,), doc) if rows else np.array(raw[g], np.float64)) for g in gates}
-    whole = matrix(raw, path, doc) if rows else np.array(raw, np.float64)
+        return {g: (matrix(raw[g], path + (g,), doc) if rows else steps.array(raw[g], path + (g,), doc)) for g in gates}
+    whole = matrix(raw, path, doc) if rows else steps.array(raw, path, doc)
     if not gates:
         return {"": whole}
     n = whole.shape[0]
@@ -67,39 +67,49 @@ def _per_gate(raw: Any, path: Path, doc: yamlio.Document, rows: bool, cell: Shap
     return dict(zip(gates, np.split(whole, len(gates)), strict=True))
 
 
-def weights(cell: str, opt: str, raw: dict, width: int, doc: yamlio.Document) -> tuple[dict[str, np.ndarray], int, int]:
+def weights(  # noqa: PLR0913
+    cell: str, opt: str, raw: dict, width: int, doc: yamlio.Document, root: Path = ("parameters",)
+) -> tuple[dict[str, np.ndarray], int, int]:
     """W_g (H×D), U_g (H×H) and b_g (H) per gate (or W, U, b whole), with H and D."""
     sh = shape(cell, raw.get("b") is not None, opt)
-    W = _per_gate(raw["W"], ("parameters", "W"), doc, True, sh)  # noqa: N806 - the maths' names
-    U = _per_gate(raw["U"], ("parameters", "U"), doc, True, sh)  # noqa: N806
+    W = _per_gate(raw["W"], (*root, "W"), doc, True, sh)  # noqa: N806 - the maths' names
+    U = _per_gate(raw["U"], (*root, "U"), doc, True, sh)  # noqa: N806
     # H from U (square); D from W where its gates agree, else from x_0 (W itself is then blamed)
     cols = {w.shape[1] for w in W.values()}
     H, D = next(iter(U.values())).shape[0], cols.pop() if len(cols) == 1 else width  # noqa: N806
     params: dict[str, np.ndarray] = {}
     for g in W:  # each gate's U checked before its W (the order of the messages), W listed first
-        u = _checked("U", g, U[g], (H, H), "H×H", raw, doc)
-        w = _checked("W", g, W[g], (H, D), "H×D", raw, doc)
+        u = _checked("U", g, U[g], (H, H), "H×H", raw, doc, root)
+        w = _checked("W", g, W[g], (H, D), "H×D", raw, doc, root)
         params[w], params[u] = W[g], U[g]
     if raw.get("b") is not None:
-        for g, arr in _per_gate(raw["b"], ("parameters", "b"), doc, False, sh).items():
-            params[_checked("b", g, arr, (H,), "H entries", raw, doc)] = arr
+        for g, arr in _per_gate(raw["b"], (*root, "b"), doc, False, sh).items():
+            params[_checked("b", g, arr, (H,), "H entries", raw, doc, root)] = arr
     return params, H, D
 
 
 def _checked(  # noqa: PLR0913
-    family: str, g: str, arr: np.ndarray, want: tuple, what: str, raw: dict, doc: yamlio.Document
+    family: str, g: str, arr: np.ndarray, want: tuple, what: str, raw: dict, doc: yamlio.Document, root: Path
 ) -> str:
     """The parameter's name, once its shape is checked."""
     name = f"{family}_{g}" if g else family
-    where = ("parameters", family) + ((g,) if isinstance(raw[family], dict) else ())
+    where = (*root, family) + ((g,) if isinstance(raw[family], dict) else ())
     steps.check(arr, want, f"{name} ({what})", where, doc)
     return name
 
 
-def vectors(cell: str, opt: str, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> None:  # noqa: N803, PLR0913
+def vectors(  # noqa: PLR0913
+    cell: str,
+    opt: str,
+    raw: dict,
+    params: dict[str, np.ndarray],
+    H: int,
+    doc: yamlio.Document,
+    root: Path = ("parameters",),  # noqa: N803
+) -> None:
     """The cell's other H-vectors: a peephole cell's P_i, P_f, P_o, a GRU's b_hn; an error for one another cell's."""
     if cell != "peephole" and raw.get("P") is not None:
-        raise doc.error(("parameters", "P"), "peephole weights P need model: {cell: peephole}", at_key=True)
+        raise doc.error((*root, "P"), "peephole weights P need model: {cell: peephole}", at_key=True)
     want = shape(cell, "b" in params or "b_r" in params, opt).vectors
     if raw.get("b_hn") is not None and "b_hn" not in want:
         needs = (
@@ -107,19 +117,17 @@ def vectors(cell: str, opt: str, raw: dict, params: dict[str, np.ndarray], H: in
             if cell == "gru" or raw.get("b") is None
             else "model: {cell: gru}"
         )
-        raise doc.error(("parameters", "b_hn"), f"b_hn is a GRU's second bias; it needs {needs}", at_key=True)
+        raise doc.error((*root, "b_hn"), f"b_hn is a GRU's second bias; it needs {needs}", at_key=True)
     if cell == "peephole":
         if raw.get("P") is None:
-            raise doc.error(
-                ("parameters",), "missing: P (peephole weights {i: [...], f: [...], o: [...]}) for cell: peephole"
-            )
+            raise doc.error(root, "missing: P (peephole weights {i: [...], f: [...], o: [...]}) for cell: peephole")
         for g in ("i", "f", "o"):
             v = np.array(raw["P"][g], np.float64)
-            steps.check(v, (H,), f"P_{g} (H entries)", ("parameters", "P", g), doc)
+            steps.check(v, (H,), f"P_{g} (H entries)", (*root, "P", g), doc)
             params[f"P_{g}"] = v
     if "b_hn" in want and "b_hn" not in params:  # (a source's layout has read it already: nn.GRU's bias_hh)
         if raw.get("b_hn") is None:
-            raise doc.error(("parameters",), "missing: b_hn (a GRU's second bias, H entries; zeros if it has none)")
+            raise doc.error(root, "missing: b_hn (a GRU's second bias, H entries; zeros if it has none)")
         v = np.array(raw["b_hn"], np.float64)
-        steps.check(v, (H,), "b_hn (H entries)", ("parameters", "b_hn"), doc)
+        steps.check(v, (H,), "b_hn (H entries)", (*root, "b_hn"), doc)
         params["b_hn"] = v

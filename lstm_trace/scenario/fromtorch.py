@@ -40,9 +40,11 @@ def _check_module(module: Any) -> dict[str, str]:
     kind = type(module).__name__
     if kind not in CELLS:
         raise ValueError(f"from_torch reads an nn.LSTM, nn.GRU or nn.RNN, found {kind}")
-    if module.num_layers != 1 or module.bidirectional or getattr(module, "proj_size", 0):
-        raise ValueError(f"from_torch reads a one-layer, one-directional nn.{kind} without proj_size")
-    model = {"cell": CELLS[kind]}
+    if module.bidirectional or getattr(module, "proj_size", 0):
+        raise ValueError(f"from_torch reads a one-directional nn.{kind} without proj_size")
+    model: dict[str, Any] = {"cell": CELLS[kind]}
+    if module.num_layers > 1:
+        model["layers"] = module.num_layers
     if kind == "RNN":
         model["activation"] = module.nonlinearity
     return model
@@ -79,9 +81,11 @@ def from_torch(
             step[key] = ys[t].tolist()
         steps.append(step)
     data: dict[str, Any] = {"name": name or f"nn.{kind}", "source": f"PyTorch nn.{kind}", "layout": "pytorch"}
-    if kind != "LSTM":
+    if model != {"cell": "lstm"}:
         data["model"] = model
     data["parameters"] = params
+    if initial is not None and module.num_layers > 1:
+        raise ValueError("stacked layers start from zeros here: leave initial out")
     if initial is not None and kind == "LSTM":
         data["initial"] = {"out": _array(initial[0]).tolist(), "state": _array(initial[1]).tolist()}
     elif initial is not None:  # a GRU's and an RNN's h0 alone

@@ -7,6 +7,7 @@ gate order: the gradient of weight_ih_l0 as dweight_ih_l0 (4H×D, rows i, f, g, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -118,16 +119,26 @@ def _rows(get: Callable[[str], np.ndarray], names: list[str]) -> np.ndarray:
     return np.concatenate(parts) if parts[0].ndim == 1 else np.vstack(parts)
 
 
-def source_form(
-    layout: str, key: str, get: Callable[[str], np.ndarray], like: np.ndarray, cell: str = "lstm"
+def _layer(layout: str, key: str, layers: int) -> tuple[str, str]:
+    """(the key as one layer's parameters name it, the suffix of this tool's names): with stacked layers,
+    PyTorch's weight_ih_l1 is weight_ih_l0's kind, and its parts are W_a_l1 …"""
+    m = re.fullmatch(r"(.*)_l(\d+)", key)
+    if layout == "pytorch" and layers > 1 and m:
+        return f"{m[1]}_l0", f"_l{m[2]}"
+    return _full(layout, key), ""
+
+
+def source_form(  # noqa: PLR0913
+    layout: str, key: str, get: Callable[[str], np.ndarray], like: np.ndarray, cell: str = "lstm", layers: int = 1
 ) -> np.ndarray:
     """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`."""
-    family, form = KEYS[layout][_full(layout, key)]
+    full, sfx = _layer(layout, key, layers)
+    family, form = KEYS[layout][full]
     if family == "UW":  # deeplearning.ai: W_g acts on [a_prev; xt]
         return np.hstack([get(f"U_{form}"), get(f"W_{form}")])
     if family == "b" and form in GATES:
         return get(f"b_{form}").reshape(like.shape)
-    names = [param(family, g, _full(layout, key), cell) for g in order(layout, cell)]
+    names = [param(family, g, full, cell) + sfx for g in order(layout, cell)]
     if family == "WU":  # tensorflow: the kernel acts on [x_t; h_{t-1}]
         w, u = ([f"{f}_{g}" for g in ORDER[layout]] for f in "WU")
         return np.vstack([_rows(get, w).T, _rows(get, u).T])
@@ -151,7 +162,7 @@ def spellings(layout: str, name: str) -> tuple[str, ...]:
 
 
 def source_values(
-    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm"
+    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
 ) -> dict[str, np.ndarray]:
     """dP and P_new for each parameter P the scenario named, in the source's shape and order.
 
@@ -162,32 +173,33 @@ def source_values(
     for key, arr in given.items():
         if key in SHARED:
             continue
-        grad = source_form(layout, key, lambda n: values[f"d{n}"], arr, cell)
-        step = source_form(layout, key, lambda n: values[f"{n}_new"] - values[n], arr, cell)
+        grad = source_form(layout, key, lambda n: values[f"d{n}"], arr, cell, layers)
+        step = source_form(layout, key, lambda n: values[f"{n}_new"] - values[n], arr, cell, layers)
         out[f"d{key}"], out[f"{key}_new"] = grad, arr + step
     return out
 
 
 def next_given(
-    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm"
+    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
 ) -> dict:
     """The source's parameters after an update, for the next iteration."""
     new = {k: v for k, v in given.items() if k in SHARED}
-    made = source_values(layout, given, values, cell)
+    made = source_values(layout, given, values, cell, layers)
     new.update({k[: -len("_new")]: v for k, v in made.items() if k.endswith("_new")})
     return new
 
 
 def next_params(
-    layout: str, params: Mapping[str, np.ndarray], new: dict[str, np.ndarray], cell: str = "lstm"
+    layout: str, params: Mapping[str, np.ndarray], new: dict[str, np.ndarray], cell: str = "lstm", layers: int = 1
 ) -> dict[str, np.ndarray]:
     """The per-gate parameters the next iteration starts from: PyTorch's b moves twice the step (two biases;
     nn.GRU's b_n and b_hn are one each)."""
     if layout == "pytorch":
-        for g in order(layout, cell):
-            b = param("b", g, "bias_ih_l0", cell)
-            if b in params and not (cell == "gru" and g == "n"):
-                new[b] = 2 * new[b] - params[b]
+        for sfx in [f"_l{k}" for k in range(layers)] if layers > 1 else [""]:
+            for g in order(layout, cell):
+                b = param("b", g, "bias_ih_l0", cell) + sfx
+                if b in params and not (cell == "gru" and g == "n"):
+                    new[b] = 2 * new[b] - params[b]
     return new
 
 
@@ -216,7 +228,7 @@ def check_keys(layout: str, raw: Any, doc: Document) -> None:
 
 
 def check_names(
-    layout: str, given: Mapping[str, np.ndarray], cell: str = "lstm"
+    layout: str, given: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
 ) -> list[tuple[str, tuple[str, ...], str]]:
     """(dP or P_new, its per-gate parts, how they join) for each parameter P in a source's layout: the
     names check accepts beside the canonical ones. An update that is not a pure join of parts (PyTorch's
@@ -225,7 +237,8 @@ def check_names(
     for key, arr in given.items():
         if key in SHARED:
             continue
-        family, form = KEYS[layout][_full(layout, key)]
+        full, sfx = _layer(layout, key, layers)
+        family, form = KEYS[layout][full]
         if family == "UW":
             parts, join = (f"U_{form}", f"W_{form}"), "hstack"
         elif family == "WU":
@@ -233,7 +246,7 @@ def check_names(
         elif form in GATES:
             parts, join = (f"b_{form}",), "column" if arr.ndim == 2 else "concat"
         else:
-            parts = tuple(param(family, g, _full(layout, key), cell) for g in order(layout, cell))
+            parts = tuple(param(family, g, full, cell) + sfx for g in order(layout, cell))
             join = "cols" if form == "cols" else "concat" if family == "b" else "vstack"
         out.append((f"d{key}", tuple(f"d{p}" for p in parts), join))
         if not (family == "b" and layout in ("pytorch", "tensorflow")):

@@ -13,7 +13,7 @@ from .. import cache
 from ..errors import key_path
 from ..names import normalise
 from ..refs import shape
-from . import answers, cellparams, customcell, examples, layouts, sourceread, steps, yamlio
+from . import answers, cellparams, customcell, examples, layered, layouts, sourceread, steps, yamlio
 from .messages import first_error
 from .scenario import Part, Scenario
 from .yamlio import Path
@@ -90,7 +90,7 @@ def _layout_checked(doc: yamlio.Document) -> dict:
     (they are read into W_g, U_g, b_g once the rest is valid)."""
     from pydantic import ValidationError, create_model
 
-    from .schema import LAYOUTS
+    from .schema import LAYOUTS, MAX_LAYERS
     from .sourceschema import MODELS
 
     layout = doc.data.get("layout", "gomez")
@@ -105,6 +105,13 @@ def _layout_checked(doc: yamlio.Document) -> dict:
         )
     if model.get("cell") == "custom" and layout != "gomez":
         raise doc.error(("layout",), "a custom cell's parameters are named by its equations: leave layout out")
+    layers = model.get("layers", 1)
+    if not (isinstance(layers, int) and not isinstance(layers, bool) and 1 <= layers <= MAX_LAYERS):
+        found = repr(layers) if isinstance(layers, int | float | str) else f"a {type(layers).__name__}"
+        raise doc.error(("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {found}")
+    if isinstance(layers, int) and not isinstance(layers, bool) and 1 < layers <= MAX_LAYERS and isinstance(raw, dict):
+        layered.validate(layers, layout, raw, doc)  # each layer's parameters, read by layered.py once valid
+        return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
     if model.get("cell") == "custom" and isinstance(raw, dict):
         # a custom cell's parameters are named by its equations (customcell.py reads them)
         return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
@@ -154,6 +161,8 @@ def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document, opt: str
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
+        if v is not None and spec.model.layers > 1:
+            raise doc.error(("initial", key), "stacked layers start from zeros: leave initial out", at_key=True)
         if key == "state" and v is not None and _stateless(spec, opt):
             raise doc.error(
                 ("initial", "state"),
@@ -169,7 +178,7 @@ def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document,
     """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
     if spec.final is None:
         return None
-    if _stateless(spec, opt):
+    if _stateless(spec, opt) or spec.model.layers > 1:
         raise doc.error(
             ("final", "dstate"), f"{cellparams.called(spec.model.cell)} has no state to give a gradient of", at_key=True
         )
@@ -185,6 +194,11 @@ def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np
     if cell == "custom":
         return _custom(spec, raw, doc)
     opt = cellparams.option(spec.model, doc)
+    if spec.model.layers > 1:
+        if not layouts.reads(spec.layout, cell):
+            raise doc.error(("model", "cell"), f"layout: {spec.layout} has no {cellparams.called(cell)}'s parameters")
+        params, H, given = layered.read(spec, raw, doc, _width(spec), opt)  # noqa: N806
+        return params, H, _width(spec), given, opt
     if spec.layout == "gomez":
         return (*cellparams.weights(cell, opt, raw, _width(spec), doc), (), opt)
     if not layouts.reads(spec.layout, cell):
@@ -212,13 +226,14 @@ def _width(spec: ScenarioModel) -> int:
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     params, H, D, given, opt = _parameters(spec, doc)
-    if spec.model.cell != "custom":
+    if spec.model.cell != "custom" and spec.model.layers == 1:
         cellparams.vectors(spec.model.cell, opt, raw, params, H, doc)
     K = _softmax(spec, raw, params, H, doc)
     seq = steps.read(spec, D, H, K, doc)
     init = _initial(spec, seq.batch, H, doc, opt)
     for arr in params.values():
         arr.setflags(write=False)
+    grading = spec.grading
     return Scenario(
         name=spec.name,
         source=spec.source,
@@ -229,8 +244,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         lr=spec.optimizer.lr,
         eps=spec.optimizer.eps,
         iterations=spec.iterations,
-        notation=spec.model.notation,
-        option=opt,
+        **{"notation": spec.model.notation, "option": opt, "layers": spec.model.layers},
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=seq.x,
@@ -239,11 +253,9 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         init_state=init["state"],
         expected=answers.from_document(doc, ("expected",)),
         parts=_parts(spec.parts, doc),
-        carried_credit=spec.grading.carried_credit,
+        carried_credit=grading.carried_credit,
         file=doc.file,
-        min_significant=spec.grading.min_significant,
-        rtol=spec.grading.rtol,
-        atol=spec.grading.atol,
+        **{"min_significant": grading.min_significant, "rtol": grading.rtol, "atol": grading.atol},
         layout=spec.layout,
         given=given,
         batch=seq.batch,

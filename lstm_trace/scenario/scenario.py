@@ -37,6 +37,7 @@ class Scenario:
     iterations: int = 1
     notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
     option: str = ""  # the cell's own choice: a peephole's output gate, a GRU's reset, an RNN's activation
+    layers: int = 1  # stacked layers: layer l+1 reads layer l's out_t (names carry the layer: a_l0_t)
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -51,7 +52,7 @@ class Scenario:
 
     @property
     def bias(self) -> bool:
-        return any(k == "b" or (k.startswith("b_") and k != "b_hn") for k in self.params)
+        return any(k == "b" or (k.startswith("b_") and not k.startswith("b_hn")) for k in self.params)
 
     @property
     def peephole_output(self) -> str:
@@ -61,7 +62,7 @@ class Scenario:
     @property
     def shape(self) -> Shape:
         """The cell's gates, what it hands on, and its other vectors (refs.py)."""
-        return shape(self.cell, self.bias, self.option)
+        return shape(self.cell, self.bias, self.option, self.layers)
 
     def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
         return {**self.__dict__, "params": dict(self.params)}

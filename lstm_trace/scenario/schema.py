@@ -34,6 +34,7 @@ NumberOrMatrix = Annotated[
 ]
 
 LAYOUTS = ("gomez", "pytorch", "cs231n", "keras", "tensorflow", "deeplearning.ai")
+MAX_LAYERS = 8  # stacked layers: a worked solution of more would be a book
 MAX_ITERATIONS = 1000  # forward, backward and update each time: beyond, a run takes minutes, not seconds
 TAGS = {"rows", "row", "per-gate", "stacked", "number", "list"}  # discriminator tags pydantic puts in error locations
 
@@ -98,6 +99,11 @@ class ModelSpec(Strict):
         "before U_n (before: Cho et al. 2014)",
     )
     activation: Literal["tanh", "relu"] | None = Field(default=None, description="rnn: tanh (default) or relu")
+    layers: Annotated[int, Field(strict=True, ge=1, le=MAX_LAYERS)] = Field(
+        default=1,
+        description="stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t, W_a_l1); "
+        "parameters per layer (l0: {W, U, b}, l1: …) or PyTorch's weight_ih_l0, weight_ih_l1, …",
+    )
     peephole_output: Literal["current", "previous"] = Field(
         default="current",
         description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} "

@@ -36,10 +36,21 @@ def array(value: Any, path: Path, doc: Document) -> np.ndarray:
             if not isinstance(row, list) or len(row) != len(value[0]):
                 found = len(row) if isinstance(row, list) else "a number"
                 raise doc.error(path + (k,), f"expected {len(value[0])} entries like the row before, found {found}")
+    bad = _not_a_number(value)
+    if bad is not None:  # what pydantic's strict numbers refuse, for what is read without it (a custom cell's)
+        raise doc.error(path, f"expected numbers, found {show(bad)}")
     try:
         return np.array(value, np.float64)
     except (ValueError, TypeError):
         raise doc.error(path, f"expected numbers, found {show(value)}") from None
+
+
+def _not_a_number(value: Any) -> Any:
+    """The first leaf that is not an int or a float (a boolean, a string, nothing), or None."""
+    if isinstance(value, list):
+        return next((b for b in map(_not_a_number, value) if b is not None), None)
+    ok = isinstance(value, int | float | np.number | np.ndarray) and not isinstance(value, bool | np.bool_)
+    return None if ok else (value if value is not None else "nothing (null)")
 
 
 def _loss(spec: Any, doc: Document) -> str:

@@ -21,9 +21,6 @@ from .training import loss_expr, updates
 
 # Adjoints the seed gives names to; others (the gate activations) are inlined. A cell adds its own
 # (its gates' pre-activations: δa, δi, δf, δo; the GRU's δr, δz, δn, δhn): adjoint_names().
-# A quantity read both by the loss and by the next step's linear layer gets its
-# two parts named, as the seed does: δout_t = Δ_t + Δout_t.
-SPLIT_NAMES = {"out": ("Delta", "Dout")}
 
 
 def adjoint_names(cell: Cell) -> dict[str, str]:
@@ -115,7 +112,7 @@ class _Deriver:
                     self.names[r.base] = f"d{r.base}"
         self.params = {**cell.params, **head.params}
         self.eqs: dict[str, tuple[str, sp.Basic]] = {z: ("linear", e) for z, e in cell.linear.items()}
-        self.eqs.update({v: ("elementwise", e) for v, e in cell.elementwise.items()})
+        self.eqs.update({v: ("link" if v in cell.links else "elementwise", e) for v, e in cell.elementwise.items()})
         self.eqs.update({s: ("head", e) for s, e in head.linear.items()})  # the loss side: Δ_t = Vᵀ·δs_t
         self.eqs.update({v: ("elementwise", e) for v, e in head.elementwise.items()})
         self.eqs["E"] = ("loss", loss_expr(loss))
@@ -174,14 +171,14 @@ class _Deriver:
                 continue  # a quantity this model does not have (δs without an output layer)
             lin = [t for k, t in parts if k == "linear"]
             ew = [self.in_forward_terms(t) for k, t in parts if k != "linear"]
-            if v in SPLIT_NAMES:
-                loss_name, rec_name = SPLIT_NAMES[v]
-                from_loss = [self.in_forward_terms(t) for k, t in parts if k == "loss"]
+            if v in self.cell.splits:
+                loss_name, rec_name = self.cell.splits[v]
+                from_loss = [self.in_forward_terms(t) for k, t in parts if k in ("loss", "link")]
                 from_head = [t for k, t in parts if k == "head"]
                 ew = [self.in_forward_terms(t) for k, t in parts if k == "elementwise"]
                 if from_head:  # Δ_t = Vᵀ·δs_t through the output layer
                     eqs.append(Equation(loss_name, sp.MatAdd(*from_head), "linear"))
-                else:
+                else:  # from the loss, or the layer above: its δx_t
                     eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
                 # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads
                 late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1), gates), "linear", shift=-1))
@@ -243,6 +240,8 @@ def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
     stacked_z = stack({g: cell.linear[f"z{g}"] for g in gates}) if gates else None
     step = [Equation(z, e, "linear", stacked=stacked_z) for z, e in cell.linear.items()]
     step += [Equation(v, e, "elementwise") for v, e in cell.elementwise.items()]
+    if cell.sequence:
+        step.sort(key=lambda e: cell.sequence.index(e.name))
     # a cell whose pre-activations share one form computes them first, all gates at once; another (the GRU
     # reset before: U_n reads r_t ⊙ out_{t-1}) interleaves them with what they read
     ordered = step if stacked_z is not None else list(_order(step, gates))

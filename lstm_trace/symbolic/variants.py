@@ -15,6 +15,7 @@ def variant(  # noqa: PLR0913 - a variant's names, as the command line and the s
     output: str = "none",
     optimizer: str = "sgd",
     loss: str | None = None,
+    layers: int = 1,
 ) -> Model:
     """A variant's model by its names: cell "lstm", "peephole", "cifg", "gru" or "rnn"; option the cell's
     own choice (a peephole output gate sees state_t "current" or state_{t-1} "previous"; a GRU resets
@@ -24,6 +25,10 @@ def variant(  # noqa: PLR0913 - a variant's names, as the command line and the s
     from .cells.heads import softmax_head
 
     the_cell = cell_named(cell, bias, option)
+    if layers > 1:
+        from .cells.layers import layered
+
+        the_cell = layered(the_cell, layers)
     if output == "softmax":
         return derive(the_cell, "cross_entropy", optimizer, softmax_head())
     return derive(the_cell, "upstream" if loss in ("upstream", "none") else "l2", optimizer, no_head())

@@ -124,6 +124,16 @@ class Cell:
     # the adjoints with names of their own: each gate's pre-activation's, which the seed calls δa, δi, δf, δo
     adjoints: dict[str, str] = field(default_factory=lambda: {f"z{g}": f"d{g}" for g in GATES})
 
+    # a quantity read both by the loss (or the layer above) and by the next step's linear layer has its two
+    # parts named, as the seed does: δout_t = Δ_t + Δout_t
+    splits: dict[str, tuple[str, str]] = field(default_factory=lambda: {"out": ("Delta", "Dout")})
+    # equations that only pass a quantity on (stacked layers: x_l1_t = out_l0_t, out_t = out_l1_t); what
+    # comes back through them is the Δ of the quantity they read
+    links: frozenset[str] = frozenset()
+    # the order a worked solution writes the step's equations in, where it is not linear then elementwise
+    # (stacked layers: layer 0's, then layer 1's)
+    sequence: tuple[str, ...] = ()
+
     @property
     def gates(self) -> tuple[str, ...]:
         return self.shape.gates
