@@ -16,6 +16,13 @@ from .common import cell_option, emit, friendly, output_file, variant_options
     "it).  [default: current]",
 )
 @click.option(
+    "--layers",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
 @click.option("-o", "--output", "out_file", metavar="FILE", callback=output_file, help="Write to FILE.")
@@ -25,6 +32,7 @@ def derive(  # noqa: PLR0913 - one per option
     reset: str | None,
     activation: str | None,
     peephole_output: str | None,
+    layers: int,
     head: str,
     bias: bool,
     optimizer: str,
@@ -41,6 +49,7 @@ def derive(  # noqa: PLR0913 - one per option
         lstm-trace derive
         lstm-trace derive --cell peephole --output-layer softmax --optimizer adagrad
         lstm-trace derive --cell gru
+        lstm-trace derive --cell rnn --layers 2
         lstm-trace derive --format latex -o lstm.tex
 
     Exit codes: 0 printed, 2 unusable options, 3 a bug in lstm-trace.
@@ -49,7 +58,7 @@ def derive(  # noqa: PLR0913 - one per option
     from ..symbolic.variants import variant
 
     option = cell_option(cell, peephole_output=peephole_output, reset=reset, activation=activation)
-    model = variant(cell, bias, option, head, optimizer)
+    model = variant(cell, bias, option, head, optimizer, layers=layers)
     emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 
@@ -60,18 +69,25 @@ def derive(  # noqa: PLR0913 - one per option
     type=click.Choice(["lstm", "peephole", "cifg", "gru", "rnn"]),
     default="lstm",
     show_default=True,
-    help="The cell (a GRU resets after U_n, an RNN's activation is tanh).",
+    help="The cell.",
 )
+@click.option(
+    "--reset",
+    type=click.Choice(["after", "before"]),
+    help="gru: the reset gate multiplies U_n·out_{t-1} + b_hn (after, as PyTorch) or out_{t-1} before U_n "
+    "(before, as Cho et al.).  [default: after]",
+)
+@click.option("--activation", type=click.Choice(["tanh", "relu"]), help="rnn: the activation.  [default: tanh]")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
 @friendly
-def check_formula(formula: str, cell: str, fmt: str) -> None:
+def check_formula(formula: str, cell: str, reset: str | None, activation: str | None, fmt: str) -> None:
     """Judge your own FORMULA ("quantity = expression") against the derived one.
 
     Names with a time suffix (dstate_t, f_{t+1}, state_{t-1}), their aliases (δstate_t,
-    ahat_t for za_t, c_t/h_t), gradients written dE/da_t or ∂E/∂a_t; functions tanh,
-    sigmoid (σ), exp, log; operators + - * / ** (* and ⊙ are elementwise).  Gradients on
+    ahat_t for za_t, c_t/h_t, a GRU's h̃_t for n_t), gradients written dE/da_t or ∂E/∂a_t; functions tanh,
+    sigmoid (σ), exp, log, relu, step; operators + - * / ** (* and ⊙ are elementwise).  Gradients on
     the right are given quantities; forward ones are read through their definitions,
     so 1 - a_t**2 and 1 - tanh(za_t)**2 are the same.  The text is parsed, never run.
 
@@ -80,6 +96,7 @@ def check_formula(formula: str, cell: str, fmt: str) -> None:
     \b
         lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
         lstm-trace check-formula "δstate_t = δout_t ⊙ o_t ⊙ (1 − tanh(state_t)²)"
+        lstm-trace check-formula --cell gru "dn_t = dout_t * (1 - z_t) * (1 - n_t**2)"
 
     Exit codes: 0 correct, 1 wrong, 2 unreadable, 3 a bug in lstm-trace.
     """
@@ -87,6 +104,6 @@ def check_formula(formula: str, cell: str, fmt: str) -> None:
     from ..render.formula import render_formula_json, render_formula_text
     from ..symbolic.variants import variant
 
-    j = judge(variant(cell), formula)
+    j = judge(variant(cell, True, cell_option(cell, reset=reset, activation=activation)), formula)
     emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)
     raise click.exceptions.Exit(0 if j.verdict == "correct" else 1)

@@ -77,7 +77,7 @@ def layered(cell: Cell, layers: int) -> Cell:
     ]
     return replace(
         cell,
-        name=f"{cell.name}-x{layers}",
+        name=f"{layers}-layer {cell.name}",
         linear=linear,
         elementwise=elementwise,
         params=params,
