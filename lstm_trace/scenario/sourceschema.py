@@ -89,6 +89,18 @@ class AnyLayoutScenario(ScenarioModel):
         | KerasParameters
         | TensorFlowParameters
         | DeepLearningAiParameters
+        | Annotated[
+            dict[str, Parameters],
+            Field(title="Layers", description="model: {layers: L}: one block per layer, l0 … l{L-1}"),
+        ]
+        | Annotated[
+            dict[str, Matrix | dict[str, Matrix]],
+            Field(
+                title="CustomParameters",
+                description="cell: custom: each parameter by the name its equations use (W_a: …), or a "
+                "family per gate (W: {a: …} for W_a)",
+            ),
+        ]
     )
 
 
