@@ -112,3 +112,19 @@ def test_bad_layered_parameters_are_named_where_they_are(change, message):
     with pytest.raises(ScenarioError) as exc:
         load_scenario(parse(text, "l.yaml").data | {})
     assert message in str(exc.value)
+
+
+@pytest.mark.parametrize(("kind", "layers"), [("GRU", 1), ("RNN", 2), ("LSTM", 2)])
+def test_a_batch_through_new_cells_and_stacked_layers(kind, layers):
+    """N = 3 sequences at once (x_t N×D), the gradients summed over the batch, as autograd sums them."""
+    torch.manual_seed(2)
+    m = getattr(torch.nn, kind)(3, 2, num_layers=layers).double()
+    x = torch.randn(4, 3, 3, dtype=torch.float64)
+    y = torch.rand(4, 3, 2, dtype=torch.float64) - 0.5
+    tr = trace(lstm_trace.from_torch(m, x, target=y).data)
+    out, _ = m(x)
+    E = 0.5 * ((out - y) ** 2).sum()  # noqa: N806
+    E.backward()
+    assert tr.scenario.batch == 3 and tr.E == pytest.approx(E.item(), rel=1e-12)
+    for name, p in m.named_parameters():
+        np.testing.assert_allclose(tr[f"d{name}"], p.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=name)
