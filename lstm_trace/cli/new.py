@@ -35,6 +35,7 @@ def new(**kw: Any) -> None:
     \b
         lstm-trace new --input 2 --hidden 1 --length 2 --seed 7 --parts -o ex7.yaml --answers ex7-key.yaml
         lstm-trace new --input 3 --hidden 2 --length 3 --cell peephole --output-layer softmax --seed 1
+        lstm-trace new --input 2 --hidden 2 --length 2 --cell gru --seed 3 --parts -o gru.yaml --answers gru-key.yaml
 
     Exit codes: 0 written, 2 unusable options (such as a scenario too big to read back),
     3 a bug in lstm-trace.

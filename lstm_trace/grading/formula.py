@@ -21,16 +21,18 @@ import sympy as sp
 from ..errors import LstmTraceError
 from ..names import did_you_mean, normalise
 from ..refs import Ref, ref_of
-from ..symbolic.cells.base import q, shifted, sigmoid
+from ..symbolic.cells.base import q, relu, shifted, sigmoid, step
 from ..symbolic.derive import adjoint_names
 from ..symbolic.model import Model
+from .formulawords import example, expand, left_sides, reader_of
 
 FUNCTIONS = {"tanh": sp.tanh, "sigmoid": sigmoid, "sigma": sigmoid, "σ": sigmoid, "exp": sp.exp, "log": sp.log}
+FUNCTIONS |= {"relu": relu, "step": step}  # an RNN's relu and its derivative, 1 where x > 0
 # spellings of the seeds: â_t / ahat_t for za_t, c/h notation for state/out
 ALIASES = {"ahat": "za", "ihat": "zi", "fhat": "zf", "ohat": "zo", "c": "state", "h": "out"}
-ALIASES |= {"â": "za", "î": "zi", "ô": "zo"}
+ALIASES |= {"â": "za", "î": "zi", "ô": "zo", "htilde": "n", "h̃": "n"}  # h̃_t: a GRU's candidate n_t, as d2l writes it
 TIME = re.compile(r"_\{\s*t\s*(?:([+\-−])\s*(\d+))?\s*\}")
-SQUARED_CALL = re.compile(r"(tanh|sigmoid|sigma|σ|exp|log)²\(")
+SQUARED_CALL = re.compile(r"(tanh|sigmoid|sigma|σ|exp|log|relu|step)²\(")
 NAME = re.compile(r"(.+?)(?:__t(?:([pm])(\d+))?_|_t(?:([pm])(\d+))?)$")
 # bounds checked before sympy computes (the longest derived formula, σ spelled out: ~150 characters, 40 parts)
 MAX_CHARS, MAX_PARTS, MAX_DEPTH, MAX_EXPONENT, MAX_NUMBER = 500, 200, 32, 10, 10**12  # fractions: 100 digits
@@ -93,7 +95,8 @@ class _Reader:
         self.model, self.full, self.offset = model, full, offset
         self.src, self.origin = _rewrite(text)
         self.activations = dict(model.activation_adjoints)
-        self.names = adjoint_names(model.cell)
+        recurrent = model.cell.shape.recurrent  # δstate_t only for a cell with a state
+        self.names = {k: v for k, v in adjoint_names(model.cell).items() if k not in ("state", "out") or k in recurrent}
         self.adjoints = set(self.names.values()) | {"Delta", "Dout"}
         self.forward = set(model.cell.elementwise) | set(model.cell.linear) | {"x", "label"}
 
@@ -186,7 +189,7 @@ class _Reader:
         fn = FUNCTIONS.get(name[: -len("__sq")] if squared else name)
         if fn is None:
             what = f"unknown function {name!r}" if name else "only functions can be called"
-            raise self.fail(node.func, f"{what}; the functions are tanh, sigmoid (σ), exp and log")
+            raise self.fail(node.func, f"{what}; the functions are tanh, sigmoid (σ), exp, log, relu and step")
         if len(node.args) != 1 or node.keywords:
             raise self.fail(node, f"{name} takes one argument")
         out = fn(self.build(node.args[0]))
@@ -203,8 +206,9 @@ class _Reader:
         sign, k = (m[2], m[3]) if m[2] else (m[4], m[5])
         shift = 0 if sign is None else (int(k) if sign == "p" else -int(k))
         base = normalise(m[1])
-        base = ALIASES.get(base, base)
-        if base.startswith("d") and base[1:] in ALIASES:
+        known = self.forward | set(self.names)  # an alias only where this cell has what it stands for (c_t: state)
+        base = ALIASES[base] if ALIASES.get(base) in known else base
+        if base.startswith("d") and ALIASES.get(base[1:]) in known:
             base = "d" + ALIASES[base[1:]]
         return base, shift
 
@@ -238,23 +242,7 @@ def _expected(model: Model, lhs: sp.Expr, quantity: str | Ref, reader: _Reader) 
             if eq.kind != "elementwise":
                 raise reader.fail(None, f"{r.base} is a matrix equation; check-formula judges elementwise ones")
             return shifted(eq.expr, r.shift or 0)
-    raise reader.fail(None, f"{r.base} has no elementwise equation to compare with (try its gate: za_t -> a_t)")
-
-
-def _expand(model: Model, expr: sp.Expr) -> sp.Expr:
-    """Forward quantities through their definitions (state kept), δout_t as Δ_t + Δout_t."""
-    defs = {v: e for v, e in model.cell.elementwise.items() if v != "state"}
-    defs |= {eq.name: eq.expr for eq in model.backward if eq.name == "dout"}
-    for _ in range(4):
-        subs = {}
-        for s in expr.free_symbols:
-            r = ref_of(s)
-            if r.base in defs and r.shift is not None:
-                subs[s] = shifted(defs[r.base], r.shift)
-        if not subs:
-            break
-        expr = expr.xreplace(subs)
-    return expr
+    raise reader.fail(None, f"{r.base} has no elementwise equation to compare with{reader_of(model, r.base)}")
 
 
 def _value(expr: sp.Expr) -> complex:
@@ -287,14 +275,13 @@ def judge(model: Model, text: str) -> Judgement:
         (i for i, c in enumerate(text) if c == "=" and text[i - 1 : i] not in "<>!=" and text[i + 1 : i + 2] != "="), -1
     )
     if k < 0:
-        example = "'da_t = dstate_t * i_t * (1 - a_t**2)'"
-        raise FormulaError(text, len(text), f"expected 'quantity = formula', e.g. {example}")
+        raise FormulaError(text, len(text), f"expected 'quantity = formula', e.g. {example(model)}")
     left = _Reader(model, text[:k], text, 0)
     lhs, quantity = left.parse()
     if quantity is None:
-        raise left.fail(None, "the left-hand side must name one quantity: dstate_t, da_t or dE/da_t")
+        raise left.fail(None, f"the left-hand side must name one quantity: {left_sides(model)}")
     given, _ = _Reader(model, text[k + 1 :], text, k + 1).parse()
     expected = _expected(model, lhs, quantity, left)
-    point = _compare(_expand(model, expected), _expand(model, given))
+    point = _compare(expand(model, expected), expand(model, given))
     of = quantity if isinstance(quantity, Ref) and not isinstance(lhs, sp.Symbol) else None
     return Judgement("correct" if point is None else "wrong", lhs, of, expected, given, point)

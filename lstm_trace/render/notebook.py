@@ -46,9 +46,11 @@ def _repr_html_(trace: Trace) -> str:
 def _repr(trace: Trace) -> str:
     sc = trace.scenario
     name = f" {sc.name!r}" if sc.name else ""
+    key = f"d{sc.shape.recurrent[0]}_0"  # a value this trace has: δstate_0, a GRU's δout_0, or out_0
+    key = key if key in trace.values else "out_0"
     return (
         f"<Trace{name}: {sc.cell} cell, D={sc.D}, H={sc.H}, T={sc.T}, iteration {trace.iteration} of "
-        f"{max(len(trace.losses), 1)}, E={trace.E:.6g}; {len(trace.values)} values: tr['dstate_0'], print(tr)>"
+        f"{max(len(trace.losses), 1)}, E={trace.E:.6g}; {len(trace.values)} values: tr[{key!r}], print(tr)>"
     )
 
 

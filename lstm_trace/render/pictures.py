@@ -10,11 +10,13 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..numeric.engine import Trace
+from ..refs import Shape, shape
 from .mathml import esc
 from .text import display_name, fmt_array, fmt_number
 
@@ -40,6 +42,7 @@ def pictures_section(trace: Trace, steps: list[int]) -> str:
     why = missing()
     if why:
         return "".join([*out, f'<p class="hint">{esc(why)}</p></section>'])
+    steps = [t for t in steps if t >= 0]  # the initial values' row (a GRU's δout_{-1}) is drawn as "initial"
     shown = steps if len(steps) <= MAX_STEPS else [*steps[:3], *steps[-3:]]
     out.append(
         _figure(
@@ -48,11 +51,12 @@ def pictures_section(trace: Trace, steps: list[int]) -> str:
             "on the arrows between steps, the gradient flowing back along them.",
         )
     )
-    if "dstate_0" in trace.values:  # a forward-only trace has no gradients
+    if "dout_0" in trace.values:  # a forward-only trace has no gradients
+        handed = " and ".join(f"{display_name(f'd{k}_0')[:-2]}_t" for k in trace.scenario.shape.recurrent)
         out.append(
             _figure(
                 gradient_sizes_svg(trace),
-                "The size (Euclidean norm) of δstate_t and δout_t at each step: gradients that shrink "
+                f"The size (Euclidean norm) of {handed} at each step: gradients that shrink "
                 "towards the first step vanish, gradients that grow explode.",
             )
         )
@@ -92,77 +96,115 @@ def _label(name: str, value: np.ndarray, grad: np.ndarray | None, d: int, shown:
     return text if grad is None else f"{text}\nδ {_num(grad, d)}"
 
 
-ROWS = {"x": 0, "gates": 1, "state": 2, "out": 3, "E": 4}  # a picture's rows, from the bottom
 COLUMN, ROW = 3.2, 1.0  # inches between the steps' columns and between the rows
 
 
+@dataclass(frozen=True)
+class _Layer:
+    """One layer of the picture: its names' suffix ('' for one layer, _l0 …), its cell's shape, and its
+    rows from the bottom (x_t is row 0): the gates' box, what it hands on besides out_t (state_t), out_t."""
+
+    suffix: str
+    cell: Shape
+    first: int
+
+    @property
+    def kinds(self) -> list[str]:
+        return ["gates", *[k for k in self.cell.recurrent if k != "out"], "out"]
+
+    def row(self, kind: str) -> int:
+        return self.first + self.kinds.index(kind)
+
+    def name(self, kind: str, t: int) -> str:
+        return f"{kind}{self.suffix}_{t}"
+
+
+def _layers(trace: Trace) -> list[_Layer]:
+    sc = trace.scenario
+    n = getattr(sc, "layers", 1)
+    one = shape(sc.cell, sc.bias, sc.option) if n > 1 else sc.shape
+    size = 2 + len(one.recurrent)  # rows per layer
+    return [_Layer(f"_l{k}" if n > 1 else "", one, 1 + k * size) for k in range(n)]
+
+
 def network_svg(trace: Trace, steps: list[int]) -> str:
-    """A step a column (x_t, the gates, state_t, out_t, E_t from the bottom); state and out run on to the next.
+    """A step a column (x_t, each layer's gates, state_t and out_t, E_t from the bottom); what a step hands
+    on runs on to the next.
 
     Graphviz's neato with every node pinned to its row and column (dot reorders the steps' boxes), its
     splines routing the arrows around the nodes.
     """
     import graphviz
 
-    v, d = trace.values, min(trace.scenario.decimals, 3)
+    v, d, layers = trace.values, min(trace.scenario.decimals, 3), _layers(trace)
     g = graphviz.Digraph(
         engine="neato",
         graph_attr={"bgcolor": "transparent", "splines": "true", "outputorder": "edgesfirst", "forcelabels": "true"},
     )
     g.attr("node", shape="box", style="rounded", fontname="Helvetica", fontsize="10")
     g.attr("edge", fontname="Helvetica", fontsize="9")
+    drawn: set[str] = set()
 
     def at(name: str, label: str, column: int, row: float, **attrs: str) -> None:
+        drawn.add(name)
         g.node(name, label, pos=f"{column * COLUMN},{row * ROW}!", **attrs)
 
-    stateful = "state" in trace.scenario.shape.recurrent
-    at("out_-1", _label("out_-1", v["out_-1"], None, d), 0, ROWS["out"])
-    if stateful:
-        at("state_-1", _label("state_-1", v["state_-1"], None, d), 0, ROWS["state"])
+    for layer in layers:  # the initial values, with δout_{-1} where the cell hands it back (GRU)
+        for k in (k for k in layer.kinds[1:] if layer.name(k, -1) in v):
+            name = layer.name(k, -1)
+            at(name, _label(name, v[name], v.get("d" + name), d), 0, layer.row(k))
     at("t_-1", "initial", 0, -0.7, shape="plain")
+    top = layers[-1].first + len(layers[-1].kinds)  # E_t's row
     before = -1
     for column, t in enumerate(steps, start=1):
-        for name, label in _cell(trace, t, d).items():
-            kind = name.rsplit("_", 1)[0]
-            at(name, label, column, ROWS[kind], **({"shape": "plain"} if kind == "E" else {}))
+        for name, (label, row) in _cell(trace, layers, t, d).items():
+            at(name, label, column, row if row >= 0 else top, **({"shape": "plain"} if row < 0 else {}))
         at(f"t_{t}", f"t = {t}", column, -0.7, shape="plain", fontsize="12")
-        _links(g, v, t, before, stateful, d)
+        for edge in _links(v, layers, t, before, d):
+            if edge[0] in drawn:
+                g.edge(*edge[:2], **edge[2])
         before = t
     return inline(g.pipe(format="svg", encoding="utf-8", quiet=True))
 
 
-def _links(g: Any, v: Any, t: int, before: int, stateful: bool, d: int) -> None:  # noqa: PLR0913
+def _links(v: Any, layers: list[_Layer], t: int, before: int, d: int) -> list[tuple[str, str, dict]]:
     """Step t's arrows, and those from the step before it, labelled with the gradients they carry back."""
-    g.edges([(f"x_{t}", f"gates_{t}"), (f"gates_{t}", f"out_{t}")])
-    if stateful:
-        g.edges([(f"gates_{t}", f"state_{t}"), (f"state_{t}", f"out_{t}")])
-    if f"E_{t}" in v:
-        g.edge(f"out_{t}", f"E_{t}")
     gap = "" if t == before + 1 else f"(steps {before + 1}…{t - 1} left out)\n"
-    back, back_out = v.get(f"dstate_{t}"), v.get(f"Dout_{before}")
-    state_says = "" if back is None else f"{_name(f'dstate_{t}')} ⊙ f_{t}\n= {_num(back * v[f'f_{t}'], d)}"
-    out_says = "" if back_out is None else f"Δ{_name(f'out_{before}')}\n= {_num(back_out, d)}"
-    if stateful:
-        g.edge(f"state_{before}", f"state_{t}", xlabel=gap + state_says)
-    # xlabels: placed after the layout, clear of the nodes and of each other where the two arrows cross
-    g.edge(f"out_{before}", f"gates_{t}", xlabel=gap + out_says)
-
-
-def _cell(trace: Trace, t: int, d: int) -> dict[str, str]:
-    """One step's nodes: each value, and its δ where the trace has one."""
-    v, cell = trace.values, trace.scenario.shape
-    names = cell.gates or ("z",)  # a vanilla RNN's box holds its pre-activation z_t
-    gates = np.concatenate([v[f"{k}_{t}"] for k in names])
-    grads = v.get(f"dgates_{t}") if cell.gates else v.get(f"dz_{t}")
-    out = {
-        f"x_{t}": _label(f"x_{t}", v[f"x_{t}"], v.get(f"dx_{t}"), d),
-        f"gates_{t}": _label("", gates, grads, d, ", ".join(names)),
-    }
-    if "state" in cell.recurrent:
-        out[f"state_{t}"] = _label(f"state_{t}", v[f"state_{t}"], v.get(f"dstate_{t}"), d)
-    out[f"out_{t}"] = _label(f"out_{t}", v[f"out_{t}"], v.get(f"dout_{t}"), d)
+    edges = [(f"x_{t}", layers[0].name("gates", t), {})]
+    for below, layer in zip([None, *layers], layers, strict=False):
+        gates, out = layer.name("gates", t), layer.name("out", t)
+        if below is not None:  # the layer above reads this one's out_t as its input
+            edges.append((below.name("out", t), gates, {}))
+        for k in layer.kinds[1:-1]:  # state_t: from the gates, into out_t, on to the next step
+            back, f = v.get(layer.name("d" + k, t)), v.get(layer.name("f", t))  # δstate_t ⊙ f_t flows back
+            carried = f"{_name(layer.name('d' + k, t))} ⊙ {_name(layer.name('f', t))}"
+            says = "" if back is None or f is None else f"{carried}\n= {_num(back * f, d)}"
+            edges += [(gates, layer.name(k, t), {}), (layer.name(k, t), out, {})]
+            edges.append((layer.name(k, before), layer.name(k, t), {"xlabel": gap + says}))
+        edges.append((gates, out, {}))
+        back_out = v.get(layer.name("Dout", before))
+        says = "" if back_out is None else f"Δ{_name(layer.name('out', before))}\n= {_num(back_out, d)}"
+        # xlabels: placed after the layout, clear of the nodes and of each other where the two arrows cross
+        edges.append((layer.name("out", before), gates, {"xlabel": gap + says}))
     if f"E_{t}" in v:
-        out[f"E_{t}"] = f"E_{t} = {_num(v[f'E_{t}'], d)}"
+        edges.append((layers[-1].name("out", t), f"E_{t}", {}))
+    return edges
+
+
+def _cell(trace: Trace, layers: list[_Layer], t: int, d: int) -> dict[str, tuple[str, int]]:
+    """One step's nodes, each its label (value, and δ where the trace has one) and row (E_t's: −1, the top)."""
+    v = trace.values
+    out = {f"x_{t}": (_label(f"x_{t}", v[f"x_{t}"], v.get(f"dx_{t}"), d), 0)}
+    for layer in layers:
+        names = layer.cell.gates or ("z",)  # a vanilla RNN's box holds its pre-activation z_t
+        gates = np.concatenate([v[layer.name(k, t)] for k in names])
+        grads = v.get(layer.name("dgates" if layer.cell.gates else "dz", t))
+        out[layer.name("gates", t)] = (_label("", gates, grads, d, ", ".join(names)), layer.row("gates"))
+        for k in layer.kinds[1:]:
+            name = layer.name(k, t)
+            out[name] = (_label(name, v[name], v.get("d" + name), d), layer.row(k))
+    if f"E_{t}" in v:
+        out[f"E_{t}"] = (f"E_{t} = {_num(v[f'E_{t}'], d)}", -1)
     return out
 
 
@@ -179,9 +221,10 @@ def _plot(draw) -> str:  # noqa: ANN001 - a function of a matplotlib Axes
 
 
 def gradient_sizes_svg(trace: Trace) -> str:
-    """‖δstate_t‖ and ‖δout_t‖ against t, on a log scale when none is zero."""
+    """‖δstate_t‖ and ‖δout_t‖ (what a step hands the next) against t, on a log scale when none is zero."""
     T = trace.scenario.T  # noqa: N806 - the maths' name
-    sizes = {k: [float(np.linalg.norm(trace.values[f"{k}_{t}"])) for t in range(T)] for k in ("dstate", "dout")}
+    handed = [f"d{k}" for k in trace.scenario.shape.recurrent]
+    sizes = {k: [float(np.linalg.norm(trace.values[f"{k}_{t}"])) for t in range(T)] for k in handed}
 
     def draw(ax) -> None:  # noqa: ANN001
         for k, ys in sizes.items():
