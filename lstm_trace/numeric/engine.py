@@ -81,6 +81,8 @@ TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter 
 
 def section_title(trace: Trace, section: str, step: int | None) -> str:
     """Forward @ t=0, Backward @ t=1, Parameter gradients, Update: SGD, λ = 0.1."""
+    if step == -1 and section == "backward":  # a GRU's δout_{-1}: the gradient of the initial output
+        return "Backward: the initial output (t=-1)"
     if step is not None:
         return f"{TITLES[section]} @ t={step}"
     if section == "update":

@@ -164,6 +164,7 @@ def tex_name(ref: Ref, step: int | None, index: str = "") -> str:
         core = {"λ": r"\lambda", "ε": r"\varepsilon"}[disp]
     else:
         core = "" if not head else (head if len(head) == 1 else rf"\mathrm{{{head}}}")
+        sub = rf"\mathrm{{{sub}}}" if len(sub) > 1 and sub.isalpha() else sub  # b_hn: hn is one name, not h·n
         core += f"_{{{sub}}}" if sub else ""
     name = (prefix + core).strip()
     if ref.shift is None:
