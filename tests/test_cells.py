@@ -223,3 +223,13 @@ def test_new_writes_an_exercise_and_key_of_each_cell_that_check_grades_all_corre
 def test_an_option_for_another_cell_is_a_usage_error():
     r = _run("derive", "--cell", "lstm", "--reset", "before")
     assert r.returncode == 2 and "--reset is for --cell gru, not --cell lstm" in r.stderr
+
+
+def test_a_gate_for_its_complement_is_named_as_the_slip():
+    """A GRU's commonest slip: z_t where 1 − z_t belongs (δn_t = δout_t ⊙ (1 − z_t) ⊙ (1 − n_t²))."""
+    tr = trace("gru")
+    names = [n for p in tr.scenario.parts for n in p.quantities]
+    values = {n: tr[n] for n in names} | {"dn_0": tr["dout_0"] * tr["z_0"] * (1 - tr["n_0"] ** 2)}
+    text = "\n".join(f"{n}: {np.round(np.asarray(v, dtype=np.float64), 5).tolist()}" for n, v in values.items())
+    first = next(v for v in grade(tr, from_document(parse(text + "\n", "a.yaml"))).verdicts if v.verdict == "wrong")
+    assert first.name == "dn_0" and first.cause.kind == "complement"

@@ -2,8 +2,8 @@
 
 Each rewrite applies to any expression (a no-op where its pattern is absent), so that the same slip
 can be made in every part of a composite (δgates_t, W^new): tanh for tanh² in 1 − tanh²(s),
-(1 − a) for (1 − a²), σ′ written as tanh′, a missing σ′ or tanh′ factor, tanh and σ swapped, a
-wrong or missing λ, + for − in the update, a bias left out.
+(1 − a) for (1 − a²), σ′ written as tanh′, a missing σ′ or tanh′ factor, tanh and σ swapped, a gate
+for its complement (z_t for 1 − z_t), a wrong or missing λ, + for − in the update, a bias left out.
 """
 
 from __future__ import annotations
@@ -93,6 +93,22 @@ def activation_slips(exprs: list[sp.Basic]) -> Iterator[Slip]:
                 yield "activation", {"term": f, "used": other}, _replace(f, other)
 
 
+def complement_slips(exprs: list[sp.Basic]) -> Iterator[Slip]:
+    """A gate where its complement belongs, or the other way round: z_t for 1 − z_t in a GRU's
+    (1 − z_t) ⊙ n_t + z_t ⊙ out_{t-1} and its gradients, f_t for a coupled-gate LSTM's 1 − f_t."""
+    seen: set[sp.Basic] = set()
+    for expr in exprs:
+        for mul in sp.preorder_traversal(expr):
+            if not isinstance(mul, sp.Mul):
+                continue
+            for f in mul.args:
+                y = _one_minus(f)
+                if y is None or not y.is_Symbol or y in mul.args or f in seen:  # (y ⊙ (1 − y) is σ′'s)
+                    continue
+                seen.add(f)
+                yield "complement", {"term": f, "used": y}, _replace(f, y)
+
+
 def update_slips(exprs: list[sp.Basic]) -> Iterator[Slip]:
     """+ for − in the update, λ ten times too small or too large (factor), λ left out: the checker skips
     those that mean λ = 1 for the scenario's λ, and words the λ used."""
@@ -110,6 +126,7 @@ def expression_slips(exprs: list[sp.Basic]) -> Iterator[Slip]:
     yield from update_slips(exprs)
     yield from derivative_slips(exprs)
     yield from activation_slips(exprs)
+    yield from complement_slips(exprs)
 
 
 def is_bias(term: sp.Basic) -> bool:
