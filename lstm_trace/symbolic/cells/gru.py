@@ -45,6 +45,8 @@ def gru(bias: bool = True, reset: str = "after") -> Cell:
     elementwise["n"] = activation
     elementwise["out"] = (1 - q("z")) * q("n") + q("z") * q("out", -1)
     adjoints = {"zr": "dr", "zz": "dz", "zn": "dn", "hn": "dhn", "rh": "drh"}
+    # the parameters W, then U, then b, then b_hn, each in gate order: δW, δU_r, δU_z, δU_n, δb, δb_hn
+    params = dict(sorted(params.items(), key=lambda p: ("W", "U", "b").index(p[0][0]) + (p[0] == "b_hn")))
     return Cell(
         name="gru" if reset == "after" else "gru-before",
         linear=linear,
