@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 TIME = re.compile(r"_\{\s*t\s*(?:([+\-−])\s*(\d+))?\s*\}")
@@ -32,10 +33,15 @@ class ExprError(Exception):
         return f"  {text}\n  {' ' * self.column}{'^' * max(1, self.width)}"
 
 
-def rewrite(text: str) -> tuple[str, list[int]]:
-    """Hand-written maths as Python tokens, and for each new character the column it came from."""
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+def rewrite(text: str, extra: tuple[Rule, ...] = ()) -> tuple[str, list[int]]:
+    """Hand-written maths as Python tokens, and for each new character the column it came from; extra:
+    a reader's own rules, tried before the common ones (check-formula's tanh²( and ∂)."""
     rules = [
         (TIME, lambda m: "__t" + ("" if m[1] is None else ("p" if m[1] == "+" else "m") + m[2]) + "_"),  # _{t+1}
+        *extra,
         (re.compile("²"), lambda m: "**2"),
         (re.compile("[⊙·×]"), lambda m: "*"),
         (re.compile("−"), lambda m: "-"),
@@ -68,7 +74,7 @@ def split_name(name: str) -> tuple[str, int | None]:
     return m[1], 0 if sign is None else (int(k) if sign == "p" else -int(k))
 
 
-def parse(text: str, functions: tuple[str, ...]) -> ast.expr:
+def parse(text: str, functions: tuple[str, ...], depth: int = MAX_DEPTH) -> ast.expr:
     """The expression's tree, every node checked against the whitelist; ExprError (in the text's own
     columns) where it is not allowed."""
     if len(text) > MAX_CHARS:
@@ -91,7 +97,7 @@ def parse(text: str, functions: tuple[str, ...]) -> ast.expr:
     parts = [n for n in ast.walk(tree.body) if isinstance(n, ast.expr)]
     if len(parts) > MAX_PARTS:
         raise at(tree.body, f"the equation is too long: more than {MAX_PARTS} names, numbers and operations")
-    _check(tree.body, functions, at, 0)
+    _check(tree.body, functions, at, 0, depth)
     for n in ast.walk(tree.body):  # the columns in the text's own terms, for a later error
         if hasattr(n, "col_offset"):
             e = at(n, "")
@@ -99,10 +105,10 @@ def parse(text: str, functions: tuple[str, ...]) -> ast.expr:
     return tree.body
 
 
-def _check(node: ast.AST, functions: tuple[str, ...], at: object, depth: int) -> None:
+def _check(node: ast.AST, functions: tuple[str, ...], at: object, depth: int, limit: int) -> None:  # noqa: C901
     fail = at  # (node, message) -> ExprError
-    if depth > MAX_DEPTH:
-        raise fail(node, f"the equation nests more than {MAX_DEPTH} operations")  # type: ignore[operator]
+    if depth > limit:
+        raise fail(node, f"the equation nests more than {limit} operations")  # type: ignore[operator]
     if isinstance(node, ast.BinOp) and isinstance(node.op, OPERATORS):
         children: list[ast.AST] = [node.left, node.right]
         if isinstance(node.op, ast.Pow) and not (
@@ -128,4 +134,4 @@ def _check(node: ast.AST, functions: tuple[str, ...], at: object, depth: int) ->
     else:
         raise fail(node, f"{type(node).__name__} is not allowed in an equation; use + - * / ** and functions")  # type: ignore[operator]
     for child in children:
-        _check(child, functions, at, depth + 1)
+        _check(child, functions, at, depth + 1, limit)

@@ -47,13 +47,18 @@ class Shape:
         return 1
 
 
+def layer_suffix(layer: int) -> str:
+    """What stacked layer k's names carry: a_l0_t, W_a_l1 (PyTorch's weight_ih_l1)."""
+    return f"_l{layer}"
+
+
 @cache
 def shape(cell: str, bias: bool = True, option: str = "", layers: int = 1) -> Shape:
     """A cell's shape; option is the cell's own choice (a peephole's output gate, a GRU's reset). Stacked
     layers name each layer's quantities with its suffix (state_l0, out_l1) and stack no gates."""
     if layers > 1:
         one = shape(cell, bias, option)
-        each = [f"_l{k}" for k in range(layers)]
+        each = [layer_suffix(k) for k in range(layers)]
         return Shape(
             cell, (), tuple(v + s for s in each for v in one.recurrent), tuple(v + s for s in each for v in one.vectors)
         )

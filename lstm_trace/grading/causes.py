@@ -34,9 +34,10 @@ class Cause:
     unanswered pre-activation the slip is inside, or "" for the answered one); sum-term (step: the step
     left out of Σ_t); sum-terms (steps: those left out, or step: the only one kept); derivative (other:
     tanh or σ, term: the factor the equation has, used: the one written); missing-derivative (other,
-    term); activation, complement (term: what the equation has, used: the gate or 1 − gate written); update-sign, missing-lr (other: the updated quantity and term: its
-    equation, when one); wrong-lr (term: the scenario's λ, used: the λ used); untransposed (other: the
-    matrix used where its transpose is needed).
+    term); activation, complement (term: what the equation has, used: the gate or 1 − gate written);
+    update-sign, missing-lr (other: the updated quantity and term: its equation, when one); wrong-lr
+    (term: the scenario's λ, used: the λ used); untransposed (other: the matrix used where its transpose
+    is needed).
     """
 
     kind: str

@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import LstmTraceError
+from ..exprtext import NAME, rewrite
 from ..names import did_you_mean, normalise
 from ..refs import Ref, ref_of
 from ..symbolic.cells.base import q, relu, shifted, sigmoid, step
@@ -31,9 +32,7 @@ FUNCTIONS |= {"relu": relu, "step": step}  # an RNN's relu and its derivative, 1
 # spellings of the seeds: â_t / ahat_t for za_t, c/h notation for state/out
 ALIASES = {"ahat": "za", "ihat": "zi", "fhat": "zf", "ohat": "zo", "c": "state", "h": "out"}
 ALIASES |= {"â": "za", "î": "zi", "ô": "zo", "htilde": "n", "h̃": "n"}  # h̃_t: a GRU's candidate n_t, as d2l writes it
-TIME = re.compile(r"_\{\s*t\s*(?:([+\-−])\s*(\d+))?\s*\}")
 SQUARED_CALL = re.compile(r"(tanh|sigmoid|sigma|σ|exp|log|relu|step)²\(")
-NAME = re.compile(r"(.+?)(?:__t(?:([pm])(\d+))?_|_t(?:([pm])(\d+))?)$")
 # bounds checked before sympy computes (the longest derived formula, σ spelled out: ~150 characters, 40 parts)
 MAX_CHARS, MAX_PARTS, MAX_DEPTH, MAX_EXPONENT, MAX_NUMBER = 500, 200, 32, 10, 10**12  # fractions: 100 digits
 TOO_LARGE = "this number is out of range: a formula's numbers are at most 1e12 in size and 100 digits long"
@@ -60,32 +59,8 @@ class Judgement:
 
 
 def _rewrite(text: str) -> tuple[str, list[int]]:
-    """Hand-written maths as Python tokens, and for each new character the column it came from."""
-    out, origin = [], []
-    rules = [
-        (TIME, lambda m: "__t" + ("" if m[1] is None else ("p" if m[1] == "+" else "m") + m[2]) + "_"),  # _{t+1}
-        (SQUARED_CALL, lambda m: m[1] + "__sq("),
-        (re.compile("²"), lambda m: "**2"),
-        (re.compile("[⊙·×]"), lambda m: "*"),
-        (re.compile("−"), lambda m: "-"),
-        (re.compile("∂"), lambda m: "d"),
-    ]
-    k = 0
-    while k < len(text):
-        for rx, fn in rules:
-            m = rx.match(text, k)
-            if m:
-                new = fn(m)
-                out.append(new)
-                origin += [k] * len(new)
-                k = m.end()
-                break
-        else:
-            out.append(text[k])
-            origin.append(k)
-            k += 1
-    origin.append(len(text))
-    return "".join(out), origin
+    """Hand-written maths as Python tokens (exprtext.py's rules, and check-formula's tanh²( and ∂)."""
+    return rewrite(text, ((SQUARED_CALL, lambda m: m[1] + "__sq("), (re.compile("∂"), lambda m: "d")))
 
 
 class _Reader:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import cache as model_cache
+from ..errors import LstmTraceError
 from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, Fetch, call, generate, load
@@ -84,7 +85,10 @@ def model_for(scenario: Scenario) -> Model:
     if stored is None:
         stored = model_cache.load_shipped(variant)
     if stored is None:
-        stored = build(variant)
+        try:
+            stored = build(variant)
+        except LstmTraceError as e:  # a custom cell's equation that simplifies to nothing usable
+            raise LstmTraceError(e.message, file=scenario.file, path=("model", "equations")) from None
         model_cache.store(variant, stored)
     model, specs, bounds, templates = stored
     for (eq, stacked), spec in specs.items():

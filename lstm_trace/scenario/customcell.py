@@ -25,8 +25,12 @@ from .yamlio import Document
 
 FUNCTIONS = ("tanh", "sigmoid", "relu")
 EQUATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*")
-RESERVED = {"x", "label", "upstream", "E", "s", "y", "lr", "eps", "gates", "dgates", "Delta", "Dout"}
+# a parameter's name: letters and digits, parts joined by _, none all digits (W_a, U2, b_hn; not W_0)
+PARAMETER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*")
+# names the tool gives: the input, the loss's, the output layer's (s, y, V, c), the sizes, λ and ε, the
+# stacked gates; c_t and h_t are read as state_t and out_t (the c/h notation)
+RESERVED = {"x", "label", "upstream", "E", "s", "y", "V", "c", "h", "H", "D", "K", "lr", "eps", "gates", "dgates"}
+MAX_EQUATIONS, MAX_DEPTH = 16, 12  # a cell a student works by hand; its derivation stays seconds
 Tree = list[Any]
 
 
@@ -68,6 +72,10 @@ class _Reader:
             linear = [(s, t) for s, t in terms if self._product(t) or self._vector(t)]
             group = f"z{self.name}" + (str(len(self.linear) + 1) if self.linear else "")
             lsum = [["lneg", self._linear(t)] if s < 0 else self._linear(t) for s, t in linear]
+            plain = [t[1] if t[0] == "lneg" else t for t in lsum]
+            twice = next((t for k, t in enumerate(linear) if plain[k] in plain[:k]), None)
+            if twice is not None:  # W·x_t − W·x_t would leave W no gradient: one term, written once
+                raise self.fail(twice[1], "this term is in the sum twice: write it once")
             self.linear.append((group, ["lsum", *lsum]))
             rest = [["neg", self.tree(t)] if s < 0 else self.tree(t) for s, t in terms if (s, t) not in linear]
             return ["add", ["q", group, 0], *rest] if rest else ["q", group, 0]
@@ -85,11 +93,16 @@ class _Reader:
             return ["call", node.func.id, self.tree(node.args[0])]  # type: ignore[attr-defined]
         assert isinstance(node, ast.Name)
         if split_name(node.id)[1] is not None:
+            if split_name(node.id)[0] == "x":
+                raise self.fail(node, "x_t enters a cell through a matrix (W·x_t): it has D entries, the cell's H")
             return ["q", *self.quantity(node)]
-        if node.id not in self.arrays:
+        if node.id in ("V", "c"):
             raise self.fail(
-                node, f"unknown parameter {node.id}: give it under parameters{did_you_mean(node.id, list(self.arrays))}"
+                node, f"{node.id} is the softmax output layer's: give the cell's own parameter another name"
             )
+        if node.id not in self.arrays:
+            near = did_you_mean(node.id, list(self.arrays))
+            raise self.fail(node, f"unknown parameter {node.id}: give it under parameters{near}")
         if self.arrays[node.id].ndim == 2:
             raise self.fail(node, f"{node.id} is a matrix: it multiplies a quantity ({node.id}·x_t)")
         self.used.add(node.id)
@@ -127,9 +140,11 @@ class _Reader:
 
 def read(model: Any, raw: dict, doc: Document, width: int) -> tuple[dict[str, np.ndarray], int, str]:
     """The parameters (a mapping W_a: …, or W: {a: …} for W_a), H, and the cell as the option text."""
-    arrays = _arrays(raw, doc)
     equations = model.equations or {}
     names = list(equations)
+    arrays = _arrays(raw, doc, names)
+    if len(names) > MAX_EQUATIONS:
+        raise doc.error(("model", "equations"), f"a custom cell has at most {MAX_EQUATIONS} equations")
     if "out" not in equations:
         raise doc.error(("model", "equations"), "missing: out (the cell's output, which the loss reads)")
     eqs, uses, reads, used = [], {}, set(), set()
@@ -137,7 +152,7 @@ def read(model: Any, raw: dict, doc: Document, width: int) -> tuple[dict[str, np
         where = ("model", "equations", name)
         _check_name(name, names, where, doc)
         try:
-            node = parse(text, FUNCTIONS)
+            node = parse(text, FUNCTIONS, MAX_DEPTH)
         except ExprError as e:
             raise _at(doc, where, text, e) from None
         r = _Reader(name, text, arrays, names, lambda e, w=where, t=text: _at(doc, w, t, e))
@@ -177,23 +192,32 @@ def _at(doc: Document, where: tuple, text: str, e: ExprError) -> ScenarioError:
 def _check_name(name: str, names: list[str], where: tuple, doc: Document) -> None:
     if not EQUATION_NAME.fullmatch(name) or name in RESERVED or name[0] in "dD":
         why = "a letter then letters or digits, not starting with d or D (δ's names)"
-        raise doc.error(
-            where, f"{name!r} cannot name a quantity: {why}, and not one of {', '.join(sorted(RESERVED))}", at_key=True
-        )
-    if name.startswith("z") and name[1:] in names:
-        raise doc.error(where, f"{name} is the name of {name[1:]}'s pre-activation: choose another", at_key=True)
+        taken = ", ".join(sorted(RESERVED))
+        raise doc.error(where, f"{name!r} cannot name a quantity: {why}, and not one of {taken}", at_key=True)
+    z = re.fullmatch(r"z(.+?)\d*", name)
+    if z and z[1] in names:
+        raise doc.error(where, f"{name} is the name of {z[1]}'s pre-activation: choose another", at_key=True)
 
 
-def _arrays(raw: dict, doc: Document) -> dict[str, np.ndarray]:
+def _parameter_name(name: str, names: list[str]) -> bool:
+    """Whether a parameter may have this name: none the tool gives a value (x_0, E, W_new, dW, cache_W, out)."""
+    taken = name in RESERVED or name in names or any(name.startswith(f"z{n}") for n in names)
+    made = name[0] in "dD" or name.startswith("cache_") or name.endswith("_new") or split_name(name)[1] is not None
+    return bool(PARAMETER_NAME.fullmatch(name)) and not taken and not made
+
+
+def _arrays(raw: dict, doc: Document, names: list[str]) -> dict[str, np.ndarray]:
     out = {}
     for key, value in raw.items():
         items = value.items() if isinstance(value, dict) else [(None, value)]
         for gate, v in items:
             name, path = (key, ("parameters", key)) if gate is None else (f"{key}_{gate}", ("parameters", key, gate))
-            if not PARAMETER_NAME.fullmatch(name) or name in ("lr", "eps") or split_name(name)[1] is not None:
-                raise doc.error(
-                    path, f"{name!r} cannot name a parameter (letters, digits and _, no time suffix)", at_key=True
+            if not _parameter_name(name, names):
+                why = (
+                    "letters and digits joined by _, no time suffix, not starting with d or D (δ's names) or "
+                    "cache_, not ending in _new, and no name a quantity or the tool has"
                 )
+                raise doc.error(path, f"{name!r} cannot name a parameter: {why}", at_key=True)
             arr = steps.array(v, path, doc)
             if arr.ndim not in (1, 2):
                 raise doc.error(path, f"expected {name} to be a vector or a matrix")
@@ -222,6 +246,6 @@ def _sizes(arrays: dict[str, np.ndarray], uses: dict[str, str], D: int, doc: Doc
 def _gates(names: list[str], dims: dict[str, str]) -> list[str]:
     """The gates whose W_g, U_g (and b_g) stack as the built-in cells' do, in the equations' order."""
     gates = [g for g in names if dims.get(f"W_{g}") == "HxD" and dims.get(f"U_{g}") == "HxH"]
-    if len({f"b_{g}" in dims for g in gates}) > 1:
+    if len({f"b_{g}" in dims for g in gates}) > 1 or "z" in names:  # (stacked, they would be z_t)
         return []
     return gates

@@ -42,6 +42,8 @@ def _check_module(module: Any) -> dict[str, str]:
         raise ValueError(f"from_torch reads an nn.LSTM, nn.GRU or nn.RNN, found {kind}")
     if module.bidirectional or getattr(module, "proj_size", 0):
         raise ValueError(f"from_torch reads a one-directional nn.{kind} without proj_size")
+    if module.num_layers > 1 and module.dropout and module.training:
+        raise ValueError(f"nn.{kind}'s dropout between layers is random in training: call module.eval() first")
     model: dict[str, Any] = {"cell": CELLS[kind]}
     if module.num_layers > 1:
         model["layers"] = module.num_layers

@@ -10,14 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import ScenarioError
+from ..refs import layer_suffix
 from . import cellparams, sourceread, steps
 from .yamlio import Document
 
 PYTORCH_KEY = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)")
-
-
-def suffix(layer: int) -> str:
-    return f"_l{layer}"
 
 
 def read(spec: Any, raw: dict, doc: Document, width: int, opt: str) -> tuple[dict[str, np.ndarray], int, tuple]:
@@ -40,8 +37,11 @@ def read(spec: Any, raw: dict, doc: Document, width: int, opt: str) -> tuple[dic
             cellparams.vectors(cell, opt, block, got, h, doc, root)
         if k and h != H:
             raise doc.error(("parameters",), f"layer {k} has {h} hidden units, layer 0 {H}: the layers' H must agree")
+        if k and _has_bias(got) != _has_bias(params):
+            which = "has a bias and layer 0 none" if _has_bias(got) else "has no bias and layer 0 one"
+            raise doc.error(("parameters",), f"layer {k} {which}: the layers' biases must agree")
         H = h  # noqa: N806
-        params.update({p + suffix(k): v for p, v in got.items()})
+        params.update({p + layer_suffix(k): v for p, v in got.items()})
     if spec.layout != "pytorch":
         return params, H, ()
     given = tuple((key, steps.array(v, ("parameters", key), doc)) for key, v in raw.items() if key not in ("V", "c"))
@@ -89,6 +89,10 @@ def check(spec_layers: int, layout: str, raw: Any, doc: Document) -> None:
     missing = sorted((want or set()) - set(raw))
     if missing:
         raise doc.error(("parameters",), f"missing: {missing[0]} (one block of W, U, b per layer)")
+
+
+def _has_bias(params: dict[str, np.ndarray]) -> bool:
+    return any(k == "b" or k.startswith("b_") for k in params)
 
 
 def _layer_of(key: str) -> int | None:

@@ -79,7 +79,7 @@ def order(layout: str, cell: str = "lstm") -> tuple[str, ...]:
 
 def reads(layout: str, cell: str) -> bool:
     """Whether a layout has the cell's parameters: every layout the LSTM's, PyTorch's also nn.GRU's and nn.RNN's."""
-    return layout == "gomez" or cell in ("lstm", "peephole") or (layout, cell) in CELL_ORDER
+    return layout == "gomez" or cell == "lstm" or (layout, cell) in CELL_ORDER
 
 
 def param(family: str, g: str, key: str = "", cell: str = "lstm") -> str:

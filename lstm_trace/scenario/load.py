@@ -109,6 +109,8 @@ def _layout_checked(doc: yamlio.Document) -> dict:
     if not (isinstance(layers, int) and not isinstance(layers, bool) and 1 <= layers <= MAX_LAYERS):
         found = repr(layers) if isinstance(layers, int | float | str) else f"a {type(layers).__name__}"
         raise doc.error(("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {found}")
+    if layers > 1 and model.get("cell") == "custom":
+        raise doc.error(("model", "layers"), "a custom cell is not stacked: write its layers as its equations")
     if isinstance(layers, int) and not isinstance(layers, bool) and 1 < layers <= MAX_LAYERS and isinstance(raw, dict):
         layered.validate(layers, layout, raw, doc)  # each layer's parameters, read by layered.py once valid
         return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
@@ -178,7 +180,9 @@ def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document,
     """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
     if spec.final is None:
         return None
-    if _stateless(spec, opt) or spec.model.layers > 1:
+    if spec.model.layers > 1:
+        raise doc.error(("final", "dstate"), "stacked layers take no gradient from beyond the last step", at_key=True)
+    if _stateless(spec, opt):
         raise doc.error(
             ("final", "dstate"), f"{cellparams.called(spec.model.cell)} has no state to give a gradient of", at_key=True
         )
@@ -194,9 +198,12 @@ def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np
     if cell == "custom":
         return _custom(spec, raw, doc)
     opt = cellparams.option(spec.model, doc)
+    if spec.layout == "pytorch" and cell == "gru" and opt == "before":
+        raise doc.error(("model", "reset"), "nn.GRU resets after U_n (reset: after); before is read in layout: gomez")
     if spec.model.layers > 1:
-        if not layouts.reads(spec.layout, cell):
-            raise doc.error(("model", "cell"), f"layout: {spec.layout} has no {cellparams.called(cell)}'s parameters")
+        if not layouts.reads(spec.layout, cell) or cell == "peephole":
+            message = f"layout: {spec.layout} has no parameters for {cellparams.called(cell)}"
+            raise doc.error(("model", "cell"), message + (" with stacked layers" if cell == "peephole" else ""))
         params, H, given = layered.read(spec, raw, doc, _width(spec), opt)  # noqa: N806
         return params, H, _width(spec), given, opt
     if spec.layout == "gomez":

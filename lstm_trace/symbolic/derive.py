@@ -180,9 +180,11 @@ class _Deriver:
                     eqs.append(Equation(loss_name, sp.MatAdd(*from_head), "linear"))
                 else:  # from the loss, or the layer above: its δx_t
                     eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
-                # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads
-                late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1), gates), "linear", shift=-1))
-                eqs.append(Equation(name, q(loss_name) + q(rec_name) + sp.Add(*ew), "elementwise"))
+                # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads (none: the next step
+                # reads out_{t-1} through no matrix)
+                if lin:
+                    late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1), gates), "linear", shift=-1))
+                eqs.append(Equation(name, q(loss_name) + (q(rec_name) if lin else 0) + sp.Add(*ew), "elementwise"))
             elif lin:
                 eqs.append(Equation(name, stack_sum(sp.MatAdd(*lin), gates), "linear"))
             else:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sympy as sp
 
+from ...errors import LstmTraceError
 from ...refs import shape
 from .base import Cell, D, H, m, q, relu, sigmoid
 
@@ -53,6 +54,18 @@ def _matrix(tree: list[Any], dims: dict[str, str]) -> sp.MatrixExpr:
     return m(w, None, H, cols) * m(base, shift, cols)
 
 
+def _check(linear: dict[str, sp.MatrixExpr], elementwise: dict[str, sp.Expr]) -> None:
+    """An equation with nothing left of it, one that divides by zero, or a number float64 cannot hold is
+    the scenario's error (its equations were read, but sympy has now simplified them)."""
+    for name, e in {**linear, **elementwise}.items():
+        if isinstance(e, sp.ZeroMatrix) or e == 0:
+            raise LstmTraceError(f"the custom cell's {name}_t is 0 once simplified: its terms cancel")
+        if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise LstmTraceError(f"the custom cell's {name}_t divides by zero")
+        if any(abs(n) > 1e100 for n in e.atoms(sp.Number)):
+            raise LstmTraceError(f"the custom cell's {name}_t holds a number beyond 1e100")
+
+
 def custom(option: str) -> Cell:
     """The cell of a custom scenario, from its option text (the equations read, the parameters' shapes)."""
     spec = json.loads(option)
@@ -69,6 +82,10 @@ def custom(option: str) -> Cell:
     # the next step reads (state, out and the user's own), which the backward pass carries back
     adjoints = {z: (f"d{z[1:]}" if z[1:] in elementwise else f"d{z}") for z in linear}
     adjoints |= {v: f"d{v}" for v in cell.recurrent if v not in ("out", "state")}
+    # and every quantity that is not a gate's activation, so that each δ is written once in the terms
+    # of the next (a chain of quantities would otherwise be written out whole at every link)
+    adjoints |= {v: f"d{v}" for v in elementwise if f"z{v}" not in linear and v not in ("out", "state")}
+    _check(linear, elementwise)
     digest = hashlib.sha256(option.encode()).hexdigest()[:12]
     return Cell(
         name=f"custom-{digest}", linear=linear, elementwise=elementwise, params=params, shape=cell, adjoints=adjoints

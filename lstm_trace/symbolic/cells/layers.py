@@ -10,12 +10,8 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ...refs import SIZE_NAMES, Shape, ref_of
+from ...refs import SIZE_NAMES, Shape, layer_suffix, ref_of
 from .base import Cell, D, H, m, q
-
-
-def suffix(layer: int) -> str:
-    return f"_l{layer}"
 
 
 def _renamed(expr: sp.Basic, layer: int) -> sp.Basic:
@@ -26,7 +22,7 @@ def _renamed(expr: sp.Basic, layer: int) -> sp.Basic:
         r = ref_of(s)
         if r.base == "x" and layer == 0 or r.base in ("lr", "eps", *SIZE_NAMES):
             continue
-        base = r.base + suffix(layer)
+        base = r.base + layer_suffix(layer)
         if isinstance(s, sp.MatrixSymbol):
             rows, cols = (d.subs(D, H) if layer else d for d in s.shape)
             subs[s] = m(base, r.shift, rows, cols)
@@ -37,11 +33,11 @@ def _renamed(expr: sp.Basic, layer: int) -> sp.Basic:
 
 def _layer(cell: Cell, layer: int) -> tuple[dict, dict, dict, dict]:
     """One layer's linear and elementwise equations, parameters and named adjoints, under its suffix."""
-    s = suffix(layer)
+    s = layer_suffix(layer)
     elementwise: dict[str, sp.Expr] = {}
     adjoints: dict[str, str] = {}
     if layer:  # the layer's input is the one below's output
-        elementwise[f"x{s}"] = q(f"out{suffix(layer - 1)}")
+        elementwise[f"x{s}"] = q(f"out{layer_suffix(layer - 1)}")
         adjoints[f"x{s}"] = f"dx{s}"
     linear = {z + s: _renamed(e, layer) for z, e in cell.linear.items()}
     elementwise.update({v + s: _renamed(e, layer) for v, e in cell.elementwise.items()})
@@ -58,20 +54,21 @@ def layered(cell: Cell, layers: int) -> Cell:
     elementwise = {k: v for p in parts for k, v in p[1].items()}
     params = {k: v for p in parts for k, v in p[2].items()}
     adjoints = {k: v for p in parts for k, v in p[3].items()}
-    splits = {f"out{suffix(k)}": (f"Delta{suffix(k)}", f"Dout{suffix(k)}") for k in range(layers)}
-    elementwise["out"] = q(f"out{suffix(layers - 1)}")  # the network's output, which the loss reads
+    splits = {f"out{layer_suffix(k)}": (f"Delta{layer_suffix(k)}", f"Dout{layer_suffix(k)}") for k in range(layers)}
+    elementwise["out"] = q(f"out{layer_suffix(layers - 1)}")  # the network's output, which the loss reads
     shape = Shape(
         cell.shape.cell,
         gates=(),  # each layer's gates are its own: nothing is stacked across them
-        recurrent=tuple(v + suffix(k) for k in range(layers) for v in cell.shape.recurrent),
-        vectors=tuple(v + suffix(k) for k in range(layers) for v in cell.shape.vectors),
+        recurrent=tuple(v + layer_suffix(k) for k in range(layers) for v in cell.shape.recurrent),
+        vectors=tuple(v + layer_suffix(k) for k in range(layers) for v in cell.shape.vectors),
     )
-    links = frozenset({"out", *(f"x{suffix(k)}" for k in range(1, layers))})
+    links = frozenset({"out", *(f"x{layer_suffix(k)}" for k in range(1, layers))})
     sequence = [
         *(
             name
             for k in range(layers)
-            for name in ([f"x{suffix(k)}"] if k else []) + [z + suffix(k) for z in (*cell.linear, *cell.elementwise)]
+            for name in ([f"x{layer_suffix(k)}"] if k else [])
+            + [z + layer_suffix(k) for z in (*cell.linear, *cell.elementwise)]
         ),
         "out",
     ]
