@@ -1,5 +1,6 @@
 """Benchmarks for issues 6 and 20: startup, first use, the worked example, a big trace against a plain
-numpy loop and the arithmetic floor (floors.py), gradcheck at scale, scaling in T and H.
+numpy loop and the arithmetic floor (floors.py), check of 10,000 answers, gradcheck at scale, scaling in T
+and H.
 
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repeats, smaller scaling table
@@ -145,6 +146,54 @@ def long_sequences(tmp: Path, quick: bool) -> None:
         print(f"{T:6} {w:7.1f}s {w / T * 1e3:7.2f}ms {mem:6.0f}MB")
 
 
+def answers_file(path: Path, out: Path, n: int) -> Path:
+    """n answers to a scenario, in its template's order: the trace's own values to 4 decimals, one in 500
+    wrong (a sign flipped or the point moved), as a student who worked the whole sheet writes them."""
+    import re
+
+    import numpy as np
+
+    from lstm_trace import load_scenario, trace
+
+    sheet = subprocess.run(tool("template", str(path)), capture_output=True, text=True, check=True).stdout
+    names = re.findall(r"^([A-Za-z][\w-]*):", sheet, re.M)[:n]
+    values = trace(load_scenario(path)).values
+    lines = []
+    for k, name in enumerate(names):
+        v = np.round(np.asarray(values[name], dtype=np.float64), 4) + 0.0
+        v = v if k % 500 != 250 else -v if k % 1000 == 250 else v * 10
+        lines.append(f"{name}: {v.tolist()!r}")
+    out.write_text("\n".join(lines) + "\n")
+    return out
+
+
+def per_answer(path: Path, sheet: Path, repeats: int) -> float:
+    """Grading's cost per answer (reading the file and grading), in-process, the best of repeats."""
+    from lstm_trace import grade, load_answers, load_scenario, trace
+
+    tr = trace(load_scenario(path))
+    n = len(load_answers(sheet))
+    return min(_time(lambda: grade(tr, load_answers(sheet))) for _ in range(repeats)) / n
+
+
+def checking(tmp: Path, quick: bool) -> None:
+    """check of 10,000 answers, the whole command, both formats (goal: under 5 s), and grading linear in
+    the answers (the cost per answer at 10,000 at most 1.5x that at 500)."""
+    print("(check: a scenario of D=4 H=8 T=720, 14 quantities a step: 10,080 to answer)")
+    path = scenario(tmp / "answered.yaml", 4, 8, 720)
+    small, big = answers_file(path, tmp / "a500.yaml", 500), answers_file(path, tmp / "a10000.yaml", 10_000)
+    wall(tool("check", str(path), str(small)), 1)  # the scenario's cache filled
+    for label, extra in (("--format json", ["--format", "json"]), ("(tables, into a file)", [])):
+        w = wall(tool("check", str(path), str(big), *extra), 1 if quick else 3)
+        label = f"lstm-trace check 10,000 answers {label}"
+        print(f"{label:58} {w:6.2f}s {'':7}  < 5 s")
+    few, many = per_answer(path, small, 3), per_answer(path, big, 1 if quick else 2)
+    print(
+        f"grading per answer: {few * 1e3:.2f} ms at 500 answers, {many * 1e3:.2f} ms at 10,000; "
+        f"ratio {many / few:.2f}x (<= 1.5x)"
+    )
+
+
 def threads() -> str:
     """How many threads the BLAS may use, as the environment says (numpy's default: one per core)."""
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -191,6 +240,7 @@ def main() -> None:
     ]:
         w = wall(cmd, 4 * n if base is click_floor else n)
         print(f"{label:58} {w:6.2f}s {w / base:6.2f}x  " + (f"<= {goal}x" if goal else ""))
+    checking(tmp, quick)
     big = scenario(tmp / "big.yaml", 64, 128, 512)
     again = wall([PY, "-c", "import numpy, sympy, rich, click, yaml"], n)  # the machine's load changes
     if again < floor:

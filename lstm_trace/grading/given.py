@@ -111,6 +111,11 @@ def slot(name: str, shape: tuple[int, ...], index: tuple[int, ...]) -> tuple[tup
 def _merge(given, name, a, shape, where, values, tol, transposed, decimals) -> None:  # noqa: ANN001
     """Put one answer's entries into the quantity's; an entry already answered is an error."""
     g = given.get(name)
+    if g is None and not where:  # the quantity whole, in one answer: its entries as written (NaN: not answered)
+        put = ~np.isnan(values)
+        full = tol if put.all() else np.where(put, tol, 0.5 * 10.0**-decimals)
+        given[name] = Given(a, np.array(values, dtype=np.float64), np.array(full, dtype=np.float64), transposed, [a])
+        return
     if g is None:
         blank = np.full(shape, np.nan)
         g = Given(a, blank, np.full(shape, 0.5 * 10.0**-decimals), transposed)

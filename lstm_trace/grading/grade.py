@@ -21,6 +21,7 @@ import numpy as np
 from ..numeric.engine import Trace
 from ..scenario.answers import Answers
 from .causes import Cause, find_cause, wrong_entries
+from .deferred import Deferred
 from .given import Given, read
 from .graph import JOIN, Graph, Node
 from .rounding import bound
@@ -76,13 +77,14 @@ class _Walk:
         self.tr, self.graph, self.given, self.rule = trace, graph, given, rule
         self.half = rule.work  # an unwritten intermediate, rounded by hand to the student's working digits
         # the student's numbers; composites (δgates_t) are re-joined from their parts on lookup
-        self.world = {k: v for k, v in trace.values.items() if not graph[k].parts}
+        self.world = Deferred({k: v for k, v in trace.values.items() if not graph[k].parts}, self._settle)
         # given values (parameters, x_t, label_t, out_{-1}) are exact: their errors are zeros from the start
         exact = {k: np.zeros_like(v) for k, v in trace.values.items() if k not in graph.nodes}
         # how far each quantity may be off, in the true world and the student's; and of that, its own
         # rounding (fresh: not yet compounded through the steps)
-        self.err: tuple[dict, dict] = (dict(exact), dict(exact))
-        self.fresh: tuple[dict, dict] = (dict(exact), dict(exact))
+        self.err: tuple[dict, dict] = (Deferred(exact, self._settle), Deferred(exact, self._settle))
+        self.fresh: tuple[dict, dict] = (Deferred(exact, self._settle), Deferred(exact, self._settle))
+        self.later: dict[str, Node] = {}  # quantities not written, worked out when first read (deferred.py)
         self.taint: dict[str, frozenset[str]] = {}  # the wrong answers a quantity was computed from
         # each world's per-step values stacked over the steps, once for every Σ_t that reads them (all
         # per-step quantities come before the sums in the graph's order, so none changes after)
@@ -164,15 +166,17 @@ class _Walk:
     def visit(self, node: Node) -> Verdict | None:
         name, t = node.name, self.tr.values[node.name]
         g = self.given.get(name)
+        if g is not None and (done := self._right(node, g, t)) is not None:
+            return done
         taint = frozenset().union(*(self.taint.get(j, frozenset()) for j in self.graph.reads(node)))
         if g is None and node.parts:  # δgates_t not written: its parts keep their values, and share a taint
             self.taint[name] = taint
             for p in node.parts if node.join != "sum" else ():
                 self.taint[p] = taint
             return None
-        if g is None:  # worked out by hand but not written down: rounded like the rest
-            s, bt, bs, ft, fs = self._bounds(node, self.half)
-            self._set(node, s, (bt + self.half, bs + self.half), (ft, fs), taint)
+        if g is None:  # worked out by hand but not written down: rounded like the rest, once something reads it
+            self.taint[name], self.later[name] = taint, node
+            dict.pop(self.world, name, None)  # not the true value: the student's, when read
             return None
         answered, v, w = g.mask, g.values, g.tol
         # the equation's own sub-results, rounded to the digits written (no coarser than the sheet asks)
@@ -201,6 +205,38 @@ class _Walk:
         self._set(node, np.where(answered, v, s), (terr, werr), fresh, taint_out)
         return out
 
+    def _right(self, node: Node, g: Given, t: np.ndarray) -> Verdict | None:
+        """An answer with every entry written and each within its own rounding: correct whatever rounding
+        was carried in (which only widens the rule), so neither world's bound is worked out for it.
+        It passes on what visit's correct answer does: off by what was written (in the true world), its
+        own rounding (in the student's), fresh. None for any other answer."""
+        v, w = g.values, g.tol
+        if g.transposed or np.isnan(v).any():
+            return None
+        need = self.rule.needed(t)
+        if not self.rule.within(v, t, w, np.zeros(()), need)[0].all():
+            return None
+        terr = np.maximum(np.abs(v - t), np.minimum(w, need))
+        werr = np.minimum(w, self.rule.needed(v))
+        self._set(node, v.copy(), (terr, werr), (terr, werr), frozenset())
+        return self._verdict(node, g, "correct", t, t, (w, w), np.ones(t.shape, dtype=bool))
+
+    def _settle(self, key: str) -> None:
+        """Work out a quantity left for later, after those it reads that are left too (in the graph's order)."""
+        if key not in self.later:
+            return
+        found, todo = {key}, [key]
+        while todo:
+            for j in self.graph.reads(self.later[todo.pop()]):
+                if j in self.later and j not in found:
+                    found.add(j)
+                    todo.append(j)
+        for name in sorted(found, key=self.graph.position.__getitem__):
+            node = self.later.pop(name, None)
+            if node is not None:  # (not worked out meanwhile, as what another one read)
+                s, bt, bs, ft, fs = self._bounds(node, self.half)
+                self._set(node, s, (bt + self.half, bs + self.half), (ft, fs), self.taint[name])
+
     def _cap(self, node: Node, err: np.ndarray, value: np.ndarray, scale: Callable[[], np.ndarray]) -> np.ndarray:
         """The rounding carried into a quantity, capped at its scale (the larger of |value| and scale())
         where it would compound: along the sequence's steps.  A Σ_t or an update adds up capped per-step
@@ -224,6 +260,8 @@ class _Walk:
             return
         if node.join == "sum":
             return
+        for left in list(self.later):  # what is left for later reads the parts as they were, before these
+            self._settle(left)
         for into, x in zip((self.world, *self.err, *self.fresh), (value, *err, *fresh), strict=True):
             into.update(self.graph.split(name, np.broadcast_to(x, value.shape)))
         for p in node.parts:

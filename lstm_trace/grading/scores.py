@@ -52,7 +52,7 @@ def score(
         score = sum(points / len(names) * credit(by_name[n].verdict, carried) * by_name[n].share for n in names)
         parts.append(PartScore(pid, title, score, points, tuple(names)))
     in_part = {n: p.id for p in reversed(parts) for n in p.names if p.id}
-    out = [replace(v, part=in_part.get(v.name or "")) for v in verdicts]
+    out = [v if v.part == (p := in_part.get(v.name or "")) else replace(v, part=p) for v in verdicts]
     return Report(trace, file, tuple(out + missing), tuple(parts), graph, carried)
 
 

@@ -57,7 +57,10 @@ class Rule:
         """
         if self.min_significant <= 0:
             return np.full(np.shape(t), np.inf)
-        first = np.floor(np.log10(np.maximum(np.abs(t), 0.1)))  # the first significant place, at most 10^-1
+        size = np.abs(t)
+        if size.max(initial=0.0) < 1:  # every first significant place at most 10^-1: one half-unit for all
+            return np.full(np.shape(t), max(0.5 * 10.0 ** (-1.0 - self.min_significant + 1), self.half))
+        first = np.floor(np.log10(np.maximum(size, 0.1)))  # the first significant place, at most 10^-1
         return np.maximum(0.5 * 10.0 ** (first - self.min_significant + 1), self.half)
 
     def cap(self, err: np.ndarray, value: np.ndarray, units: float | np.ndarray) -> np.ndarray:

@@ -85,11 +85,10 @@ def section_title(trace: Trace, section: str, step: int | None) -> str:
         return "Backward: the initial output (t=-1)"
     if step is not None:
         return f"{TITLES[section]} @ t={step}"
+    sc = trace.scenario
     if section == "update":
-        sc = trace.scenario
-        if sc.optimizer == "adagrad":
-            return f"Update: Adagrad, λ = {sc.lr:g}, ε = {sc.eps:g}"
-        return f"Update: {sc.optimizer.upper()}, λ = {sc.lr:g}"
+        name = {"sgd": "SGD", "adagrad": "Adagrad"}[sc.optimizer]
+        return f"Update: {name}, λ = {sc.lr:g}" + (f", ε = {sc.eps:g}" if sc.optimizer == "adagrad" else "")
     return TITLES[section]
 
 
@@ -174,11 +173,9 @@ def _next(sc: Scenario, tr: Trace) -> tuple[Scenario, dict[str, np.ndarray]]:
     new = layouts.next_params(sc.layout, sc.params, new, sc.cell, sc.layers)  # PyTorch's two biases: b takes two steps
     for v in new.values():
         v.setflags(write=False)
-    given = (
-        tuple(layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell, sc.layers).items()) if sc.given else ()
-    )
+    given = layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell, sc.layers) if sc.given else {}
     state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
-    return replace(sc, params=MappingProxyType(new), given=given), state
+    return replace(sc, params=MappingProxyType(new), given=tuple(given.items())), state
 
 
 def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
@@ -188,9 +185,8 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     model, values, rows = batch.combined(sc, each) if each else _passes(sc, state)
     if sc.loss != "none":
         rows += _update(model, values, sc)
-        values.update(
-            layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, sc.layers)
-        )  # dWx, weight_ih_l0_new, …
+        mine = layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, sc.layers)
+        values.update(mine)  # dWx, weight_ih_l0_new, …
     return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
 
 

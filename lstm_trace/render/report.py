@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from .. import __version__
 from ..grading.causes import Cause
 from ..grading.verdicts import Report, Verdict
+from .jsontext import dumps
+from .plaintable import Column, PlainTable, Row
 from .rows import row_text
 from .table import plain
-from .text import Style, display_name, fmt_array, json_safe
+from .text import Style, display_name, fmt_array
 
 MARK = {
     "correct": ("✓ correct", "green"),
@@ -82,11 +82,21 @@ WORDS: dict[str, Callable[[Cause], str]] = {
     "derivative": lambda c: f"the derivative of {c.other} is {_term(c.term, c.step)}, not {_term(c.used, c.step)}",
     "missing-derivative": lambda c: f"the factor {_term(c.term, c.step)} (the derivative of {c.other}) is missing",
     "activation": lambda c: f"{_term(c.used, c.step)} was used where the equation needs {_term(c.term, c.step)}",
+    "complement": lambda c: f"{_term(c.used, c.step)} was used where the equation needs {_term(c.term, c.step)}",
     "update-sign": lambda c: f"+ for − in the update: {_update(c)}, a step against the gradient",
     "wrong-lr": lambda c: f"λ = {float(c.used):g} was used; the scenario's is {float(c.term):g}",
     "missing-lr": lambda c: f"λ is left out: {_update(c)}",
     "untransposed": lambda c: f"{c.other} was used where the equation needs {c.other}ᵀ (the matrix is not transposed)",
 }
+
+# a graded part's table: the answer and the expected value break between numbers, or inside one too long
+COLUMNS = (
+    Column("quantity", "bold cyan", no_wrap=True),
+    Column("your answer", overflow="fold"),
+    Column("expected", overflow="fold"),
+    Column("verdict", no_wrap=True),
+    Column("note", overflow="fold"),
+)
 
 
 def cause_text(c: Cause, expected: np.ndarray | None = None) -> str:
@@ -150,24 +160,19 @@ def render_report(report: Report, decimals: int | None = None) -> Group:
     head = f"the printed answers (expected:) of {sc.file}" if report.file == sc.file else report.file
     parts: list[RenderableType] = [plain(f"Checking {head}: {sc.name}" if sc.name else f"Checking {head}", "bold")]
     for title, verdicts in groups(report):
-        table = Table(title=plain(title, "bold"), title_justify="left")
-        table.add_column("quantity", style="bold cyan", no_wrap=True)
-        table.add_column("your answer", overflow="fold")
-        table.add_column("expected", overflow="fold")
-        table.add_column("verdict", no_wrap=True)
-        table.add_column("note", overflow="fold")
+        rows = []
         for v in verdicts:
             label, style = MARK[v.verdict]
             expected = "" if v.expected is None else fmt_array(v.expected, d, bare_scalar=True)
-            table.add_row(
-                plain(display_name(v.name or v.given_name)),
-                plain(v.text),
-                plain(expected),
-                Text(label, style=style),
-                plain(message(v, d, min_significant(report))),
-                style="on grey23" if v is first else None,
+            cells = (
+                display_name(v.name or v.given_name),
+                v.text,
+                expected,
+                label,
+                message(v, d, min_significant(report)),
             )
-        parts.append(table)
+            rows.append(Row(cells, ("", "", "", style, ""), "on grey23" if v is first else None))
+        parts.append(PlainTable(title, COLUMNS, rows))
     parts.append(Text(summary(report), style="bold"))
     if first is not None:
         parts.append(_first_mistake(report, first, d))
@@ -223,6 +228,7 @@ def to_dict(report: Report, decimals: int | None = None) -> dict[str, Any]:
 
 
 def _answer_dict(report: Report, v: Verdict, decimals: int) -> dict[str, Any]:
+    earned, possible = report.points(v)
     return {
         "name": v.name,
         "given_name": v.given_name,
@@ -238,15 +244,15 @@ def _answer_dict(report: Report, v: Verdict, decimals: int) -> dict[str, Any]:
             {"name": e.label, "given": e.given, "expected": e.expected, "cause": e.cause.kind if e.cause else None}
             for e in v.entries
         ],
-        "points": report.points(v)[0],
-        "max_points": report.points(v)[1],
+        "points": earned,
+        "max_points": possible,
         "line": v.line,
     }
 
 
 def _json(obj: Any) -> str:
-    """JSON with unicode as written, and nothing that acts on a terminal (text.json_safe)."""
-    return json_safe(json.dumps(obj, indent=1, ensure_ascii=False))
+    """JSON with unicode as written, and nothing that acts on a terminal (text.json_safe): jsontext.dumps."""
+    return dumps(obj)
 
 
 def render_json(report: Report, decimals: int | None = None) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from . import yamlio
+from ..textfile import read_text
+from . import answerlines, yamlio
 from .messages import brief, unlike_a_number
 
 Index = tuple[int, ...]
@@ -49,11 +50,12 @@ class Answer:
             return str(self.raw)
         if () in self.texts:
             return self.texts[()]
+        items = sorted(self.texts.items())
+        if max(map(len, self.texts)) == 1:
+            return "[" + ", ".join([t for _, t in items]) + "]"
         rows: dict[int, list[str]] = {}
-        for idx, t in sorted(self.texts.items()):
+        for idx, t in items:
             rows.setdefault(idx[0], []).append(t)
-        if all(len(i) == 1 for i in self.texts):
-            return "[" + ", ".join(t for _, t in sorted(self.texts.items())) + "]"
         return "[" + ", ".join("[" + ", ".join(r) + "]" for r in rows.values()) + "]"
 
     def shaped(self, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -225,14 +227,21 @@ def _places(t: str) -> int | None:
     return None if k < 0 else len(t) - k - 1
 
 
+_ODD = re.compile(r"[eE_\s]")  # what _places reads with written_decimals
+
+
 def half_unit(texts: np.ndarray, decimals: int) -> np.ndarray:
     """How far each number may be from what it rounds: 0.0922 -> 0.00005.
 
     A whole number (0, 1) is read as exact to the scenario's working decimals:
     worked solutions write an exact zero as 0, not 0.00000.
     """
-    places = [_places(str(t)) for t in texts.ravel().tolist()]
-    exponents = np.array([decimals if p is None else p for p in places], dtype=np.float64)
+    written = [str(t) for t in texts.ravel().tolist()]
+    if _ODD.search("".join(written)) is None:  # plain decimals and whole numbers (0.0922, -3): at once
+        places = [decimals if (k := t.find(".")) < 0 else len(t) - k - 1 for t in written]
+    else:
+        places = [decimals if p is None else p for p in map(_places, written)]
+    exponents = np.array(places, dtype=np.float64)
     return (0.5 * 10.0**-exponents).reshape(texts.shape)
 
 
@@ -255,8 +264,9 @@ class Answers:
         return {(a.given_name, *i): t for a in self.items for i, t in a.texts.items()}
 
 
-def from_document(doc: yamlio.Document, root: yamlio.Path = ()) -> Answers:
-    """The mapping at root (the whole file, or a scenario's expected: block) as answers."""
+def from_document(doc: yamlio.Document, root: yamlio.Path = (), text: str | None = None) -> Answers:
+    """The mapping at root (the whole file, or a scenario's expected: block) as answers; text: the
+    file's text, whose lines say where each key stands and how its numbers were written, if plainly."""
     data = doc.data
     for p in root:
         data = data.get(p) if isinstance(data, dict) else None
@@ -265,11 +275,14 @@ def from_document(doc: yamlio.Document, root: yamlio.Path = ()) -> Answers:
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"{type(data).__name__} {data!r}"
         raise doc.error(root, f"expected a mapping of quantity names to numbers (a_0: 0.81775), found {found}")
+    plainly = answerlines.positions(text, data) if text is not None and not root else None
+    if plainly is not None:  # (the exact reader's texts and key marks, read from the lines: answerlines.py)
+        return Answers(doc.file, tuple(Answer(k, v, plainly[0][k], plainly[1][k], 1) for k, v in data.items()))
     # each number's text by its answer: one pass over the document's texts, not one per answer
     texts: dict[Any, dict[Index, str]] = {}
     n = len(root)
     for p, t in doc.texts.items():
-        if len(p) > n and p[:n] == root:
+        if len(p) > n and (not n or p[:n] == root):
             texts.setdefault(p[n], {})[p[n + 1 :]] = t
     items = []
     for key, value in data.items():
@@ -280,4 +293,5 @@ def from_document(doc: yamlio.Document, root: yamlio.Path = ()) -> Answers:
 
 def load_answers(path: str | os.PathLike[str]) -> Answers:
     """Read an answers file: a mapping of quantity names to numbers, lists, or lists of rows."""
-    return from_document(yamlio.load(path))
+    text = read_text(path)
+    return from_document(yamlio.parse(text, os.fspath(path)), (), text)
