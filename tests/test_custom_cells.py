@@ -129,3 +129,19 @@ def test_equations_are_read_never_run(tmp_path, monkeypatch):
         with pytest.raises(ScenarioError, match="cannot read the equation"):
             load_scenario(doc)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_cell_without_recurrence_or_with_a_recurrence_of_its_own():
+    """out_{t-1} read by no equation (no Δout at all), and a quantity of the user's own carried from step
+    to step (its δ named and carried back): both derived, and their gradients what central differences say."""
+    base = {
+        "parameters": {"W_f": [[0.3, -0.1], [0.2, 0.4]], "b_f": [0.1, -0.1]},
+        "sequence": [{"x": [1.0, 0.5], "label": [0.4, -0.2]}, {"x": [-0.5, 1.0], "label": [0.1, 0.3]}],
+    }
+    feedforward = {"f": "σ(W_f·x_t + b_f)", "out": "tanh(f_t)"}
+    carried = {"f": "σ(W_f·x_t + b_f)", "m": "f_t ⊙ m_{t-1} + (1 − f_t) ⊙ 0.5", "out": "tanh(m_t)"}
+    for equations in (feedforward, carried):
+        tr = trace({**base, "model": {"cell": "custom", "equations": equations}})
+        assert ("Dout_0" in tr.values) is False
+        assert all(c.ok for c in gradcheck(tr))
+    assert tr.scenario.shape.recurrent == ("m",) and tr.row("dm_0").equation is not None
