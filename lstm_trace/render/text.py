@@ -117,6 +117,8 @@ def name_of(ref: Ref, step: int | None, index: str = "") -> str:
     base = base or DISPLAY.get(core, core)
     if core.startswith("d") and core[1:2] in ("W", "U", "b", "P", "V", "c"):
         base = "δ" + core[1:]
+    elif ref.shift is not None and base == core and base[:1] == "d" and base[1:2].islower():
+        base = "δ" + base[1:]  # a cell's own adjoint: δfh_t, δza2_t (an unknown name is shown as written)
     base += layer
     if ref.shift is None:
         return base
