@@ -277,7 +277,7 @@ def gradescope(
     tests = []
     for v in report.verdicts:
         earned, possible = report.points(v)
-        name = (display_name(v.name) if v.name else v.given_name)
+        name = display_name(v.name) if v.name else v.given_name
         note = message(v, d, min_significant(report), hide_expected)
         shown = v.expected is not None and not hide_expected
         expected = f"expected {fmt_array(v.expected, d, bare_scalar=True)}" if shown else ""
