@@ -14,6 +14,8 @@ from typing import Any
 GATES = ("a", "i", "f", "o")  # the LSTM's, in the order its stacked W = [W_a; W_i; W_f; W_o] holds them
 SIZE_NAMES = ("D", "H", "K")  # symbols that are sizes, never values
 CELLS = ("lstm", "peephole", "cifg", "gru", "rnn", "custom")
+# a cell's own choice: the scenario's key under model: (and the command line's --key) and its default
+OPTIONS = {"peephole": ("peephole_output", "current"), "gru": ("reset", "after"), "rnn": ("activation", "tanh")}
 
 
 @dataclass(frozen=True)
@@ -30,15 +32,6 @@ class Shape:
     gates: tuple[str, ...] = GATES
     recurrent: tuple[str, ...] = ("state", "out")
     vectors: tuple[str, ...] = ()
-
-    @property
-    def families(self) -> tuple[str, ...]:
-        """The parameters' families: W_a … (per gate) or W (whole)."""
-        return ("W", "U", "b")
-
-    def names(self, family: str) -> tuple[str, ...]:
-        """W -> (W_a, W_i, W_f, W_o); for a cell without gates, (W,)."""
-        return tuple(f"{family}_{g}" for g in self.gates) if self.gates else (family,)
 
     def width(self, base: str) -> int:
         """How many H-blocks a per-step quantity has: the stacked gates' z_t and δgates_t one per gate."""

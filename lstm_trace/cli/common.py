@@ -188,7 +188,9 @@ def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def cell_option(cell: str, **given: str | None) -> str:
     """The cell's own choice from the options given (peephole_output, reset, activation); one another
     cell's is a usage error (exit 2)."""
-    owners = {"peephole_output": "peephole", "reset": "gru", "activation": "rnn"}
+    from ..refs import OPTIONS
+
+    owners = {key: owner for owner, (key, _) in OPTIONS.items()}
     for key, value in given.items():
         if value is not None and owners[key] != cell:
             flag = "--" + key.replace("_", "-")

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..refs import shape
-
-OPTIONS = {"peephole": "current", "gru": "after", "rnn": "tanh"}  # each cell's default choice
+from ..refs import OPTIONS, shape
 
 
 @dataclass(frozen=True)
@@ -78,8 +76,10 @@ def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = N
         'source: "lstm-trace new"',
     ]
     model = f"model: {{cell: {spec.cell}, output: {spec.output}"
-    key = {"peephole": "peephole_output", "gru": "reset", "rnn": "activation"}.get(spec.cell)
-    lines.append(model + (f", {key}: {spec.option or OPTIONS[spec.cell]}}}" if key else "}"))
+    if spec.cell in OPTIONS:
+        key, default = OPTIONS[spec.cell]
+        model += f", {key}: {spec.option or default}"
+    lines.append(model + "}")
     lines.append("parameters:")
     lines += _weights(spec, rng)
     if spec.cell == "peephole":

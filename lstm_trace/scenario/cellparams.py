@@ -10,12 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from ..refs import Shape, shape
+from ..refs import OPTIONS, Shape, shape
 from . import steps, yamlio
 from .yamlio import Path
 
 CALLED = {"lstm": "an LSTM", "peephole": "a peephole LSTM", "cifg": "a coupled-gate LSTM", "gru": "a GRU"}
-OPTIONS = {"peephole": ("peephole_output", "current"), "gru": ("reset", "after"), "rnn": ("activation", "tanh")}
 
 
 def called(cell: str) -> str:

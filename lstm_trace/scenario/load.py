@@ -111,12 +111,12 @@ def _layout_checked(doc: yamlio.Document) -> dict:
         raise doc.error(("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {found}")
     if layers > 1 and model.get("cell") == "custom":
         raise doc.error(("model", "layers"), "a custom cell is not stacked: write its layers as its equations")
-    if isinstance(layers, int) and not isinstance(layers, bool) and 1 < layers <= MAX_LAYERS and isinstance(raw, dict):
+    if layers > 1 and isinstance(raw, dict):
         layered.validate(layers, layout, raw, doc)  # each layer's parameters, read by layered.py once valid
-        return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
+        return _stood_in(doc, raw)
     if model.get("cell") == "custom" and isinstance(raw, dict):
         # a custom cell's parameters are named by its equations (customcell.py reads them)
-        return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
+        return _stood_in(doc, raw)
     layouts.check_keys(layout, raw, doc)
     if layout == "gomez" or not isinstance(raw, dict):
         return doc.data
@@ -125,8 +125,13 @@ def _layout_checked(doc: yamlio.Document) -> dict:
         wrapper.model_validate({"parameters": raw})
     except ValidationError as exc:
         raise first_error(exc, doc) from None
-    stand_in = {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}
-    return {**doc.data, "parameters": stand_in}
+    return _stood_in(doc, raw)
+
+
+def _stood_in(doc: yamlio.Document, raw: dict) -> dict:
+    """The document with its parameters stood in for (read apart: another layout's, a custom cell's, each
+    layer's), the output layer's V and c kept for the schema to check."""
+    return {**doc.data, "parameters": {"W": [[0.0]], "U": [[0.0]], **{k: raw[k] for k in ("V", "c") if k in raw}}}
 
 
 def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: int, doc: yamlio.Document) -> int:  # noqa: N803

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..refs import OPTIONS
 from .cells.base import Cell
 from .cells.heads import no_head
 from .derive import derive
@@ -43,9 +44,9 @@ def cell_named(cell: str, bias: bool = True, option: str = "") -> Cell:
     if cell == "custom":
         return custom(option)
     if cell == "peephole":
-        return peephole(bias=bias, output_gate=option or "current")
+        return peephole(bias=bias, output_gate=option or OPTIONS[cell][1])
     if cell == "gru":
-        return gru(bias=bias, reset=option or "after")
+        return gru(bias=bias, reset=option or OPTIONS[cell][1])
     if cell == "rnn":
-        return rnn(bias=bias, activation=option or "tanh")
+        return rnn(bias=bias, activation=option or OPTIONS[cell][1])
     return cifg(bias=bias) if cell == "cifg" else lstm(bias=bias)
