@@ -60,8 +60,8 @@ def normalise(name: str) -> str:
     s = s.replace("Δ", "D").replace("δ", "d")
     s = re.sub(r"\^\{?new\}?", "_new", s)  # W_a^{new} -> W_a_new
     # seed 001's c/h notation, where a step says it is the state or the output (c alone is a bias)
-    s = re.sub(r"^(d?)([ch])(?=(?:_l\d+)?_-?\d+$)", lambda m: m[1] + {"c": "state", "h": "out"}[m[2]], s)
-    s = re.sub(r"^Dh(?=(?:_l\d+)?_-?\d+$)", "Dout", s)
+    s = re.sub(r"^(d?)([ch])(?=(?:_l\d+r?)?_-?\d+$)", lambda m: m[1] + {"c": "state", "h": "out"}[m[2]], s)
+    s = re.sub(r"^Dh(?=(?:_l\d+r?)?_-?\d+$)", "Dout", s)
     return s
 
 

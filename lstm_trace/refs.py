@@ -40,18 +40,30 @@ class Shape:
         return 1
 
 
-def layer_suffix(layer: int) -> str:
-    """What stacked layer k's names carry: a_l0_t, W_a_l1 (PyTorch's weight_ih_l1)."""
-    return f"_l{layer}"
+def layer_suffix(layer: int, reverse: bool = False) -> str:
+    """What stacked layer k's names carry: a_l0_t, W_a_l1 (PyTorch's weight_ih_l1); a bidirectional layer's
+    reverse direction adds r: a_l0r_t, W_a_l0r (PyTorch's weight_ih_l0_reverse)."""
+    return f"_l{layer}" + ("r" if reverse else "")
+
+
+def suffixes(layers: int, directions: int = 1) -> list[str]:
+    """Every layer's and direction's suffix in the order they are computed: _l0, _l0r, _l1, _l1r …"""
+    return [layer_suffix(k, r) for k in range(layers) for r in (False, True)[:directions]]
+
+
+def named_by_layer(layers: int, directions: int = 1) -> bool:
+    """Whether names carry their layer: stacked layers, and every bidirectional network."""
+    return layers > 1 or directions > 1
 
 
 @cache
-def shape(cell: str, bias: bool = True, option: str = "", layers: int = 1) -> Shape:
+def shape(cell: str, bias: bool = True, option: str = "", layers: int = 1, directions: int = 1) -> Shape:
     """A cell's shape; option is the cell's own choice (a peephole's output gate, a GRU's reset). Stacked
-    layers name each layer's quantities with its suffix (state_l0, out_l1) and stack no gates."""
-    if layers > 1:
+    layers (and a bidirectional network's directions) name each layer's quantities with its suffix
+    (state_l0, out_l1, out_l0r) and stack no gates."""
+    if named_by_layer(layers, directions):
         one = shape(cell, bias, option)
-        each = [layer_suffix(k) for k in range(layers)]
+        each = suffixes(layers, directions)
         return Shape(
             cell, (), tuple(v + s for s in each for v in one.recurrent), tuple(v + s for s in each for v in one.vectors)
         )

@@ -49,11 +49,11 @@ def test_from_torch_forward_only_and_what_it_refuses():
     m = torch.nn.LSTM(2, 2).double()
     made = lstm_trace.from_torch(m, torch.zeros(2, 2, dtype=torch.float64))
     assert made.data["loss"] == "none" and {r.section for r in trace(made.data).rows} == {"forward"}
-    with pytest.raises(ValueError, match="one-directional"):
-        lstm_trace.from_torch(torch.nn.LSTM(2, 2, bidirectional=True), torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="without proj_size"):
+        lstm_trace.from_torch(torch.nn.LSTM(2, 2, proj_size=1), torch.zeros(2, 2))
+    with pytest.raises(ValueError, match="bidirectional layers start from zeros"):
+        lstm_trace.from_torch(torch.nn.LSTM(2, 2, bidirectional=True), torch.zeros(2, 2), initial=torch.zeros(2, 2))
     with pytest.raises(ValueError, match="reads an nn.LSTM, nn.GRU or nn.RNN, found Linear"):
         lstm_trace.from_torch(torch.nn.Linear(2, 2), torch.zeros(2, 2))
-    with pytest.raises(ValueError, match="one-directional nn.GRU"):
-        lstm_trace.from_torch(torch.nn.GRU(2, 2, bidirectional=True), torch.zeros(2, 2))
     with pytest.raises(ValueError, match="not both"):
         lstm_trace.from_torch(m, torch.zeros(2, 2), target=torch.zeros(2, 2), upstream=torch.zeros(2, 2))

@@ -23,6 +23,11 @@ from .common import cell_option, emit, friendly, output_file, variant_options
     help="Stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t).",
 )
 @click.option(
+    "--bidirectional",
+    is_flag=True,
+    help="Each layer also read from the last step back (names carry _l0r: a_l0r_t reads out_l0r_{t+1}).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
 @click.option("-o", "--output", "out_file", metavar="FILE", callback=output_file, help="Write to FILE.")
@@ -33,6 +38,7 @@ def derive(  # noqa: PLR0913 - one per option
     activation: str | None,
     peephole_output: str | None,
     layers: int,
+    bidirectional: bool,
     head: str,
     bias: bool,
     optimizer: str,
@@ -50,6 +56,7 @@ def derive(  # noqa: PLR0913 - one per option
         lstm-trace derive --cell peephole --output-layer softmax --optimizer adagrad
         lstm-trace derive --cell gru
         lstm-trace derive --cell rnn --layers 2
+        lstm-trace derive --cell gru --bidirectional
         lstm-trace derive --format latex -o lstm.tex
 
     Exit codes: 0 printed, 2 unusable options, 3 a bug in lstm-trace.
@@ -58,7 +65,7 @@ def derive(  # noqa: PLR0913 - one per option
     from ..symbolic.variants import variant
 
     option = cell_option(cell, peephole_output=peephole_output, reset=reset, activation=activation)
-    model = variant(cell, bias, option, head, optimizer, layers=layers)
+    model = variant(cell, bias, option, head, optimizer, layers=layers, directions=2 if bidirectional else 1)
     emit((render_latex if fmt == "latex" else render_text)(model), out_file)
 
 

@@ -115,7 +115,7 @@ class Graph:
                 parts = tuple(f"{p}_{g}_new" for g in gates)
                 self._add(Node(f"{p}_new", parts=parts, join="concat" if p == "b" else "vstack"), parts[0])
         for name, parts, join in layouts.check_names(
-            tr.scenario.layout, dict(tr.scenario.given), tr.scenario.cell, tr.scenario.layers
+            tr.scenario.layout, dict(tr.scenario.given), tr.scenario.cell, *tr.scenario.stack
         ):
             if all(p in self.nodes for p in parts):  # a source's own names: dWx, dweight_ih_l0, kernel_new
                 self._add(Node(name, parts=parts, join=join), self.row_of[parts[0]])

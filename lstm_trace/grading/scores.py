@@ -58,7 +58,7 @@ def score(
 
 def _section(trace: Trace, graph: Graph, name: str) -> str:
     row = graph.printed(graph.row_of.get(name, name))
-    return "Given" if row is None else section_title(trace, row.section, row.step)
+    return "Given" if row is None else section_title(trace, row.section, row.step, row.sweep)
 
 
 __all__ = ["part_names", "score"]

@@ -22,11 +22,11 @@ from ..scenario import layouts
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
 from ..symbolic.model import Equation, Model
-from . import allsteps, batch
+from . import allsteps, batch, sweeps
 from .finite import finite
 from .models import at, compiled, initial_values, lookup, model_for
-
-SECTIONS = ("forward", "backward", "gradients", "update")
+from .sections import SECTIONS as SECTIONS
+from .sections import section_title as section_title
 
 
 class Row(NamedTuple):
@@ -40,6 +40,7 @@ class Row(NamedTuple):
     equation: Equation | None  # None for a boundary value such as Δout_{T-1} = 0
     stacked: bool = False
     note: str = ""
+    sweep: str = ""  # a bidirectional network's: the layer and direction (l0, l0r) or the output's (numeric/sweeps.py)
 
 
 @dataclass(frozen=True)
@@ -74,22 +75,6 @@ class Trace:
     def value_at(self, ref: Ref, step: int | None) -> np.ndarray:
         """The value a quantity takes at a step (zeros beyond the sequence's ends)."""
         return lookup(self.values, self.scenario, ref, step or 0)
-
-
-TITLES = {"forward": "Forward", "backward": "Backward", "gradients": "Parameter gradients", "update": "Update"}
-
-
-def section_title(trace: Trace, section: str, step: int | None) -> str:
-    """Forward @ t=0, Backward @ t=1, Parameter gradients, Update: SGD, λ = 0.1."""
-    if step == -1 and section == "backward":  # a GRU's δout_{-1}: the gradient of the initial output
-        return "Backward: the initial output (t=-1)"
-    if step is not None:
-        return f"{TITLES[section]} @ t={step}"
-    sc = trace.scenario
-    if section == "update":
-        name = {"sgd": "SGD", "adagrad": "Adagrad"}[sc.optimizer]
-        return f"Update: {name}, λ = {sc.lr:g}" + (f", ε = {sc.eps:g}" if sc.optimizer == "adagrad" else "")
-    return TITLES[section]
 
 
 def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, **kw: object) -> np.ndarray:
@@ -127,18 +112,22 @@ def _step(  # noqa: PLR0913 - the loop's state, passed rather than closed over: 
     section: str,
     gates: allsteps.GateRows | None = None,
     hidden: str = "",
+    sweep: str = "",
 ) -> None:
     """Evaluate a step's calls into values, each quantity's row appended to rows (if given), in order;
-    hidden: an equation computed but not shown (the loss E_t)."""
+    hidden: an equation computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py)."""
     for c, eqs in calls:
         out = at(c, values, sc, t)
         for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
             name = f"{eq.name}_{t + eq.shift}"
             values[name] = v
             if rows is not None and eq.name != hidden:
-                rows.append(Row(section, t, name, eq))
+                rows.append(Row(section, t, name, eq, sweep=sweep) if sweep else Row(section, t, name, eq))
         if gates is not None and eqs[-1].name in gates.names:
             gates.stack(values, t)
+
+
+SWEEPS = sweeps.Kit(_runs, _step, Row)  # what a bidirectional network's sweeps use of the engine
 
 
 def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], iteration: int = 1) -> Trace:
@@ -170,10 +159,10 @@ def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], itera
 def _next(sc: Scenario, tr: Trace) -> tuple[Scenario, dict[str, np.ndarray]]:
     """The next iteration's scenario (the updated parameters) and optimizer state (Adagrad's cache)."""
     new = {p: np.asarray(tr.values[f"{p}_new"]).reshape(v.shape) for p, v in sc.params.items()}
-    new = layouts.next_params(sc.layout, sc.params, new, sc.cell, sc.layers)  # PyTorch's two biases: b takes two steps
+    new = layouts.next_params(sc.layout, sc.params, new, sc.cell, *sc.stack)  # PyTorch's two biases: b takes two steps
     for v in new.values():
         v.setflags(write=False)
-    given = layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell, sc.layers) if sc.given else {}
+    given = layouts.next_given(sc.layout, dict(sc.given), tr.values, sc.cell, *sc.stack) if sc.given else {}
     state = {n[: -len("_new")]: v for n, v in tr.values.items() if n.startswith("cache_") and n.endswith("_new")}
     return replace(sc, params=MappingProxyType(new), given=tuple(given.items())), state
 
@@ -185,7 +174,7 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     model, values, rows = batch.combined(sc, each) if each else _passes(sc, state)
     if sc.loss != "none":
         rows += _update(model, values, sc)
-        mine = layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, sc.layers)
+        mine = layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, *sc.stack)
         values.update(mine)  # dWx, weight_ih_l0_new, …
     return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
 
@@ -199,6 +188,9 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     values["E"] = np.array([sum(losses)])
     if sc.loss == "none":
         return model, values, rows
+    if model.sweeps:  # a bidirectional network: each layer's direction a sweep of its own
+        sweeps.backward(model, values, sc, rows, SWEEPS)
+        return model, values, rows + _gradients(model, values, sc, allsteps.given_columns(sc))
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     for eq in model.backward:  # Δout_{T-1} (each layer's): nothing comes back from beyond the last step
         if eq.shift == -1:
@@ -233,6 +225,8 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     The loss E_t (per unit, then summed) is computed with the step's last forward equations. The gates'
     pre-activations are one stacked product where the cell's gates share one form (the LSTM's); a cell
     whose do not (the GRU's) computes each in its place among the step's equations."""
+    if model.sweeps:
+        return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
     loss_eq = model.loss_eq
     forward = _runs((*model.forward, *model.head, loss_eq))

@@ -71,8 +71,9 @@ _MODELS: dict[tuple, Model] = {}
 
 def variant_of(sc: Scenario) -> tuple:
     """What a model depends on: cell, bias, the cell's option (a peephole output gate's state, a GRU's reset, an
-    RNN's activation), output layer, loss, optimizer."""
-    return (sc.cell, sc.bias, sc.option, sc.output, sc.loss, sc.optimizer, *((sc.layers,) if sc.layers > 1 else ()))
+    RNN's activation), output layer, loss, optimizer; stacked layers, and a bidirectional network's directions."""
+    stack = (sc.layers, sc.directions) if sc.directions > 1 else (sc.layers,) if sc.layers > 1 else ()
+    return (sc.cell, sc.bias, sc.option, sc.output, sc.loss, sc.optimizer, *stack)
 
 
 def model_for(scenario: Scenario) -> Model:

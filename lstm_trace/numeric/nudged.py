@@ -22,7 +22,7 @@ import numpy as np
 from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import function
-from ..symbolic.model import Equation
+from ..symbolic.model import Equation, Model
 from .models import compiled, lookup, model_for
 
 CHUNK = 128  # columns evaluated together: wide enough to share the products, narrow enough to stay in cache
@@ -177,6 +177,8 @@ def _chunk(sc: Scenario, nudges: Sequence[Nudge]) -> np.ndarray:
     gates = sc.shape.gates if linear else ()
     calls = [(eq, *batched(eq)) for eq in (*model.forward, *model.head, model.loss_eq)]
     values = _given(sc, nudges)
+    if model.sweeps:
+        return _swept(sc, model, values, calls, width)
     total = np.zeros(width // 2)
     made: list[list[str]] = []
     with np.errstate(all="ignore"):  # a nudged loss is compared, not shown
@@ -202,6 +204,30 @@ def _chunk(sc: Scenario, nudges: Sequence[Nudge]) -> np.ndarray:
         if sc.final_dstate is not None:
             e = np.broadcast_to(sc.final_dstate.reshape(-1, 1) * values[f"state_{sc.T - 1}"], (H, width)).sum(axis=0)
             total += e[0::2] - e[1::2]
+    return total
+
+
+def _swept(sc: Scenario, model: Model, values: dict[str, Any], calls: list, width: int) -> np.ndarray:
+    """A bidirectional network's forward pass on columns, sweep by sweep (numeric/sweeps.py): every step's
+    values kept, since a reverse direction reads the step after."""
+    by_name = {eq.name: (eq, fn, plan) for eq, fn, plan in calls}
+    halves = model.outputs if model.loss != "cross_entropy" else ()
+    for t in range(sc.T):  # a label, or a given ∂L/∂out_t, and each direction's half of it
+        values[f"label_{t}"] = values[f"upstream_{t}"] = sc.label[t].reshape(-1, 1)
+        for o, half in zip(halves, np.split(sc.label[t], len(halves)) if halves else (), strict=True):
+            values[f"label{o}_{t}"] = values[f"upstream{o}_{t}"] = half.reshape(-1, 1)
+    total = np.zeros(width // 2)
+    with np.errstate(all="ignore"):  # a nudged loss is compared, not shown
+        for k, (names, direction) in enumerate(model.sweeps):
+            last = k == len(model.sweeps) - 1
+            run = [by_name[n] for n in (*names, *((model.loss_eq.name,) if last else ()))]
+            for t in range(sc.T) if direction > 0 else range(sc.T - 1, -1, -1):
+                for eq, fn, plan in run:
+                    values[f"{eq.name}_{t + eq.shift}"] = _apply((fn, plan), values, sc, t)
+                if last:
+                    e = np.asarray(values[f"{model.loss_eq.name}_{t}"], dtype=np.float64)
+                    e = np.broadcast_to(e, (e.shape[0], width)).sum(axis=0)
+                    total += e[0::2] - e[1::2]
     return total
 
 

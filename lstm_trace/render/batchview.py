@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..numeric.batch import sequence_values
 from ..numeric.engine import Trace
 from ..scenario import layouts
+from ..scenario.scenario import Scenario
 from .rows import MAX_TERMS, RowText
 from .rows import grouped as one_sequence
 from .text import MAX_ITEMS, Style
@@ -24,6 +25,8 @@ def header_notes(trace: Trace) -> list[str]:
     """The header's lines after the variant's: how the source's gates map, and the batch."""
     sc = trace.scenario
     notes = [layouts.header(sc.layout, sc.cell)] if sc.layout != "gomez" else []
+    if sc.directions == 2:
+        notes.append(bidirectional_note(sc))
     if sc.batch:
         how = "summed" if sc.reduction == "sum" else "averaged"
         notes.append(f"Batch of N={sc.batch} sequences: each shown on its own; loss and gradients {how} over them")
@@ -32,6 +35,21 @@ def header_notes(trace: Trace) -> list[str]:
     if sc.final_dstate is not None:
         notes.append(f"final dstate is δstate_{sc.T}, reaching δstate_{sc.T - 1} whole (f_{sc.T} = 1 stands in)")
     return notes
+
+
+def bidirectional_note(sc: Scenario) -> str:
+    """How a bidirectional network is written: its reverse directions, its output's halves."""
+    top = f"_l{sc.layers - 1}"
+    note = (
+        f"Bidirectional: each layer's reverse direction (names _l0r …) runs from t={sc.T - 1} back; "
+        f"out_t = [out{top}_t; out{top}r_t] ({2 * sc.H} entries)"
+    )
+    if sc.layers > 1:
+        note += "; above layer 0, W_g·x_t reads both halves of the input: W_g_l1·out_l0_t + Wr_g_l1·out_l0r_t"
+    if sc.output == "softmax":
+        return note + f"; s_t = V·out{top}_t + Vr·out{top}r_t + c (V is [V Vr])"
+    half = "dout" if sc.loss == "upstream" else "label"
+    return note + (f"; {half}_t's halves are {half}{top}_t and {half}{top}r_t" if sc.loss != "none" else "")
 
 
 def sequence_view(trace: Trace, n: int) -> Trace:

@@ -136,6 +136,8 @@ def _units(style: type[Style]) -> EquationPrinter:
             sigma = r"\sum_k " if latex else "Σ_k "
             if expr.could_extract_minus_sign():
                 return self.MINUS + sigma + self.doprint(-expr)
+            if isinstance(expr, sp.Add):  # a bidirectional network's two halves: the sum runs over both
+                return sigma + (r"\left[" if latex else "[") + self.doprint(expr) + (r"\right]" if latex else "]")
             return sigma + self.doprint(expr)
 
     return Units(step=None)

@@ -88,8 +88,8 @@ def header(trace: Trace) -> str:
 
 
 def section_id(row: RowText) -> str:
-    """forward-0, backward-1, gradients, update: a section's anchor."""
-    return row.section if row.step is None else f"{row.section}-{row.step}"
+    """forward-0, backward-1, gradients, update: a section's anchor (a bidirectional network's forward-2-l0r)."""
+    return row.section if row.step is None else f"{row.section}-{row.step}" + (f"-{row.sweep}" if row.sweep else "")
 
 
 def _row(r: RowText) -> str:

@@ -41,6 +41,7 @@ def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
             "cell": sc.cell,
             "option": "" if sc.cell == "custom" else sc.option,
             "layers": sc.layers,
+            "bidirectional": sc.directions == 2,
             "cell_equations": json.loads(sc.option)["written"] if sc.cell == "custom" else {},
             "output": sc.output,
             "bias": sc.bias,
@@ -219,6 +220,11 @@ SCHEMA: dict[str, Any] = {
                     "GRU's reset (after, before), an RNN's activation (tanh, relu); empty for the others.",
                 },
                 "layers": {"type": "integer", "minimum": 1, "description": "Stacked layers (names carry _l0, _l1)."},
+                "bidirectional": {
+                    "type": "boolean",
+                    "description": "Each layer also run from the last step back (names carry _l0r); out_t is "
+                    "[out_l0_t; out_l0r_t].",
+                },
                 "cell_equations": {
                     "type": "object",
                     "description": "A custom cell's forward equations as the scenario wrote them, by quantity.",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..numeric.engine import Trace
-from ..refs import Shape, shape
+from ..refs import Shape, named_by_layer, shape, suffixes
 from .mathml import esc
 from .text import display_name, fmt_array, fmt_number
 
@@ -107,6 +107,8 @@ class _Layer:
     suffix: str
     cell: Shape
     first: int
+    layer: int = 0
+    reverse: bool = False  # a bidirectional network's reverse direction: it hands on from t to t-1
 
     @property
     def kinds(self) -> list[str]:
@@ -120,11 +122,13 @@ class _Layer:
 
 
 def _layers(trace: Trace) -> list[_Layer]:
+    """Each layer (and direction) from the bottom: its suffix, the cell's shape and its first row."""
     sc = trace.scenario
-    n = getattr(sc, "layers", 1)
-    one = shape(sc.cell, sc.bias, sc.option) if n > 1 else sc.shape
+    n, directions = getattr(sc, "layers", 1), getattr(sc, "directions", 1)
+    one = shape(sc.cell, sc.bias, sc.option) if named_by_layer(n, directions) else sc.shape
     size = 2 + len(one.recurrent)  # rows per layer
-    return [_Layer(f"_l{k}" if n > 1 else "", one, 1 + k * size) for k in range(n)]
+    each = suffixes(n, directions) if named_by_layer(n, directions) else [""]
+    return [_Layer(s, one, 1 + k * size, int(s[2:].rstrip("r") or 0), s.endswith("r")) for k, s in enumerate(each)]
 
 
 def network_svg(trace: Trace, steps: list[int]) -> str:
@@ -161,7 +165,7 @@ def network_svg(trace: Trace, steps: list[int]) -> str:
             at(name, label, column, row if row >= 0 else top, **({"shape": "plain"} if row < 0 else {}))
         at(f"t_{t}", f"t = {t}", column, -0.7, shape="plain", fontsize="12")
         for edge in _links(v, layers, t, before, d):
-            if edge[0] in drawn:
+            if edge[0] in drawn and edge[1] in drawn:
                 g.edge(*edge[:2], **edge[2])
         before = t
     return inline(g.pipe(format="svg", encoding="utf-8", quiet=True))
@@ -170,24 +174,27 @@ def network_svg(trace: Trace, steps: list[int]) -> str:
 def _links(v: Any, layers: list[_Layer], t: int, before: int, d: int) -> list[tuple[str, str, dict]]:
     """Step t's arrows, and those from the step before it, labelled with the gradients they carry back."""
     gap = "" if t == before + 1 else f"(steps {before + 1}…{t - 1} left out)\n"
-    edges = [(f"x_{t}", layers[0].name("gates", t), {})]
-    for below, layer in zip([None, *layers], layers, strict=False):
+    edges = []
+    for layer in layers:
         gates, out = layer.name("gates", t), layer.name("out", t)
-        if below is not None:  # the layer above reads this one's out_t as its input
-            edges.append((below.name("out", t), gates, {}))
+        # its input: x_t, or the layer below's out_t (both directions' where the network is bidirectional)
+        below = [b for b in layers if b.layer == layer.layer - 1]
+        edges += [(b.name("out", t), gates, {}) for b in below] or [(f"x_{t}", gates, {})]
+        # what a step hands on: from the step before (a reverse direction's: from this step to the one before)
+        src, dst = (t, before) if layer.reverse else (before, t)
         for k in layer.kinds[1:-1]:  # state_t: from the gates, into out_t, on to the next step
-            back, f = v.get(layer.name("d" + k, t)), v.get(layer.name("f", t))  # δstate_t ⊙ f_t flows back
-            carried = f"{_name(layer.name('d' + k, t))} ⊙ {_name(layer.name('f', t))}"
+            back, f = v.get(layer.name("d" + k, dst)), v.get(layer.name("f", dst))  # δstate ⊙ f flows back
+            carried = f"{_name(layer.name('d' + k, dst))} ⊙ {_name(layer.name('f', dst))}"
             says = "" if back is None or f is None else f"{carried}\n= {_num(back * f, d)}"
             edges += [(gates, layer.name(k, t), {}), (layer.name(k, t), out, {})]
-            edges.append((layer.name(k, before), layer.name(k, t), {"xlabel": gap + says}))
+            edges.append((layer.name(k, src), layer.name(k, dst), {"xlabel": gap + says}))
         edges.append((gates, out, {}))
-        back_out = v.get(layer.name("Dout", before))
-        says = "" if back_out is None else f"Δ{_name(layer.name('out', before))}\n= {_num(back_out, d)}"
+        back_out = v.get(layer.name("Dout", src))
+        says = "" if back_out is None else f"Δ{_name(layer.name('out', src))}\n= {_num(back_out, d)}"
         # xlabels: placed after the layout, clear of the nodes and of each other where the two arrows cross
-        edges.append((layer.name("out", before), gates, {"xlabel": gap + says}))
+        edges.append((layer.name("out", src), layer.name("gates", dst), {"xlabel": gap + says}))
     if f"E_{t}" in v:
-        edges.append((layers[-1].name("out", t), f"E_{t}", {}))
+        edges += [(top.name("out", t), f"E_{t}", {}) for top in layers if top.layer == layers[-1].layer]
     return edges
 
 

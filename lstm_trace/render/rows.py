@@ -27,6 +27,7 @@ class RowText:
     substituted: str
     value: str
     note: str = ""
+    sweep: str = ""  # a bidirectional network's layer and direction (l0r), or its output's
 
     @property
     def shown(self) -> str:
@@ -48,7 +49,7 @@ def row_text(
     value = numbers.number(trace.values[row.name], bare_scalar=True)
     lhs = style.display(row.name)
     if row.equation is None:
-        return RowText(row.section, row.step, row.name, lhs, "0", "", value, row.note)
+        return RowText(row.section, row.step, row.name, lhs, "0", "", value, row.note, row.sweep)
     eq = row.equation
     inline = trace.model.linear if row.section == "forward" else ()  # za_t written out, as the seed does
     symbolic = fill_names(style, eq, row.stacked, inline, row.step)
@@ -60,7 +61,7 @@ def row_text(
         else numbers.elision(trace.scenario.T - max_terms, " terms")
         for t in steps
     ]
-    return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note)
+    return RowText(row.section, row.step, row.name, lhs, symbolic, " + ".join(terms), value, row.note, row.sweep)
 
 
 def _sum_steps(T: int, max_terms: int = MAX_TERMS) -> list[int | None]:  # noqa: N803 - the maths' name
@@ -123,9 +124,9 @@ def each_group(
         for r in trace.rows
         if not (sections and r.section not in sections) and (steps is None or r.step is None or r.step in steps)
     )
-    groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step))
+    groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step, r.sweep))
     while batch := [(key, list(rows)) for key, rows in itertools.islice(groups, remembered)]:
         with numbers_remembered():  # an array is printed once in these groups (W_a in each za_t's row)
             texts = [(key, [row_text(trace, r, *options) for r in rows]) for key, rows in batch]
-        for (section, step), rows in texts:
-            yield section_title(trace, section, step), rows
+        for (section, step, sweep), rows in texts:
+            yield section_title(trace, section, step, sweep), rows

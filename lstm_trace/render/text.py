@@ -102,8 +102,9 @@ def notation(name: str) -> Iterator[None]:
 
 
 def _layer(base: str) -> tuple[str, str]:
-    """W_a_l1 -> ("W_a", "_l1"): a stacked layer's suffix apart from the name it is added to."""
-    m = re.fullmatch(r"(.+?)(_l\d+)", base)
+    """W_a_l1 -> ("W_a", "_l1"): a stacked layer's suffix apart from the name it is added to (a reverse
+    direction's too: a_l0r -> ("a", "_l0r"))."""
+    m = re.fullmatch(r"(.+?)(_l\d+r?)", base)
     return (m[1], m[2]) if m else (base, "")
 
 
@@ -149,7 +150,8 @@ def tex_name(ref: Ref, step: int | None, index: str = "") -> str:
         return tex_name(Ref(ref.base[: -len("_new")], None), None) + r"^{\mathrm{new}}"
     core_base, layer = _layer(ref.base)
     if layer:  # a stacked layer's: its number as the superscript (l), the subscripts as they are
-        up = f"^{{({layer[2:]})}}"
+        arrow = r",\leftarrow" if layer.endswith("r") else ""  # a reverse direction's: W^{(0,←)}_a
+        up = f"^{{({layer[2:].rstrip('r')}{arrow})}}"
         if ref.shift is None:  # braced: a transpose's or an update's superscript may follow
             return "{" + tex_name(Ref(core_base, None), None) + up + "}"
         return "{" + tex_name(Ref(core_base, ref.shift), step, index).replace("_{", up + "_{", 1) + "}"

@@ -40,13 +40,15 @@ def _check_module(module: Any) -> dict[str, str]:
     kind = type(module).__name__
     if kind not in CELLS:
         raise ValueError(f"from_torch reads an nn.LSTM, nn.GRU or nn.RNN, found {kind}")
-    if module.bidirectional or getattr(module, "proj_size", 0):
-        raise ValueError(f"from_torch reads a one-directional nn.{kind} without proj_size")
+    if getattr(module, "proj_size", 0):
+        raise ValueError(f"from_torch reads an nn.{kind} without proj_size")
     if module.num_layers > 1 and module.dropout and module.training:
         raise ValueError(f"nn.{kind}'s dropout between layers is random in training: call module.eval() first")
     model: dict[str, Any] = {"cell": CELLS[kind]}
     if module.num_layers > 1:
         model["layers"] = module.num_layers
+    if module.bidirectional:
+        model["bidirectional"] = True
     if kind == "RNN":
         model["activation"] = module.nonlinearity
     return model
@@ -86,8 +88,9 @@ def from_torch(
     if model != {"cell": "lstm"}:
         data["model"] = model
     data["parameters"] = params
-    if initial is not None and module.num_layers > 1:
-        raise ValueError("stacked layers start from zeros here: leave initial out")
+    if initial is not None and (module.num_layers > 1 or module.bidirectional):
+        which = "bidirectional" if module.bidirectional else "stacked"
+        raise ValueError(f"{which} layers start from zeros here: leave initial out")
     if initial is not None and kind == "LSTM":
         data["initial"] = {"out": _array(initial[0]).tolist(), "state": _array(initial[1]).tolist()}
     elif initial is not None:  # a GRU's and an RNN's h0 alone

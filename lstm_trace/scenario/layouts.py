@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..refs import GATES
+from ..refs import GATES, layer_suffix, named_by_layer, suffixes
 from .yamlio import Document
 
 # the source's gate blocks, in its order, as this tool's letters (a is g, c, c̃, j)
@@ -119,20 +119,30 @@ def _rows(get: Callable[[str], np.ndarray], names: list[str]) -> np.ndarray:
     return np.concatenate(parts) if parts[0].ndim == 1 else np.vstack(parts)
 
 
-def _layer(layout: str, key: str, layers: int) -> tuple[str, str]:
+def _layer(layout: str, key: str, layers: int, directions: int = 1) -> tuple[str, str]:
     """(the key as one layer's parameters name it, the suffix of this tool's names): with stacked layers,
-    PyTorch's weight_ih_l1 is weight_ih_l0's kind, and its parts are W_a_l1 …"""
-    m = re.fullmatch(r"(.*)_l(\d+)", key)
-    if layout == "pytorch" and layers > 1 and m:
-        return f"{m[1]}_l0", f"_l{m[2]}"
+    PyTorch's weight_ih_l1 is weight_ih_l0's kind, and its parts are W_a_l1 …; weight_ih_l0_reverse's W_a_l0r …"""
+    m = re.fullmatch(r"(.*)_l(\d+)(_reverse)?", key)
+    if layout == "pytorch" and named_by_layer(layers, directions) and m:
+        return f"{m[1]}_l0", layer_suffix(int(m[2]), bool(m[3]))
     return _full(layout, key), ""
 
 
 def source_form(  # noqa: PLR0913
-    layout: str, key: str, get: Callable[[str], np.ndarray], like: np.ndarray, cell: str = "lstm", layers: int = 1
+    layout: str,
+    key: str,
+    get: Callable[[str], np.ndarray],
+    like: np.ndarray,
+    cell: str = "lstm",
+    layers: int = 1,
+    directions: int = 1,
 ) -> np.ndarray:
-    """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`."""
-    full, sfx = _layer(layout, key, layers)
+    """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`.
+    Above a bidirectional network's first layer, W_a_l1 is [W_a_l1 Wr_a_l1] (it reads [out_t; out_t reverse])."""
+    full, sfx = _layer(layout, key, layers, directions)
+    if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):
+        one = get
+        get = lambda n: np.hstack([one(n), one(_reverse_half(n))])  # noqa: E731
     family, form = KEYS[layout][full]
     if family == "UW":  # deeplearning.ai: W_g acts on [a_prev; xt]
         return np.hstack([get(f"U_{form}"), get(f"W_{form}")])
@@ -144,6 +154,11 @@ def source_form(  # noqa: PLR0913
         return np.vstack([_rows(get, w).T, _rows(get, u).T])
     whole = _rows(get, names)
     return whole.T if form == "cols" else whole
+
+
+def _reverse_half(name: str) -> str:
+    """W_a_l1 -> Wr_a_l1: the block of a layer's input weights that reads the reverse direction below."""
+    return "Wr" + name[1:]
 
 
 def _full(layout: str, key: str) -> str:
@@ -162,7 +177,12 @@ def spellings(layout: str, name: str) -> tuple[str, ...]:
 
 
 def source_values(
-    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
+    layout: str,
+    given: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
+    cell: str = "lstm",
+    layers: int = 1,
+    directions: int = 1,
 ) -> dict[str, np.ndarray]:
     """dP and P_new for each parameter P the scenario named, in the source's shape and order.
 
@@ -173,29 +193,39 @@ def source_values(
     for key, arr in given.items():
         if key in SHARED:
             continue
-        grad = source_form(layout, key, lambda n: values[f"d{n}"], arr, cell, layers)
-        step = source_form(layout, key, lambda n: values[f"{n}_new"] - values[n], arr, cell, layers)
+        grad = source_form(layout, key, lambda n: values[f"d{n}"], arr, cell, layers, directions)
+        step = source_form(layout, key, lambda n: values[f"{n}_new"] - values[n], arr, cell, layers, directions)
         out[f"d{key}"], out[f"{key}_new"] = grad, arr + step
     return out
 
 
 def next_given(
-    layout: str, given: Mapping[str, np.ndarray], values: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
+    layout: str,
+    given: Mapping[str, np.ndarray],
+    values: Mapping[str, np.ndarray],
+    cell: str = "lstm",
+    layers: int = 1,
+    directions: int = 1,
 ) -> dict:
     """The source's parameters after an update, for the next iteration."""
     new = {k: v for k, v in given.items() if k in SHARED}
-    made = source_values(layout, given, values, cell, layers)
+    made = source_values(layout, given, values, cell, layers, directions)
     new.update({k[: -len("_new")]: v for k, v in made.items() if k.endswith("_new")})
     return new
 
 
 def next_params(
-    layout: str, params: Mapping[str, np.ndarray], new: dict[str, np.ndarray], cell: str = "lstm", layers: int = 1
+    layout: str,
+    params: Mapping[str, np.ndarray],
+    new: dict[str, np.ndarray],
+    cell: str = "lstm",
+    layers: int = 1,
+    directions: int = 1,
 ) -> dict[str, np.ndarray]:
     """The per-gate parameters the next iteration starts from: PyTorch's b moves twice the step (two biases;
     nn.GRU's b_n and b_hn are one each)."""
     if layout == "pytorch":
-        for sfx in [f"_l{k}" for k in range(layers)] if layers > 1 else [""]:
+        for sfx in suffixes(layers, directions) if named_by_layer(layers, directions) else [""]:
             for g in order(layout, cell):
                 b = param("b", g, "bias_ih_l0", cell) + sfx
                 if b in params and not (cell == "gru" and g == "n"):
@@ -228,7 +258,7 @@ def check_keys(layout: str, raw: Any, doc: Document) -> None:
 
 
 def check_names(
-    layout: str, given: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1
+    layout: str, given: Mapping[str, np.ndarray], cell: str = "lstm", layers: int = 1, directions: int = 1
 ) -> list[tuple[str, tuple[str, ...], str]]:
     """(dP or P_new, its per-gate parts, how they join) for each parameter P in a source's layout: the
     names check accepts beside the canonical ones. An update that is not a pure join of parts (PyTorch's
@@ -237,8 +267,10 @@ def check_names(
     for key, arr in given.items():
         if key in SHARED:
             continue
-        full, sfx = _layer(layout, key, layers)
+        full, sfx = _layer(layout, key, layers, directions)
         family, form = KEYS[layout][full]
+        if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):
+            continue  # [W_a_l1 Wr_a_l1] …: not a join of parts check reads
         if family == "UW":
             parts, join = (f"U_{form}", f"W_{form}"), "hstack"
         elif family == "WU":

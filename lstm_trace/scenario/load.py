@@ -12,7 +12,7 @@ import numpy as np
 from .. import cache
 from ..errors import key_path
 from ..names import normalise
-from ..refs import shape
+from ..refs import named_by_layer, shape
 from . import answers, cellparams, customcell, examples, layered, layouts, sourceread, steps, yamlio
 from .messages import first_error
 from .scenario import Part, Scenario
@@ -90,7 +90,7 @@ def _layout_checked(doc: yamlio.Document) -> dict:
     (they are read into W_g, U_g, b_g once the rest is valid)."""
     from pydantic import ValidationError, create_model
 
-    from .schema import LAYOUTS, MAX_LAYERS
+    from .schema import LAYOUTS
     from .sourceschema import MODELS
 
     layout = doc.data.get("layout", "gomez")
@@ -105,14 +105,9 @@ def _layout_checked(doc: yamlio.Document) -> dict:
         )
     if model.get("cell") == "custom" and layout != "gomez":
         raise doc.error(("layout",), "a custom cell's parameters are named by its equations: leave layout out")
-    layers = model.get("layers", 1)
-    if not (isinstance(layers, int) and not isinstance(layers, bool) and 1 <= layers <= MAX_LAYERS):
-        found = repr(layers) if isinstance(layers, int | float | str) else f"a {type(layers).__name__}"
-        raise doc.error(("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {found}")
-    if layers > 1 and model.get("cell") == "custom":
-        raise doc.error(("model", "layers"), "a custom cell is not stacked: write its layers as its equations")
-    if layers > 1 and isinstance(raw, dict):
-        layered.validate(layers, layout, raw, doc)  # each layer's parameters, read by layered.py once valid
+    layers, directions = layered.stack_of(model, doc)
+    if named_by_layer(layers, directions) and isinstance(raw, dict):
+        layered.validate(layers, layout, raw, doc, directions)  # each layer's parameters, read once valid
         return _stood_in(doc, raw)
     if model.get("cell") == "custom" and isinstance(raw, dict):
         # a custom cell's parameters are named by its equations (customcell.py reads them)
@@ -150,11 +145,13 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
             what = "K×H weights" if key == "V" else "K biases"
             raise doc.error(("parameters",), f"missing: {key} (the softmax layer's {what})")
     V = cellparams.matrix(raw["V"], ("parameters", "V"), doc)
-    K = V.shape[0]
-    steps.check(V, (K, H), "V (K×H)", ("parameters", "V"), doc)
+    K, two = V.shape[0], layered.directions_of(spec) == 2
+    steps.check(V, (K, 2 * H if two else H), "V (K×2H)" if two else "V (K×H)", ("parameters", "V"), doc)
     c = np.array(raw["c"], np.float64)
     steps.check(c, (K,), f"c (K = {K} entries, one per row of V)", ("parameters", "c"), doc)
     params["V"], params["c"] = V, c
+    if two:  # V reads [out_t; out_t reverse]: V's left half the forward direction's, Vr the reverse one's
+        params["V"], params["Vr"] = np.split(V, 2, axis=1)
     return K
 
 
@@ -168,8 +165,8 @@ def _initial(spec: ScenarioModel, N: int, H: int, doc: yamlio.Document, opt: str
     init = {}
     for key in ("out", "state"):
         v = getattr(spec.initial, key)
-        if v is not None and spec.model.layers > 1:
-            raise doc.error(("initial", key), "stacked layers start from zeros: leave initial out", at_key=True)
+        if v is not None and _by_layer(spec):
+            raise doc.error(("initial", key), f"{_network(spec)} start from zeros: leave initial out", at_key=True)
         if key == "state" and v is not None and _stateless(spec, opt):
             raise doc.error(
                 ("initial", "state"),
@@ -185,8 +182,9 @@ def _final(spec: ScenarioModel, N: int, H: int, loss: str, doc: yamlio.Document,
     """∂L/∂state_{T-1} given from beyond the sequence (final: {dstate: ...}), or None."""
     if spec.final is None:
         return None
-    if spec.model.layers > 1:
-        raise doc.error(("final", "dstate"), "stacked layers take no gradient from beyond the last step", at_key=True)
+    if _by_layer(spec):
+        message = f"{_network(spec)} take no gradient from beyond the last step"
+        raise doc.error(("final", "dstate"), message, at_key=True)
     if _stateless(spec, opt):
         raise doc.error(
             ("final", "dstate"), f"{cellparams.called(spec.model.cell)} has no state to give a gradient of", at_key=True
@@ -205,10 +203,10 @@ def _parameters(spec: ScenarioModel, doc: yamlio.Document) -> tuple[dict[str, np
     opt = cellparams.option(spec.model, doc)
     if spec.layout == "pytorch" and cell == "gru" and opt == "before":
         raise doc.error(("model", "reset"), "nn.GRU resets after U_n (reset: after); before is read in layout: gomez")
-    if spec.model.layers > 1:
+    if _by_layer(spec):
         if not layouts.reads(spec.layout, cell) or cell == "peephole":
             message = f"layout: {spec.layout} has no parameters for {cellparams.called(cell)}"
-            raise doc.error(("model", "cell"), message + (" with stacked layers" if cell == "peephole" else ""))
+            raise doc.error(("model", "cell"), message + (f" with {_network(spec)}" if cell == "peephole" else ""))
         params, H, given = layered.read(spec, raw, doc, _width(spec), opt)  # noqa: N806
         return params, H, _width(spec), given, opt
     if spec.layout == "gomez":
@@ -229,6 +227,15 @@ def _custom(spec: ScenarioModel, raw: Any, doc: yamlio.Document) -> tuple[dict[s
     return params, H, _width(spec), (), option
 
 
+def _by_layer(spec: ScenarioModel) -> bool:
+    """Whether the parameters are read per layer (stacked or bidirectional layers)."""
+    return named_by_layer(spec.model.layers, layered.directions_of(spec))
+
+
+def _network(spec: ScenarioModel) -> str:
+    return "bidirectional layers" if spec.model.bidirectional else "stacked layers"
+
+
 def _width(spec: ScenarioModel) -> int:
     """D as x_0 gives it (a batch's x_0 is N×D)."""
     first = spec.sequence[0].x
@@ -238,10 +245,10 @@ def _width(spec: ScenarioModel) -> int:
 def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
     raw = doc.data["parameters"]
     params, H, D, given, opt = _parameters(spec, doc)
-    if spec.model.cell != "custom" and spec.model.layers == 1:
+    if spec.model.cell != "custom" and not _by_layer(spec):
         cellparams.vectors(spec.model.cell, opt, raw, params, H, doc)
     K = _softmax(spec, raw, params, H, doc)
-    seq = steps.read(spec, D, H, K, doc)
+    seq = steps.read(spec, D, H * layered.directions_of(spec), K, doc)  # a bidirectional out_t: 2H
     init = _initial(spec, seq.batch, H, doc, opt)
     for arr in params.values():
         arr.setflags(write=False)
@@ -257,6 +264,7 @@ def _build(spec: ScenarioModel, doc: yamlio.Document) -> Scenario:
         eps=spec.optimizer.eps,
         iterations=spec.iterations,
         **{"notation": spec.model.notation, "option": opt, "layers": spec.model.layers},
+        directions=layered.directions_of(spec),
         decimals=spec.display.decimals,
         params=MappingProxyType(params),
         x=seq.x,

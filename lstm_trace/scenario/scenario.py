@@ -38,6 +38,7 @@ class Scenario:
     notation: str = "default"  # or "ch": c_t, h_t for state_t, out_t
     option: str = ""  # the cell's own choice: a peephole's output gate, a GRU's reset, an RNN's activation
     layers: int = 1  # stacked layers: layer l+1 reads layer l's out_t (names carry the layer: a_l0_t)
+    directions: int = 1  # 2: bidirectional, each layer's reverse direction beside it (names carry _l0r: a_l0r_t)
     parts: tuple[Part, ...] = ()
     carried_credit: float = 0.5
     file: str = "<dict>"
@@ -60,9 +61,14 @@ class Scenario:
         return self.option or "current"
 
     @property
+    def stack(self) -> tuple[int, int]:
+        """(layers, directions): how the cell is stacked, as layouts.py's functions take it."""
+        return self.layers, self.directions
+
+    @property
     def shape(self) -> Shape:
         """The cell's gates, what it hands on, and its other vectors (refs.py)."""
-        return shape(self.cell, self.bias, self.option, self.layers)
+        return shape(self.cell, self.bias, self.option, self.layers, self.directions)
 
     def __getstate__(self) -> dict[str, Any]:  # for the cache: a mappingproxy cannot be pickled
         return {**self.__dict__, "params": dict(self.params)}

@@ -104,6 +104,11 @@ class ModelSpec(Strict):
         description="stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t, W_a_l1); "
         "parameters per layer (l0: {W, U, b}, l1: …) or PyTorch's weight_ih_l0, weight_ih_l1, …",
     )
+    bidirectional: Annotated[bool, Field(strict=True)] = Field(
+        default=False,
+        description="each layer also read from the last step back, with its own parameters (a_l0r_t, W_a_l0r; "
+        "PyTorch's weight_ih_l0_reverse); out_t is [out_t; out_t reverse] (2H entries), as nn.LSTM's",
+    )
     peephole_output: Literal["current", "previous"] = Field(
         default="current",
         description="the state the output gate sees: state_t (Gers & Schmidhuber, Keras) or state_{t-1} "

@@ -82,7 +82,15 @@ def _class(label: Any, K: int, path: Path, doc: Document) -> np.ndarray:  # noqa
     return np.eye(K)[int(label)]
 
 
-def _target(step: Any, loss: str, shape: tuple[int, ...], K: int, path: Path, doc: Document) -> np.ndarray:  # noqa: N803
+def _target(  # noqa: PLR0913
+    step: Any,
+    loss: str,
+    shape: tuple[int, ...],
+    K: int,
+    path: Path,
+    doc: Document,
+    two: bool = False,  # noqa: N803
+) -> np.ndarray:
     """A step's label (its classes one-hot) or dout, in the given shape (N rows for a batch)."""
     if loss == "none":
         return np.zeros(shape)
@@ -100,6 +108,8 @@ def _target(step: Any, loss: str, shape: tuple[int, ...], K: int, path: Path, do
     arr = array(value, path, doc)
     arr = np.atleast_1d(arr) if len(shape) == 1 else arr
     what = "one per hidden unit, H" if len(shape) == 1 else "one row of H per sequence, N×H"
+    if two:  # a bidirectional network's out_t: both directions'
+        what = what.replace("hidden unit, H", "output unit, 2H").replace("of H", "of 2H").replace("N×H", "N×2H")
     check(arr, shape, f"{key}_{path[1]} ({what})", path, doc)
     return arr
 
@@ -115,7 +125,8 @@ def read(spec: Any, D: int, H: int, K: int, doc: Document) -> Steps:  # noqa: N8
         shape = (N, D) if N else (D,)
         check(x, shape, f"x_{t} ({'N×D, like x_0' if N else 'D entries, like x_0'})", ("sequence", t, "x"), doc)
         width = K if K and loss != "upstream" else H
-        targets.append(_target(step, loss, (N, width) if N else (width,), K, ("sequence", t), doc))
+        two = bool(getattr(spec.model, "bidirectional", False))
+        targets.append(_target(step, loss, (N, width) if N else (width,), K, ("sequence", t), doc, two))
         xs.append(x)
     x, label = np.array(xs), np.array(targets)
     if N:  # steps first as written; the batch leads in the scenario

@@ -17,6 +17,7 @@ import sympy as sp
 from .cells.base import Cell, D, H, m, q, ref_of, shifted, unitsum
 from .cells.heads import Head, no_head
 from .model import Equation, Model
+from .stacking import stack, stack_sum
 from .training import loss_expr, updates
 
 # Adjoints the seed gives names to; others (the gate activations) are inlined. A cell adds its own
@@ -53,52 +54,6 @@ def _gate_call(e: sp.Basic) -> str | None:
     return None
 
 
-def _gate_of(expr: sp.Basic, gates: tuple[str, ...]) -> str | None:
-    found = {g for s in expr.atoms(sp.Symbol, sp.MatrixSymbol) for g in gates if _gate_sym(ref_of(s).base, g)}
-    return found.pop() if len(found) == 1 else None
-
-
-def _gate_sym(base: str, g: str) -> bool:
-    return base in (f"W_{g}", f"U_{g}", f"b_{g}", f"P_{g}", f"d{g}", f"z{g}")
-
-
-def _to_stacked(expr: sp.Basic, g: str, n: int) -> sp.Basic:
-    subs = {}
-    for s in expr.atoms(sp.MatrixSymbol):
-        r = ref_of(s)
-        if r.base in (f"W_{g}", f"U_{g}", f"b_{g}"):
-            subs[s] = m(r.base[0], None, n * s.shape[0], s.shape[1])
-        elif r.base == f"d{g}":
-            subs[s] = m("dgates", r.shift, n * H)
-        elif r.base == f"z{g}":
-            subs[s] = m("z", r.shift, n * H)
-    return expr.xreplace(subs)
-
-
-def stack(per_gate: dict[str, sp.Basic]) -> sp.Basic | None:
-    """One expression over the stacked W = [W_a; W_i; W_f; W_o] etc., if the gates share it."""
-    forms = {_to_stacked(e, g, len(per_gate)) for g, e in per_gate.items()}
-    return forms.pop() if len(forms) == 1 else None
-
-
-def stack_sum(expr: sp.Basic, gates: tuple[str, ...]) -> sp.Basic:
-    """Σ_g W_gᵀ·δg  ->  Wᵀ·δgates: collapse a sum with one identical term per gate."""
-    if not isinstance(expr, sp.MatAdd) or not gates:
-        return expr
-    by_gate: dict[str, sp.Basic] = {}
-    rest = []
-    for term in expr.args:
-        g = _gate_of(term, gates)
-        if g is None or g in by_gate:
-            rest.append(term)
-        else:
-            by_gate[g] = term
-    if set(by_gate) != set(gates):
-        return expr
-    s = stack({g: by_gate[g] for g in gates})
-    return expr if s is None else sp.MatAdd(s, *rest)
-
-
 class _Deriver:
     def __init__(self, cell: Cell, loss: str, head: Head) -> None:
         self.cell, self.loss = cell, loss
@@ -115,7 +70,7 @@ class _Deriver:
         self.eqs.update({v: ("link" if v in cell.links else "elementwise", e) for v, e in cell.elementwise.items()})
         self.eqs.update({s: ("head", e) for s, e in head.linear.items()})  # the loss side: Δ_t = Vᵀ·δs_t
         self.eqs.update({v: ("elementwise", e) for v, e in head.elementwise.items()})
-        self.eqs["E"] = ("loss", loss_expr(loss))
+        self.eqs["E"] = ("loss", loss_expr(loss, cell.outputs))
         # tanh(za_t) -> a_t, σ(zi_t + P_i·state_{t-1}) -> i_t: derivatives read in forward quantities
         calls = {**cell.elementwise, **head.elementwise}
         self.activations = {
@@ -157,6 +112,20 @@ class _Deriver:
             return q(self.names[v])
         return sp.Add(*(t for _, t in self.contributions(v)))
 
+    def recurrence(self, v: str) -> int:
+        """The shift at which the cell's linear equations read v: -1 (out_{t-1}), or a reverse direction's +1."""
+        found = {
+            ref_of(s).shift for e in self.cell.linear.values() for s in e.atoms(sp.MatrixSymbol) if ref_of(s).base == v
+        }
+        return 1 if 1 in found else -1
+
+    def owner(self, adjoint: str) -> str:
+        """The forward quantity a backward equation is the gradient of (Δout_l0 and Δout_l0's: out_l0)."""
+        for v, name in self.names.items():
+            if adjoint == name or adjoint in self.cell.splits.get(v, ()):
+                return v
+        return adjoint
+
     def in_forward_terms(self, expr: sp.Basic) -> sp.Basic:
         """Replace tanh(za_s) by a_s, σ(zi_s) by i_s, ... wherever they occur."""
         subs = {call: self.activations[call] for call in expr.atoms(sp.Function) if call in self.activations}
@@ -181,9 +150,10 @@ class _Deriver:
                 else:  # from the loss, or the layer above: its δx_t
                     eqs.append(Equation(loss_name, sp.Add(*from_loss), "elementwise"))
                 # Δout_{t-1} = Uᵀ·δgates_t: computed at the step whose gates it reads (none: the next step
-                # reads out_{t-1} through no matrix)
+                # reads out_{t-1} through no matrix); a reverse direction's Δout_{t+1}, from the step before
                 if lin:
-                    late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), -1), gates), "linear", shift=-1))
+                    k = self.recurrence(v)
+                    late.append(Equation(rec_name, stack_sum(shifted(sp.MatAdd(*lin), k), gates), "linear", shift=k))
                 eqs.append(Equation(name, q(loss_name) + (q(rec_name) if lin else 0) + sp.Add(*ew), "elementwise"))
             elif lin:
                 eqs.append(Equation(name, stack_sum(sp.MatAdd(*lin), gates), "linear"))
@@ -260,20 +230,40 @@ def _derive(cell: Cell, loss: str, optimizer: str, head: Head) -> Model:
     per_gate_names = {f"d{kind}_{g}": kind for kind in stacked_grads for g in gates}
     grads = [Equation(e.name, e.expr, e.kind, stacked=stacked_grads.get(per_gate_names.get(e.name, ""))) for e in grads]
     update = tuple(eq for p in dv.params for eq in updates(p, optimizer))
+    backward = _order(dv.backward(), gates)
     return Model(
         cell=cell,
         loss=loss,
         linear=linear,
         forward=forward,
-        loss_eq=Equation("E", loss_expr(loss), "elementwise"),
-        backward=_order(dv.backward(), gates),
+        loss_eq=Equation("E", loss_expr(loss, cell.outputs), "elementwise"),
+        backward=backward,
         gradients=tuple(grads),
         update=update,
         activation_adjoints=tuple(
             (v, dv.in_forward_terms(dv.adjoint(v))) for v in cell.elementwise if v not in dv.names
         ),
         head=outputs,
+        **_sweeps(dv, forward, outputs, backward),
     )
+
+
+def _sweeps(dv: _Deriver, forward: tuple, head: tuple, backward: tuple) -> dict:
+    """A bidirectional network's sweeps (cells/layers.py): each layer's direction's forward equations, with the
+    output layer's last; the backward pass's the other way round, each the gradients of a forward sweep's
+    quantities (δx_t, the network input's, with the first layer's forward direction, which comes last)."""
+    if not dv.cell.sweeps:
+        return {}
+    sweeps = [*dv.cell.sweeps, (tuple(e.name for e in head), 1)]
+    where = {n: k for k, (names, _) in enumerate(sweeps) for n in names} | {"x": 0}
+    back = tuple(tuple(e.name for e in backward if where[dv.owner(e.name)] == k) for k in reversed(range(len(sweeps))))
+    assert sum(map(len, back)) == len(backward), "every backward equation belongs to a sweep"
+    order = {e.name: k for k, e in enumerate(forward)}
+    ordered = tuple(
+        (tuple(sorted(names, key=order.__getitem__)) if k < len(sweeps) - 1 else names, d)
+        for k, (names, d) in enumerate(sweeps)
+    )
+    return {"sweeps": ordered, "back_sweeps": back, "outputs": dv.cell.outputs}
 
 
 __all__ = ["Equation", "Model", "derive", "D", "H"]

@@ -99,6 +99,12 @@ class Model(_Deferred):
     # ∂E/∂v_t of each inlined quantity (a gate's activation): ∂E/∂a_t = δstate_t ⊙ i_t
     activation_adjoints: tuple[tuple[str, sp.Expr], ...] = ()
     head: tuple[Equation, ...] = field(default=())  # an output layer: s_t = V·out_t + c, y_t = softmax(s_t)
+    # a bidirectional network's sweeps (cells/layers.py): each one's forward equations by name and its direction
+    # in time (+1, or -1 from the last step back), the output layer's last; the backward pass's, in the order
+    # they run (each the other way in time); the two outputs' suffixes, whose halves of a label the loss reads
+    sweeps: tuple[tuple[tuple[str, ...], int], ...] = ()
+    back_sweeps: tuple[tuple[str, ...], ...] = ()
+    outputs: tuple[str, ...] = ()
 
     def equations(self) -> tuple[Equation, ...]:
         """Every equation, in the order a worked solution writes them."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..refs import OPTIONS
+from ..refs import OPTIONS, named_by_layer
 from .cells.base import Cell
 from .cells.heads import no_head
 from .derive import derive
@@ -17,21 +17,25 @@ def variant(  # noqa: PLR0913 - a variant's names, as the command line and the s
     optimizer: str = "sgd",
     loss: str | None = None,
     layers: int = 1,
+    directions: int = 1,
 ) -> Model:
     """A variant's model by its names: cell "lstm", "peephole", "cifg", "gru" or "rnn"; option the cell's
     own choice (a peephole output gate sees state_t "current" or state_{t-1} "previous"; a GRU resets
     "after" or "before" U_n; an RNN's activation "tanh" or "relu"); output "none" (l2 loss on out_t)
     or "softmax" (cross-entropy). loss "upstream": a given ∂L/∂out_t instead of the output's loss;
-    "none" (forward only) traces the same forward equations (the upstream model's, or the softmax's)."""
+    "none" (forward only) traces the same forward equations (the upstream model's, or the softmax's).
+    layers: stacked layers; directions 2: bidirectional (each layer's reverse direction beside it)."""
     from .cells.heads import softmax_head
 
     the_cell = cell_named(cell, bias, option)
-    if layers > 1:
-        from .cells.layers import layered
+    head = softmax_head()
+    if named_by_layer(layers, directions):
+        from .cells.layers import layered, split_head
 
-        the_cell = layered(the_cell, layers)
+        the_cell = layered(the_cell, layers, directions)
+        head = split_head(head, the_cell.outputs) if the_cell.outputs else head  # type: ignore[arg-type]
     if output == "softmax":
-        return derive(the_cell, "cross_entropy", optimizer, softmax_head())
+        return derive(the_cell, "cross_entropy", optimizer, head)
     return derive(the_cell, "upstream" if loss in ("upstream", "none") else "l2", optimizer, no_head())
 
 

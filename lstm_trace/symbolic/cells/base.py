@@ -133,6 +133,10 @@ class Cell:
     # the order a worked solution writes the step's equations in, where it is not linear then elementwise
     # (stacked layers: layer 0's, then layer 1's)
     sequence: tuple[str, ...] = ()
+    # a bidirectional network's: each layer's direction a sweep over the steps (its equations, +1 from the first
+    # step on, -1 from the last back), and the suffixes of the two outputs the loss reads (out_l0_t, out_l0r_t)
+    sweeps: tuple[tuple[tuple[str, ...], int], ...] = ()
+    outputs: tuple[str, ...] = ()
 
     @property
     def gates(self) -> tuple[str, ...]:

@@ -1,8 +1,14 @@
-"""Stacked layers of one cell, as one cell: layer l's quantities and parameters carry the suffix _l{l}
-(a_l0_t, W_a_l1, PyTorch's names), layer l+1 reads layer l's output as its input (x_l1_t = out_l0_t),
-and the network's output is the top layer's (out_t = out_l1_t). The deriver then finds δx_l1_t — the
-upper layer's δx — flowing into the lower layer as its Δ, as the worked example's answer about stacked
-LSTMs says it would."""
+"""Stacked layers of one cell, and bidirectional ones, as one cell: layer l's quantities and parameters
+carry the suffix _l{l} (a_l0_t, W_a_l1, PyTorch's names), a reverse direction's _l{l}r (a_l0r_t, W_a_l0r),
+layer l+1 reads layer l's output as its input (x_l1_t = out_l0_t), and the network's output is the top
+layer's (out_t = out_l1_t). The deriver then finds δx_l1_t — the upper layer's δx — flowing into the lower
+layer as its Δ, as the worked example's answer about stacked LSTMs says it would.
+
+A reverse direction is the cell with its recurrence read from the step after (out_{t+1}, state_{t+1}): it is
+computed from the last step back to the first, each direction of each layer a sweep of its own. Where a
+layer reads both directions of the one below (PyTorch's concatenated [out_t; out_t reverse], 2H entries), its
+input weights are two blocks: W_a_l1 reads x_l1_t = out_l0_t, Wr_a_l1 reads xr_l1_t = out_l0r_t; the output
+layer's likewise (V, Vr), and the loss compares each direction's out_t with its half of the label."""
 
 from __future__ import annotations
 
@@ -10,77 +16,121 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ...refs import SIZE_NAMES, Shape, layer_suffix, ref_of
+from ...refs import SIZE_NAMES, layer_suffix, ref_of, suffixes
 from .base import Cell, D, H, m, q
+from .heads import Head
 
 
-def _renamed(expr: sp.Basic, layer: int) -> sp.Basic:
-    """expr with every quantity and parameter of the cell moved into the layer; above the first, the input
-    is the layer's own x_l{l} (H entries) and the input weights H×H."""
+def renamed(expr: sp.Basic, layer: int, reverse: bool = False) -> sp.Basic:
+    """expr with every quantity and parameter of the cell moved into the layer (and direction: the
+    recurrence read at t+1); above the first, the input is the layer's own x_l{l} (H entries, shared by its
+    directions) and the input weights H×H."""
     subs = {}
     for s in expr.atoms(sp.Symbol, sp.MatrixSymbol):
         r = ref_of(s)
         if r.base == "x" and layer == 0 or r.base in ("lr", "eps", *SIZE_NAMES):
             continue
-        base = r.base + layer_suffix(layer)
+        base = r.base + layer_suffix(layer, reverse and r.base != "x")
+        shift = -r.shift if reverse and r.shift else r.shift
         if isinstance(s, sp.MatrixSymbol):
             rows, cols = (d.subs(D, H) if layer else d for d in s.shape)
-            subs[s] = m(base, r.shift, rows, cols)
+            subs[s] = m(base, shift, rows, cols)
         else:
-            subs[s] = q(base, r.shift)
+            subs[s] = q(base, shift)
     return expr.xreplace(subs)
 
 
-def _layer(cell: Cell, layer: int) -> tuple[dict, dict, dict, dict]:
-    """One layer's linear and elementwise equations, parameters and named adjoints, under its suffix."""
-    s = layer_suffix(layer)
+def read_in_halves(expr: sp.Basic, read: str, halves: tuple[str, str]) -> tuple[sp.Basic, dict[str, tuple]]:
+    """A linear expression reading `read` (W·x_l1_t, V·out_t) as reading two halves of it: the term for the
+    first half as it is, a second with its weights' blocks named with r (Wr_a_l1·xr_l1_t, Vr·out_l0r_t).
+    Returns the expression and the second blocks' shapes."""
+    terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
+    out, blocks = [], {}
+    for term in terms:
+        sym = next((s for s in term.atoms(sp.MatrixSymbol) if ref_of(s).base == read), None)
+        if sym is None:
+            out.append(term)
+            continue
+        first, second = (m(h, ref_of(sym).shift, *sym.shape) for h in halves)
+        subs: dict = {sym: second}
+        for w in term.atoms(sp.MatrixSymbol):
+            r = ref_of(w)
+            if r.shift is None:
+                subs[w] = m(r.base[0] + "r" + r.base[1:], None, *w.shape)
+                blocks[r.base[0] + "r" + r.base[1:]] = w.shape
+        out += [term.xreplace({sym: first}), term.xreplace(subs)]
+    return sp.MatAdd(*out), blocks
+
+
+def _unit(cell: Cell, layer: int, reverse: bool, directions: int) -> tuple[dict, dict, dict, dict]:
+    """One layer's (one direction's) linear and elementwise equations, parameters and named adjoints."""
+    s, own = layer_suffix(layer, reverse), layer_suffix(layer)
     elementwise: dict[str, sp.Expr] = {}
     adjoints: dict[str, str] = {}
-    if layer:  # the layer's input is the one below's output
-        elementwise[f"x{s}"] = q(f"out{layer_suffix(layer - 1)}")
-        adjoints[f"x{s}"] = f"dx{s}"
-    linear = {z + s: _renamed(e, layer) for z, e in cell.linear.items()}
-    elementwise.update({v + s: _renamed(e, layer) for v, e in cell.elementwise.items()})
+    if layer and not reverse:  # the layer's input is the one below's output (both its directions')
+        below = [layer_suffix(layer - 1, r) for r in (False, True)[:directions]]
+        for x, b in zip(("x", "xr"), below, strict=False):
+            elementwise[f"{x}{own}"] = q(f"out{b}")
+            adjoints[f"{x}{own}"] = f"d{x}{own}"
+    linear = {z + s: renamed(e, layer, reverse) for z, e in cell.linear.items()}
     params = {p + s: tuple(d.subs(D, H) if layer else d for d in dims) for p, dims in cell.params.items()}
+    if layer and directions == 2:
+        for z, e in linear.items():
+            linear[z], blocks = read_in_halves(e, f"x{own}", (f"x{own}", f"xr{own}"))
+            params.update({b: tuple(d.subs(D, H) for d in dims) for b, dims in blocks.items()})
+    elementwise.update({v + s: renamed(e, layer, reverse) for v, e in cell.elementwise.items()})
     adjoints.update({k + s: v + s for k, v in cell.adjoints.items()})
     adjoints.update({f"{v}{s}": f"d{v}{s}" for v in cell.shape.recurrent})
     return linear, elementwise, params, adjoints
 
 
-def layered(cell: Cell, layers: int) -> Cell:
-    """The cell stacked `layers` deep, as one cell with the links between its layers."""
-    parts = [_layer(cell, layer) for layer in range(layers)]
-    linear = {k: v for p in parts for k, v in p[0].items()}
-    elementwise = {k: v for p in parts for k, v in p[1].items()}
-    params = {k: v for p in parts for k, v in p[2].items()}
-    adjoints = {k: v for p in parts for k, v in p[3].items()}
-    splits = {f"out{layer_suffix(k)}": (f"Delta{layer_suffix(k)}", f"Dout{layer_suffix(k)}") for k in range(layers)}
-    elementwise["out"] = q(f"out{layer_suffix(layers - 1)}")  # the network's output, which the loss reads
-    shape = Shape(
-        cell.shape.cell,
-        gates=(),  # each layer's gates are its own: nothing is stacked across them
-        recurrent=tuple(v + layer_suffix(k) for k in range(layers) for v in cell.shape.recurrent),
-        vectors=tuple(v + layer_suffix(k) for k in range(layers) for v in cell.shape.vectors),
+def layered(cell: Cell, layers: int, directions: int = 1) -> Cell:
+    """The cell stacked `layers` deep (and in both directions), as one cell with the links between its layers."""
+    units = [(k, r) for k in range(layers) for r in (False, True)[:directions]]
+    parts = [_unit(cell, k, r, directions) for k, r in units]
+    linear, elementwise, params, adjoints = ({k: v for p in parts for k, v in p[i].items()} for i in range(4))
+    each = suffixes(layers, directions)
+    # each layer's gates are its own: nothing is stacked across them
+    shape = replace(
+        cell.shape, gates=(), recurrent=_every(cell.shape.recurrent, each), vectors=_every(cell.shape.vectors, each)
     )
-    links = frozenset({"out", *(f"x{layer_suffix(k)}" for k in range(1, layers))})
-    sequence = [
-        *(
-            name
-            for k in range(layers)
-            for name in ([f"x{layer_suffix(k)}"] if k else [])
-            + [z + layer_suffix(k) for z in (*cell.linear, *cell.elementwise)]
-        ),
-        "out",
-    ]
+    links = {name for p in parts for name in p[1] if name.startswith("x")}
+    # each layer's (direction's) equations in the order a worked solution writes them: its input, its
+    # pre-activations, the rest; a reverse direction is computed from the last step back
+    sweeps = tuple(
+        ((*(n for n in p[1] if n in links), *p[0], *(n for n in p[1] if n not in links)), -1 if r else 1)
+        for p, (_, r) in zip(parts, units, strict=True)
+    )
+    sequence = [name for names, _ in sweeps for name in names]
+    if directions == 1:
+        elementwise["out"] = q(f"out{layer_suffix(layers - 1)}")  # the network's output, which the loss reads
+        links.add("out")
+        sequence.append("out")
+    top = (layer_suffix(layers - 1), layer_suffix(layers - 1, True))
     return replace(
         cell,
-        name=f"{layers}-layer {cell.name}",
+        name=f"{layers}-layer {'bidirectional ' if directions == 2 else ''}{cell.name}",
         linear=linear,
         elementwise=elementwise,
         params=params,
         shape=shape,
         adjoints=adjoints,
-        splits=splits,
-        links=links,
+        splits={f"out{s}": (f"Delta{s}", f"Dout{s}") for s in each},
+        links=frozenset(links),
         sequence=tuple(sequence),
+        sweeps=sweeps if directions == 2 else (),
+        outputs=top if directions == 2 else (),
     )
+
+
+def _every(names: tuple[str, ...], each: list[str]) -> tuple[str, ...]:
+    return tuple(v + s for s in each for v in names)
+
+
+def split_head(head: Head, outputs: tuple[str, str]) -> Head:
+    """An output layer on a bidirectional network's [out_t; out_t reverse]: s_t = V·out_l0_t + Vr·out_l0r_t + c."""
+    linear, params = {}, dict(head.params)
+    for s, e in head.linear.items():
+        linear[s], blocks = read_in_halves(e, "out", tuple(f"out{o}" for o in outputs))  # type: ignore[arg-type]
+        params.update(blocks)
+    return replace(head, linear=linear, params=params)

@@ -1,0 +1,83 @@
+"""A bidirectional network's passes, as sweeps over the steps (symbolic/cells/layers.py).
+
+A reverse direction reads its recurrence from the step after (out_{t+1}), so one loop over the steps cannot
+compute it beside the forward direction: each layer's direction is a sweep of its own — the forward
+direction from the first step on, the reverse one from the last back, the layer above after both — and the
+output layer and the loss a last sweep, once every direction's out_t exists. The backward pass runs the
+sweeps the other way round, each the other way in time. Rows carry their sweep (l0, l0r, out), so a
+worked solution titles them "Forward @ t=2, layer 0, reverse direction".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..scenario.scenario import Scenario
+from ..symbolic.model import Model
+from .sections import OUTPUT
+
+
+class Kit(NamedTuple):
+    """The engine's own pieces a sweep uses: its calls for a step's equations, a step, and a row."""
+
+    runs: Callable[[tuple], list]
+    step: Callable[..., None]
+    row: Callable[..., Any]
+
+
+def label_of(names: tuple[str, ...]) -> str:
+    """A sweep's label: its layer and direction (l0, l0r, from za_l0r), or the output layer's."""
+    first = names[0] if names else ""
+    return first[first.rindex("_l") + 1 :] if "_l" in first else OUTPUT
+
+
+def data(model: Model, values: dict, sc: Scenario) -> None:
+    """Every step's input, and its label (or given ∂L/∂out_t) with the halves each direction's out_t is
+    compared with (label_l0_t, label_l0r_t: PyTorch's [out_t; out_t reverse] is 2H entries)."""
+    target = "upstream" if model.loss == "upstream" else "label"
+    halves = model.outputs if model.loss != "cross_entropy" else ()
+    for t in range(sc.T):
+        values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
+        for o, half in zip(halves, np.split(np.asarray(sc.label[t]), len(halves)) if halves else (), strict=True):
+            values[f"{target}{o}_{t}"] = half
+
+
+def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Kit) -> list[float]:
+    """The forward pass, sweep by sweep, into values (rows appended if given); E_t of each step."""
+    data(model, values, sc)
+    by_name = {e.name: e for e in (*model.forward, *model.head)}
+    losses = []
+    for names, direction in model.sweeps:
+        label = label_of(names)
+        last = label == OUTPUT
+        calls = kit.runs((*(by_name[n] for n in names), *((model.loss_eq,) if last else ())))
+        for t in range(sc.T) if direction > 0 else range(sc.T - 1, -1, -1):
+            kit.step(calls, values, sc, t, rows, "forward", hidden=model.loss_eq.name if last else "", sweep=label)
+            if last:
+                losses.append(float(values[f"E_{t}"].sum()))
+                values[f"E_{t}"] = np.array([losses[-1]])
+    return losses
+
+
+def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> None:
+    """The backward pass: the sweeps the other way round, each the other way in time. A direction's Δout
+    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero."""
+    by_name = {e.name: e for e in model.backward}
+    for names, (forward_names, direction) in zip(model.back_sweeps, reversed(model.sweeps), strict=True):
+        if not names:
+            continue
+        eqs = tuple(by_name[n] for n in names)
+        label = label_of(forward_names)
+        order = range(sc.T - 1, -1, -1) if direction > 0 else range(sc.T)
+        for eq in eqs:
+            if eq.shift == -direction:
+                values[f"{eq.name}_{order[0]}"] = np.zeros(sc.H)
+                rows.append(
+                    kit.row("backward", order[0], f"{eq.name}_{order[0]}", None, note="no later step", sweep=label)
+                )
+        calls = kit.runs(eqs)
+        for t in order:
+            kit.step(calls, values, sc, t, rows, "backward", sweep=label)
