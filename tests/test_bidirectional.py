@@ -278,3 +278,12 @@ def test_the_page_has_an_anchor_per_direction_and_a_picture_of_both():
     # the reverse direction hands on from t=1 to t=0; E_t reads both directions' out_t
     for arrow in ["out_l0r_1->gates_l0r_0", "state_l0r_1->state_l0r_0", "out_l0_0->gates_l0_1", "out_l0r_0->E_0"]:
         assert arrow.replace("->", "&#45;&gt;") in arrows, arrow
+
+
+def test_out_t_is_both_directions_as_pytorch_returns_it_and_is_graded():
+    tr = trace("bidirectional")
+    for t in (0, 1):
+        np.testing.assert_array_equal(tr[f"out_{t}"], np.concatenate([tr[f"out_l0_{t}"], tr[f"out_l0r_{t}"]]))
+    sheet = f"out_1: {np.round(tr['out_1'], 5).tolist()}\nE: {round(tr.E, 5)}\nout_0: [0.5, 0.1]\n"
+    verdicts = {v.name: v.verdict for v in grade(tr, from_document(parse(sheet, "a.yaml"))).verdicts}
+    assert verdicts == {"out_1": "correct", "E": "correct", "out_0": "wrong"}

@@ -18,6 +18,16 @@ from .common import BadInput, cell_option, emit, friendly, output_file, variant_
 @click.option(
     "--iterations", type=click.IntRange(1, 1000), default=1, show_default=True, help="Training iterations to trace."
 )
+@click.option(
+    "--layers",
+    type=click.IntRange(1, 8),
+    default=1,
+    show_default=True,
+    help="Stacked layers (blocks l0, l1 …): layer l+1 reads layer l's out_t.",
+)
+@click.option(
+    "--bidirectional", is_flag=True, help="Each layer also reads the sequence from the last step back (l0r …)."
+)
 @click.option("--seed", type=int, required=True, help="The same seed always writes the same scenario.")
 @click.option("--decimals", type=click.IntRange(0, 8), default=2, show_default=True, help="Digits of the numbers.")
 @click.option("--parts", "with_parts", is_flag=True, help="Add the homework parts (a)-(d), as in the sheet.")
@@ -36,6 +46,7 @@ def new(**kw: Any) -> None:
         lstm-trace new --input 2 --hidden 1 --length 2 --seed 7 --parts -o ex7.yaml --answers ex7-key.yaml
         lstm-trace new --input 3 --hidden 2 --length 3 --cell peephole --output-layer softmax --seed 1
         lstm-trace new --input 2 --hidden 2 --length 2 --cell gru --seed 3 --parts -o gru.yaml --answers gru-key.yaml
+        lstm-trace new --input 2 --hidden 2 --length 2 --cell rnn --layers 2 --bidirectional --seed 4 -o deep.yaml
 
     Exit codes: 0 written, 2 unusable options (such as a scenario too big to read back),
     3 a bug in lstm-trace.
@@ -43,18 +54,26 @@ def new(**kw: Any) -> None:
     from ..numeric.generate import Spec, estimated_bytes, exercise
     from ..textfile import MAX_BYTES
 
+    if kw["cell"] == "peephole" and (kw["layers"] > 1 or kw["bidirectional"]):
+        which = "--bidirectional" if kw["bidirectional"] else "--layers"
+        raise click.UsageError(
+            f"--cell peephole cannot be used with {which}: stacked and bidirectional layers are of lstm, cifg, "
+            "gru or rnn cells"
+        )
     writable(kw["out_file"])
     writable(kw["answers"], kw["out_file"])
     spec = Spec(
         kw["D"], kw["H"], kw["T"], kw["seed"], kw["cell"], kw["head"], kw["K"], kw["optimizer"], 0.1,
         kw["bias"], kw["decimals"], kw["iterations"],
-        cell_option(kw["cell"], reset=kw["reset"], activation=kw["activation"]),
+        cell_option(kw["cell"], reset=kw["reset"], activation=kw["activation"]), kw["layers"], kw["bidirectional"],
     )  # fmt: skip
     size = estimated_bytes(spec)
     if size > MAX_BYTES:
+        network = f", {spec.layers} layers" * (spec.layers > 1) + ", bidirectional" * spec.bidirectional
         raise BadInput(
-            f"a scenario of D={spec.D}, H={spec.H}, T={spec.T} would be about {size / 2**20:.0f} MiB, over the "
-            f"{MAX_BYTES / 2**20:.0f} MiB that run and check read; make --input, --hidden or --length smaller"
+            f"a scenario of D={spec.D}, H={spec.H}, T={spec.T}{network} would be about {size / 2**20:.0f} MiB, over "
+            f"the {MAX_BYTES / 2**20:.0f} MiB that run and check read; make --input, --hidden or --length smaller"
+            + (" or use fewer --layers" if spec.layers > 1 else "")
         )
     text, key = exercise(spec, parts=kw["with_parts"], key=bool(kw["answers"]))
     if key is not None:

@@ -104,12 +104,17 @@ class Graph:
             self._add(Node(row.name, row.equation, t, row.stacked))
             if row.section == "forward" and row.name == f"{(model.head or model.forward)[-1].name}_{t}":
                 self._add(Node(f"E_{t}", model.loss_eq, t, reduce=True), row.name)
-                if t == T - 1:
+                if t == T - 1 and not model.sweeps:
                     self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), row.name)
             adjoints = tuple(f"d{g}_{t}" for g in gates)
             if gates and f"dgates_{t}" not in self.nodes and all(p in self.nodes for p in adjoints):
                 # δgates_t = [δa_t; δi_t; δf_t; δo_t], once all four exist (δo_t comes first with peepholes)
                 self._add(Node(f"dgates_{t}", parts=adjoints, join="concat"), row.name)
+        if model.sweeps:  # a bidirectional network: E once every E_t exists, out_t as PyTorch returns it
+            self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), self.row_of[f"E_{T - 1}"])
+            for t in range(T):
+                parts = tuple(f"out{o}_{t}" for o in model.outputs)
+                self._add(Node(f"out_{t}", parts=parts, join="concat"), self.row_of[parts[-1]])
         for p in ("W", "U", "b"):
             if gates and f"{p}_{gates[0]}_new" in tr.values:
                 parts = tuple(f"{p}_{g}_new" for g in gates)

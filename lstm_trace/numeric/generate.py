@@ -1,9 +1,9 @@
 """Random scenarios to work by hand or to benchmark: `lstm-trace new`.
 
-Numbers are drawn from a seeded generator and rounded to a few decimals, so a
-student can work them; the same seed always gives the same file.  The text is
-written here (plain YAML of numbers and names) and read back by the loader in
-the tests, so it is always a valid scenario.
+Numbers are drawn from a seeded generator and rounded to a few decimals, so a student can work them; the
+same seed always gives the same file. Stacked and bidirectional networks are written a block per layer and
+direction (l0, l0r, l1 …), as the loader reads them. The text is written here (plain YAML of numbers and
+names) and read back by the loader in the tests, so it is always a valid scenario.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..refs import OPTIONS, shape
+from ..refs import OPTIONS, layer_suffix, named_by_layer, shape
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,26 @@ class Spec:
     decimals: int = 2  # of the generated numbers
     iterations: int = 1
     option: str = ""  # the cell's own choice: a GRU's reset (after | before), an RNN's activation (tanh | relu)
+    layers: int = 1  # stacked layers, blocks l0, l1 … (not for a peephole cell)
+    bidirectional: bool = False  # a reverse direction per layer, blocks l0r, l1r …
+
+    def __post_init__(self) -> None:
+        if self.cell == "peephole" and named_by_layer(self.layers, self.directions):
+            raise ValueError("a peephole cell is not stacked or bidirectional (the loader refuses it)")
+
+    @property
+    def directions(self) -> int:
+        """2 for a bidirectional network (a reverse direction per layer), else 1."""
+        return 2 if self.bidirectional else 1
+
+    @property
+    def width(self) -> int:
+        """The network's out_t: H entries, 2H ([out_t; out_t reverse]) when bidirectional."""
+        return self.H * self.directions
+
+    def reads(self, layer: int) -> int:
+        """The columns of layer k's W: x_t's D at layer 0, the layer below's out_t above it."""
+        return self.D if layer == 0 else self.width
 
 
 def _num(v: float, d: int) -> str:
@@ -44,24 +64,41 @@ def _rows(m: np.ndarray, d: int) -> str:
     return "[" + ", ".join(_row(r, d) for r in m) + "]"
 
 
-def _weights(spec: Spec, rng: np.random.Generator) -> list[str]:
-    """W, U and b: per gate, or whole for a cell without gates (the RNN); a GRU's b_hn."""
-    d, D, H = spec.decimals, spec.D, spec.H  # noqa: N806
+def _weights(spec: Spec, rng: np.random.Generator, D: int, pad: str = "  ") -> list[str]:  # noqa: N803
+    """W (H×D), U and b: per gate, or whole for a cell without gates (the RNN); a GRU's b_hn."""
+    d, H = spec.decimals, spec.H  # noqa: N806
     lines: list[str] = []
     gates = shape(spec.cell, spec.bias, spec.option).gates
     for name, cols, scale in (("W", D, 1 / np.sqrt(D)), ("U", H, 1 / np.sqrt(H))):
         if not gates:
-            lines.append(f"  {name}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
+            lines.append(f"{pad}{name}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
             continue
-        lines.append(f"  {name}:")
+        lines.append(f"{pad}{name}:")
         for g in gates:
-            lines.append(f"    {g}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
+            lines.append(f"{pad}  {g}: {_rows(rng.uniform(-scale, scale, (H, cols)), d)}")
     if spec.bias and gates:
-        lines.append("  b: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in gates) + "}")
+        lines.append(f"{pad}b: {{" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in gates) + "}")
     elif spec.bias:
-        lines.append(f"  b: {_row(rng.uniform(-0.5, 0.5, H), d)}")
+        lines.append(f"{pad}b: {_row(rng.uniform(-0.5, 0.5, H), d)}")
     if "b_hn" in shape(spec.cell, spec.bias, spec.option).vectors:
-        lines.append(f"  b_hn: {_row(rng.uniform(-0.5, 0.5, H), d)}")
+        lines.append(f"{pad}b_hn: {_row(rng.uniform(-0.5, 0.5, H), d)}")
+    return lines
+
+
+def _parameters(spec: Spec, rng: np.random.Generator) -> list[str]:
+    """The cell's parameters: one block, or a block per layer and direction (l0, l0r, l1 …) whose W reads
+    x_t at layer 0 and the layer below's out_t (H, or 2H when bidirectional) above it."""
+    if not named_by_layer(spec.layers, spec.directions):
+        lines = _weights(spec, rng, spec.D)
+        if spec.cell == "peephole":
+            d, H = spec.decimals, spec.H  # noqa: N806
+            lines.append("  P: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in "ifo") + "}")
+        return lines
+    lines = []
+    for k in range(spec.layers):
+        for reverse in (False, True)[: spec.directions]:
+            lines.append(f"  {layer_suffix(k, reverse)[1:]}:")
+            lines += _weights(spec, rng, spec.reads(k), "    ")
     return lines
 
 
@@ -69,8 +106,9 @@ def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = N
     """A scenario file's text; parts are (id, title, quantities) to add as homework parts."""
     rng = np.random.default_rng(spec.seed)
     d, D, H, T = spec.decimals, spec.D, spec.H, spec.T  # noqa: N806
+    network = f"{spec.layers} layers, " * (spec.layers > 1) + "bidirectional, " * spec.bidirectional
     lines = [
-        f"# Generated by lstm-trace new --seed {spec.seed}: D={D}, H={H}, T={T}, cell {spec.cell}, "
+        f"# Generated by lstm-trace new --seed {spec.seed}: D={D}, H={H}, T={T}, cell {spec.cell}, {network}"
         f"output {spec.output}, {spec.optimizer}",
         f'name: "Random exercise {spec.seed} (D={D}, H={H}, T={T})"',
         'source: "lstm-trace new"',
@@ -79,13 +117,13 @@ def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = N
     if spec.cell in OPTIONS:
         key, default = OPTIONS[spec.cell]
         model += f", {key}: {spec.option or default}"
+    model += f", layers: {spec.layers}" * (spec.layers > 1) + ", bidirectional: true" * spec.bidirectional
     lines.append(model + "}")
     lines.append("parameters:")
-    lines += _weights(spec, rng)
-    if spec.cell == "peephole":
-        lines.append("  P: {" + ", ".join(f"{g}: {_row(rng.uniform(-0.5, 0.5, H), d)}" for g in "ifo") + "}")
+    lines += _parameters(spec, rng)
+    width = spec.width  # out_t's entries
     if spec.output == "softmax":
-        lines.append(f"  V: {_rows(rng.uniform(-1, 1, (spec.K, H)), d)}")
+        lines.append(f"  V: {_rows(rng.uniform(-1, 1, (spec.K, width)), d)}")
         lines.append(f"  c: {_row(rng.uniform(-0.5, 0.5, spec.K), d)}")
     lines.append("sequence:")
     for _ in range(T):
@@ -93,7 +131,7 @@ def scenario_text(spec: Spec, parts: list[tuple[str, str, list[str]]] | None = N
         if spec.output == "softmax":
             label = str(int(rng.integers(0, spec.K)))
         else:
-            label = _row(rng.uniform(-0.9, 0.9, H), d) if H > 1 else _num(rng.uniform(-0.9, 0.9), d)
+            label = _row(rng.uniform(-0.9, 0.9, width), d) if width > 1 else _num(rng.uniform(-0.9, 0.9), d)
         lines.append(f"  - {{x: {x}, label: {label}}}")
     lines.append(f"loss: {'cross_entropy' if spec.output == 'softmax' else 'l2'}")
     lines.append(f"optimizer: {{name: {spec.optimizer}, lr: {spec.lr:g}}}")
@@ -158,10 +196,11 @@ def exercise(spec: Spec, parts: bool = False, key: bool = False) -> tuple[str, s
 
 def estimated_bytes(spec: Spec) -> int:
     """About how long scenario_text(spec) is, without writing it: its numbers times the width of one."""
-    D, H, T, K = spec.D, spec.H, spec.T, spec.K  # noqa: N806
+    H, T, K, width = spec.H, spec.T, spec.K, spec.width  # noqa: N806
     cell = shape(spec.cell, spec.bias, spec.option)
     blocks = max(1, len(cell.gates))
-    numbers = blocks * H * (D + H + spec.bias) + 2 * H + T * D  # W, U, b, the initial state and output, x
-    numbers += len(cell.vectors) * H  # peepholes, a GRU's b_hn
-    numbers += K * (H + 1) + T if spec.output == "softmax" else T * H  # V, c and a class per step, or labels
+    per_layer = [blocks * H * (spec.reads(k) + H + spec.bias) for k in range(spec.layers)]  # W, U, b
+    numbers = spec.directions * (sum(per_layer) + spec.layers * len(cell.vectors) * H)  # peepholes, b_hn
+    numbers += 2 * H + T * spec.D  # the initial state and output, x
+    numbers += K * (width + 1) + T if spec.output == "softmax" else T * width  # V, c and a class per step, or labels
     return numbers * (spec.decimals + 5)  # "-0.12, "

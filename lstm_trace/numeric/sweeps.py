@@ -59,6 +59,8 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
             if last:
                 losses.append(float(values[f"E_{t}"].sum()))
                 values[f"E_{t}"] = np.array([losses[-1]])
+    for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
+        values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
     return losses
 
 
