@@ -41,7 +41,8 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not 
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The run page of Gomez's example, a graded sheet, an explain page and a hostile run page."""
+    """The run page of Gomez's example, a graded sheet, an explain page, a hostile run page and a bidirectional
+    network's run page (two sweeps a layer, the picture's reverse arrows)."""
     from .test_escaping import HOSTILE
 
     where = tmp_path_factory.mktemp("pages")
@@ -56,6 +57,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "check": ("check", SCENARIOS / "gomez-homework.yaml", answers),
         "explain": ("explain", GOMEZ, "dstate_0"),
         "hostile": ("run", hostile, "--steps", "0"),
+        "bidirectional": ("run", SCENARIOS / "bidirectional.yaml"),
     }
     out = {}
     for name, args in commands.items():
@@ -119,7 +121,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
-@pytest.mark.parametrize("name", ["run", "check", "explain", "hostile"])
+@pytest.mark.parametrize("name", ["run", "check", "explain", "hostile", "bidirectional"])
 def test_loads_offline_without_errors_and_lays_out_its_maths(visit, pages, name):
     v = visit(pages[name])
     assert v.requests == [] and v.errors == []
@@ -165,7 +167,7 @@ def test_why_opens_the_tree_back_to_the_given_values(visit, pages):
     assert v.page.locator("#dstate_0 .tree").count() == 0
 
 
-@pytest.mark.parametrize("name", ["run", "check", "explain"])
+@pytest.mark.parametrize("name", ["run", "check", "explain", "bidirectional"])
 def test_fits_a_phone_and_a_desktop(visit, pages, artifacts, name):
     for width in (390, 1280):
         v = visit(pages[name], width=width)
