@@ -23,7 +23,7 @@ from .common import BadInput, cell_option, emit, friendly, output_file, variant_
     type=click.IntRange(1, 8),
     default=1,
     show_default=True,
-    help="Stacked layers (blocks l0, l1 …): layer l+1 reads layer l's out_t.",
+    help="Stacked layers (blocks l0, l1 …): layer l+1 reads layer l's out_t. Not for --cell peephole.",
 )
 @click.option(
     "--bidirectional", is_flag=True, help="Each layer also reads the sequence from the last step back (l0r …)."
