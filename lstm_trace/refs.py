@@ -7,6 +7,7 @@ equations are derived or transformed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -54,6 +55,23 @@ def suffixes(layers: int, directions: int = 1) -> list[str]:
 def named_by_layer(layers: int, directions: int = 1) -> bool:
     """Whether names carry their layer: stacked layers, and every bidirectional network."""
     return layers > 1 or directions > 1
+
+
+def halves(name: str) -> tuple[str, str]:
+    """W_a_l1 -> (Wf_a_l1, Wr_a_l1), V -> (Vf, Vr): the blocks of a bidirectional network's weights that read the
+    forward and the reverse direction below; dW_a_l1, W_a_l1_new likewise."""
+    d = "d" if name[:1] == "d" and name[1:2] in ("W", "V") else ""
+    return tuple(d + name[len(d)] + side + name[len(d) + 1 :] for side in "fr")  # type: ignore[return-value]
+
+
+def split_weights(params: Iterable[str]) -> list[tuple[str, tuple[str, str]]]:
+    """(W_a_l1, (Wf_a_l1, Wr_a_l1)), (V, (Vf, Vr)), and their gradients and updates: a bidirectional network's
+    weights that read both directions below, whole as the file gave them, beside the blocks it computes."""
+    wholes = [p[0] + p[2:] for p in params if p[:2] in ("Wf", "Vf")]
+    return [(f"{d}{w}{new}", tuple(f"{d}{h}{new}" for h in halves(w))) for w in wholes for d, new in WHOLE_FORMS]
+
+
+WHOLE_FORMS = (("", ""), ("d", ""), ("", "_new"))
 
 
 @cache

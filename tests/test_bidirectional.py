@@ -106,7 +106,8 @@ optimizer: {name: adagrad, lr: 0.1}
 
 
 def test_a_softmax_layer_on_both_directions_in_this_tools_layout():
-    """V (K×2H) reads [out_t; out_t reverse]: V·out_l1_t + Vr·out_l1r_t; W_l1 (H×2H) likewise: W_l1, Wr_l1."""
+    """V (K×2H) reads [out_t; out_t reverse]: Vf·out_l1_t + Vr·out_l1r_t; W_l1 (H×2H) likewise: Wf_l1, Wr_l1.
+    The gradients of the file's own V and W_l1 are there whole, and graded whole."""
     sc = load_scenario(yaml.safe_load(SOFTMAX))
     tr = trace(sc)
     raw = yaml.safe_load(SOFTMAX)["parameters"]
@@ -134,9 +135,17 @@ def test_a_softmax_layer_on_both_directions_in_this_tools_layout():
     )  # noqa: N806
     E.backward()
     assert tr.E == pytest.approx(E.item(), rel=1e-13)
-    np.testing.assert_allclose(np.hstack([tr["dV"], tr["dVr"]]), p["V"].grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(np.hstack([tr["dW_l1"], tr["dWr_l1"]]), p["W_l1"].grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(np.hstack([tr["dW_l1r"], tr["dWr_l1r"]]), p["W_l1r"].grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.hstack([tr["dVf"], tr["dVr"]]), p["V"].grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tr["dV"], p["V"].grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(np.hstack([tr["dWf_l1"], tr["dWr_l1"]]), p["W_l1"].grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(tr["dW_l1r"], p["W_l1r"].grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(tr["V"], np.array(raw["V"]))
+    np.testing.assert_array_equal(tr["V_new"], np.hstack([tr["Vf_new"], tr["Vr_new"]]))
+    whole = {"dV": tr["dV"], "dW_l1": tr["dW_l1"], "W_l1r_new": tr["W_l1r_new"]}
+    sheet = "".join(f"{k}: {np.round(v, 6).tolist()}\n" for k, v in whole.items())
+    sheet += f"dW_l1: {np.round(tr['dW_l1'] * [1, 1, 1, -1], 6).tolist()}\n".replace("dW_l1", "dW_l1r")
+    verdicts = {v.name: v.verdict for v in grade(tr, from_document(parse(sheet, "a.yaml"))).verdicts}
+    assert verdicts == {"dV": "correct", "dW_l1": "correct", "W_l1r_new": "correct", "dW_l1r": "wrong"}
     for k in ("U_l0", "b_l0r", "U_l1r", "c"):
         np.testing.assert_allclose(tr[f"d{k}"], p[k].grad.numpy(), rtol=1e-12, err_msg=k)
     checks = gradcheck(tr)
@@ -287,3 +296,54 @@ def test_out_t_is_both_directions_as_pytorch_returns_it_and_is_graded():
     sheet = f"out_1: {np.round(tr['out_1'], 5).tolist()}\nE: {round(tr.E, 5)}\nout_0: [0.5, 0.1]\n"
     verdicts = {v.name: v.verdict for v in grade(tr, from_document(parse(sheet, "a.yaml"))).verdicts}
     assert verdicts == {"out_1": "correct", "E": "correct", "out_0": "wrong"}
+
+
+def test_pytorchs_weight_ih_l1_of_both_directions_is_explained_and_graded_whole(tmp_path):
+    from click.testing import CliRunner
+
+    from lstm_trace.cli import cli
+
+    m = _module("LSTM", 2, seed=11)
+    made = lstm_trace.from_torch(m, torch.randn(3, 3, dtype=torch.float64), target=torch.zeros(3, 4))
+    (tmp_path / "s.yaml").write_text(made.yaml)
+    tr = trace(made.data)
+    assert tr["dweight_ih_l1"].shape == (8, 4)
+    np.testing.assert_array_equal(tr["dweight_ih_l1"][2:4, 2:], tr["dWr_f_l1"])  # PyTorch's rows i, f, g, o
+    out = CliRunner().invoke(cli, ["explain", str(tmp_path / "s.yaml"), "dweight_ih_l1_reverse"]).output
+    assert "(given)" not in out.splitlines()[0] and "δWf_a_l1r" in out
+    wrong = tr["dweight_ih_l1"].copy()
+    wrong[:, 2:] = tr["dweight_ih_l1"][:, :2]  # the reverse half's columns given the forward half's numbers
+    sheet = f"dweight_ih_l1: {np.round(wrong, 6).tolist()}\ndweight_ih_l1_reverse: "
+    sheet += f"{np.round(tr['dweight_ih_l1_reverse'], 6).tolist()}\n"
+    verdicts = {v.name: v for v in grade(tr, from_document(parse(sheet, "a.yaml"))).verdicts}
+    assert verdicts["dweight_ih_l1_reverse"].verdict == "correct" and verdicts["dweight_ih_l1"].verdict == "wrong"
+
+
+def test_the_scenario_schema_takes_layer_blocks_beside_a_softmax_layer():
+    """Blocks l0, l0r … with an output layer's V (K×2H) and c: valid to the schema as to the reader."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from lstm_trace.scenario.examples import path_of
+    from lstm_trace.scenario.sourceschema import json_schema
+
+    data = yaml.safe_load(SOFTMAX)
+    jsonschema.validate(data, json_schema())
+    data = yaml.safe_load(path_of("bidirectional").read_text())  # per-gate blocks (W: {a: …}), as new writes them
+    data["model"] |= {"output": "softmax"}
+    data["parameters"] |= {"V": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "c": [0.0, 0.1, 0.2]}
+    data["loss"] = "cross_entropy"
+    data["sequence"] = [{"x": s["x"], "label": 1} for s in data["sequence"]]
+    load_scenario(data)
+    jsonschema.validate(data, json_schema())
+
+
+def test_a_softmax_scenarios_latex_compiles(tmp_path):
+    from click.testing import CliRunner
+
+    from lstm_trace.cli import cli
+
+    from .conftest import compile_latex
+
+    (tmp_path / "s.yaml").write_text(SOFTMAX)
+    tex = CliRunner().invoke(cli, ["run", str(tmp_path / "s.yaml"), "--format", "latex"]).output
+    assert r"\mathrm{Wr}^{(1)}" in tex and r"\mathrm{Vf}" in tex
+    compile_latex(tex, tmp_path)

@@ -189,3 +189,14 @@ def test_every_variant_is_checked_in_the_batched_pass(kw, monkeypatch):
     assert all(c.ok for c in checks) and calls == []
     names = {c.name for c in checks}
     assert ("dP_i" in names) == kw.get("cell", "").startswith("peephole") and ("dV" in names) == ("K" in kw)
+
+
+def test_max_entries_0_checks_every_entry_in_python_as_on_the_command_line():
+    """The command line's --max-entries 0 means every entry; gradcheck(tr, max_entries=0) did none of them."""
+    from lstm_trace import trace as run_trace
+    from lstm_trace.numeric.gradcheck import gradcheck as check_all
+
+    tr = run_trace("gomez")
+    every, none_given = check_all(tr, max_entries=0), check_all(tr)
+    assert [(c.of, c.entries) for c in every] == [(c.of, c.entries) for c in none_given]
+    assert {c.of for c in every} >= set(tr.scenario.params)

@@ -88,7 +88,7 @@ def test_a_bidirectional_softmax_exercise(tmp_path, cell, layers):
     raw = yaml.safe_load(sc.read_text())
     assert np.shape(raw["parameters"]["V"]) == (4, 4)  # K×2H: reads [out_t; out_t reverse]
     s = load_scenario(sc)
-    assert s.K == 4 and s.params["V"].shape == s.params["Vr"].shape == (4, 2)
+    assert s.K == 4 and s.params["Vf"].shape == s.params["Vr"].shape == (4, 2) and "V" not in s.params
     assert all(c.ok for c in gradcheck(trace(s)))
     graded_all_correct(sc, key)
 
@@ -182,7 +182,7 @@ def _mine(tr, cell: str, k: int, rev: bool, bidirectional: bool) -> dict[str, np
         return np.atleast_2d(tr[f"d{p}{'_' + g if g else ''}{sfx}"])
 
     halves = k > 0 and bidirectional
-    ih = np.vstack([np.hstack([d("W", g), d("Wr", g)]) if halves else d("W", g) for g in TORCH_ROWS[cell]])
+    ih = np.vstack([np.hstack([d("Wf", g), d("Wr", g)]) if halves else d("W", g) for g in TORCH_ROWS[cell]])
     hh = np.vstack([d("U", g) for g in TORCH_ROWS[cell]])
     b = np.concatenate([np.ravel(tr[f"db{'_' + g if g else ''}{sfx}"]) for g in TORCH_ROWS[cell]])
     tail = f"_l{k}" + "_reverse" * rev

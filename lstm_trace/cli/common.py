@@ -185,6 +185,16 @@ def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def stackable(cell: str, layers: int, bidirectional: bool) -> None:
+    """A peephole cell is neither stacked nor bidirectional here (as the scenario reader refuses it)."""
+    if cell == "peephole" and (layers > 1 or bidirectional):
+        which = "--bidirectional" if bidirectional else "--layers"
+        raise click.UsageError(
+            f"--cell peephole cannot be used with {which}: stacked and bidirectional layers are of lstm, cifg, "
+            "gru or rnn cells"
+        )
+
+
 def cell_option(cell: str, **given: str | None) -> str:
     """The cell's own choice from the options given (peephole_output, reset, activation); one another
     cell's is a usage error (exit 2)."""

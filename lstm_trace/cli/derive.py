@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import cell_option, emit, friendly, output_file, variant_options
+from .common import cell_option, emit, friendly, output_file, stackable, variant_options
 
 
 @click.command()
@@ -64,6 +64,7 @@ def derive(  # noqa: PLR0913 - one per option
     from ..render.derivation import render_latex, render_text
     from ..symbolic.variants import variant
 
+    stackable(cell, layers, bidirectional)
     option = cell_option(cell, peephole_output=peephole_output, reset=reset, activation=activation)
     model = variant(cell, bias, option, head, optimizer, layers=layers, directions=2 if bidirectional else 1)
     emit((render_latex if fmt == "latex" else render_text)(model), out_file)

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import BadInput, cell_option, emit, friendly, output_file, variant_options, writable
+from .common import BadInput, cell_option, emit, friendly, output_file, stackable, variant_options, writable
 
 
 @click.command()
@@ -54,12 +54,7 @@ def new(**kw: Any) -> None:
     from ..numeric.generate import Spec, estimated_bytes, exercise
     from ..textfile import MAX_BYTES
 
-    if kw["cell"] == "peephole" and (kw["layers"] > 1 or kw["bidirectional"]):
-        which = "--bidirectional" if kw["bidirectional"] else "--layers"
-        raise click.UsageError(
-            f"--cell peephole cannot be used with {which}: stacked and bidirectional layers are of lstm, cifg, "
-            "gru or rnn cells"
-        )
+    stackable(kw["cell"], kw["layers"], kw["bidirectional"])
     writable(kw["out_file"])
     writable(kw["answers"], kw["out_file"])
     spec = Spec(

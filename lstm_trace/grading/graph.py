@@ -15,7 +15,7 @@ import numpy as np
 
 from ..numeric.engine import Row, Trace
 from ..numeric.models import Compiled, Fetch, apply, at, compiled, fetcher
-from ..refs import Ref
+from ..refs import Ref, split_weights
 from ..scenario import layouts
 from ..symbolic.model import Equation
 
@@ -29,12 +29,17 @@ JOIN: dict[str, Callable[[list[np.ndarray]], np.ndarray]] = {
     "hstack": np.hstack,
     "column": lambda parts: parts[0].reshape(-1, 1),
     "tfkernel": lambda parts: np.vstack([np.vstack(parts[:4]).T, np.vstack(parts[4:]).T]),
+    # a bidirectional network's weights on [out_t; out_t reverse]: V = [Vf Vr]; PyTorch's weight_ih_l1, per gate
+    "halves": np.hstack,
+    "gatehalves": lambda parts: np.vstack([np.hstack(parts[k : k + 2]) for k in range(0, len(parts), 2)]),
 }
 # a source layout's composite cut back into its parts
 SPLIT: dict[str, Callable[[np.ndarray, int], list[np.ndarray]]] = {
     "cols": lambda v, n: np.split(v.T, n),
     "hstack": lambda v, n: [v[:, : v.shape[0]], v[:, v.shape[0] :]],
     "column": lambda v, n: [v.reshape(-1)],
+    "halves": lambda v, n: np.split(v, 2, axis=1),
+    "gatehalves": lambda v, n: [b for rows in np.split(v, n // 2) for b in np.split(rows, 2, axis=1)],
     "tfkernel": lambda v, n: [
         *np.split(v[: v.shape[0] - v.shape[1] // 4].T, 4),
         *np.split(v[v.shape[0] - v.shape[1] // 4 :].T, 4),
@@ -110,11 +115,7 @@ class Graph:
             if gates and f"dgates_{t}" not in self.nodes and all(p in self.nodes for p in adjoints):
                 # δgates_t = [δa_t; δi_t; δf_t; δo_t], once all four exist (δo_t comes first with peepholes)
                 self._add(Node(f"dgates_{t}", parts=adjoints, join="concat"), row.name)
-        if model.sweeps:  # a bidirectional network: E once every E_t exists, out_t as PyTorch returns it
-            self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), self.row_of[f"E_{T - 1}"])
-            for t in range(T):
-                parts = tuple(f"out{o}_{t}" for o in model.outputs)
-                self._add(Node(f"out_{t}", parts=parts, join="concat"), self.row_of[parts[-1]])
+        self._bidirectional()
         for p in ("W", "U", "b"):
             if gates and f"{p}_{gates[0]}_new" in tr.values:
                 parts = tuple(f"{p}_{g}_new" for g in gates)
@@ -124,6 +125,19 @@ class Graph:
         ):
             if all(p in self.nodes for p in parts):  # a source's own names: dWx, dweight_ih_l0, kernel_new
                 self._add(Node(name, parts=parts, join=join), self.row_of[parts[0]])
+
+    def _bidirectional(self) -> None:
+        """A bidirectional network's wholes: its E once every E_t exists (the reverse sweep writes E_{T-1}
+        first), out_t as PyTorch returns it, and the weights on both directions as the file gave them."""
+        tr, model, T = self.trace, self.trace.model, self.trace.scenario.T
+        for whole, parts in split_weights(tr.scenario.params):  # V = [Vf Vr], dV, V_new
+            if all(p in self.nodes for p in parts) or all(p in tr.values for p in parts):
+                self._add(Node(whole, parts=parts, join="halves"), self.row_of.get(parts[-1], parts[-1]))
+        if model.sweeps:
+            self._add(Node("E", parts=tuple(f"E_{k}" for k in range(T)), join="sum"), self.row_of[f"E_{T - 1}"])
+            for t in range(T):
+                parts = tuple(f"out{o}_{t}" for o in model.outputs)
+                self._add(Node(f"out_{t}", parts=parts, join="concat"), self.row_of[parts[-1]])
 
     def reads(self, node: Node) -> tuple[str, ...]:
         """The names a node is computed from, composites (δgates_t) opened into their parts."""

@@ -62,12 +62,17 @@ _STEP = re.compile(r"_-?[0-9]+$")
 
 
 def warnings(sc: Scenario) -> tuple[str, ...]:
-    """A label an l2 loss can never reach: out_t = tanh(state_t) ⊙ o_t lies in (-1, 1)."""
+    """A label an l2 loss can never reach: the cell's out_t lies in (-1, 1) (a relu RNN's and a cell of the
+    user's own may not)."""
     out = []
-    if sc.loss == "l2":
+    bounded = {"gru": "out_t mixes tanh's n_t with out_{t-1}", "rnn": "out_t = tanh(z_t)"}
+    why = bounded.get(sc.cell, "out_t = tanh(state_t) ⊙ o_t")
+    if sc.loss == "l2" and not (sc.cell == "rnn" and sc.option == "relu") and sc.cell != "custom":
         labels = sc.label.swapaxes(0, 1) if sc.batch else sc.label  # steps first
         for t, label in enumerate(labels):
-            bad = label[~((label > -1) & (label < 1))]
+            bad = np.flatnonzero(~((label > -1) & (label < 1)))
             if bad.size:
-                out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
+                k = int(bad[0] % label.shape[-1])  # a bidirectional out_t's unit: the forward half, or the reverse
+                name = f"label_{t}" if sc.directions == 1 else f"label_l{sc.layers - 1}{'r' * (k >= sc.H)}_{t}"
+                out.append(f"{name} = {label.flat[bad[0]]:g} is outside (-1, 1): {why} can never reach it")
     return tuple(out)

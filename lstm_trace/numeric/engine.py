@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..names import canonical
-from ..refs import Ref
+from ..refs import Ref, split_weights
 from ..scenario import layouts
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import Compiled, fuse
@@ -176,6 +176,9 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
         rows += _update(model, values, sc)
         mine = layouts.source_values(sc.layout, dict(sc.given), values, sc.cell, *sc.stack)
         values.update(mine)  # dWx, weight_ih_l0_new, …
+    for whole, parts in split_weights(sc.params):  # V = [Vf Vr], W_a_l1 = [Wf_a_l1 Wr_a_l1], dV, V_new
+        if all(p in values for p in parts):
+            values[whole] = np.hstack([values[p] for p in parts])
     return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
 
 

@@ -124,7 +124,8 @@ def gradcheck(
     tr: Trace, h: float = 1e-6, atol: float = 1e-7, rtol: float = 1e-5, max_entries: int | None = None
 ) -> tuple[Check, ...]:
     """Compare each traced gradient with central differences of E (forward passes only); at most
-    max_entries entries of each parameter, and of all the inputs together.
+    max_entries entries of each parameter, and of all the inputs together (None or 0: every entry, as the
+    command line's --max-entries 0).
 
     An entry agrees when |difference − traced| ≤ atol + rtol·|traced| + an allowance for the difference's
     own error (3× its estimate, at most 1e-6 + 1e-3·|traced|): a long recurrence's loss carries
@@ -133,6 +134,7 @@ def gradcheck(
     """
     if tr.scenario.loss == "none":
         raise LstmTraceError("the scenario has no loss (loss: none), so no gradients to check", file=tr.scenario.file)
+    max_entries = max_entries or None
     rng = np.random.default_rng(0)
     sc = replace(tr.scenario, iterations=1)  # E of the traced iteration
     h = step_for(tr, h)

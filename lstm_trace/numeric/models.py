@@ -189,9 +189,9 @@ def initial_values(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, n
     for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
         if gates and f"{p}_{gates[0]}" in values:
             values[p] = stack([values[f"{p}_{g}"] for g in gates])
-    values["out_-1"] = sc.init_out
-    if "state" in sc.shape.recurrent:
-        values["state_-1"] = sc.init_state
+    for name in sc.shape.recurrent:  # out_{-1}, state_{-1}: each layer's (zeros), a reverse direction's at t=T
+        step = sc.T if name.endswith("r") and "_l" in name else -1
+        values[f"{name}_{step}"] = {"out": sc.init_out, "state": sc.init_state}.get(name, np.zeros(sc.H))
     return values
 
 

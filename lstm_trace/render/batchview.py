@@ -45,11 +45,13 @@ def bidirectional_note(sc: Scenario) -> str:
         f"out_t = [out{top}_t; out{top}r_t] ({2 * sc.H} entries)"
     )
     if sc.layers > 1:
-        note += "; above layer 0, W_g·x_t reads both halves of the input: W_g_l1·out_l0_t + Wr_g_l1·out_l0r_t"
+        note += "; above layer 0, the file's W_g (H×2H) is read as Wf_g_l1 for out_l0_t and Wr_g_l1 for out_l0r_t"
     if sc.output == "softmax":
-        return note + f"; s_t = V·out{top}_t + Vr·out{top}r_t + c (V is [V Vr])"
-    half = "dout" if sc.loss == "upstream" else "label"
-    return note + (f"; {half}_t's halves are {half}{top}_t and {half}{top}r_t" if sc.loss != "none" else "")
+        return note + f"; s_t = Vf·out{top}_t + Vr·out{top}r_t + c: the file's V (K×2H) is read as Vf and Vr"
+    if sc.loss == "none":
+        return note
+    given, name = ("dout", "upstream") if sc.loss == "upstream" else ("label", "label")
+    return note + f"; {given}_t's halves are {name}{top}_t and {name}{top}r_t"
 
 
 def sequence_view(trace: Trace, n: int) -> Trace:

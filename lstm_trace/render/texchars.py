@@ -47,7 +47,8 @@ def pdflatex_char(c: str) -> str:
 # A sentence the tool wrote about the maths ("label_1 = 1.25 is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t …"):
 # names with a subscript, numbers, functions and operators are maths; words are prose.
 _TOKEN = re.compile(
-    r"(?P<name>[A-Za-zδΔΣ]+_(?:\{[-+A-Za-z0-9]+\}|-?[A-Za-z0-9]+)|[B-HJ-Z](?![\w'-]))"
+    r"(?P<layered>[A-Za-zδΔ]+(?:_[A-Za-z0-9]+)?_l\d+r?(?:_(?:\{[-+A-Za-z0-9]+\}|-?[A-Za-z0-9]+))?(?![\w]))"
+    r"|(?P<name>[A-Za-zδΔΣ]+_(?:\{[-+A-Za-z0-9]+\}|-?[A-Za-z0-9]+)|[B-HJ-Z](?![\w'-]))"
     r"|(?P<func>(?:tanh|σ|sigmoid|exp|log|softmax)(?=\())"
     r"|(?P<word>[^\W\d_][\w'-]*)"
     r"|(?P<number>-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
@@ -61,7 +62,17 @@ _OPS |= {"⟨": r"\langle ", "⟩": r"\rangle ", "Σ": r"\Sigma"}
 _FUNCS = {"tanh": r"\tanh", "σ": r"\sigma", "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log"}
 
 
+_LAYER = re.compile(r"(?P<head>[^_]+)(?:_(?P<sub>[A-Za-z0-9]+))?_l(?P<k>\d+)(?P<r>r?)(?:_(?P<step>.+))?")
+
+
 def _tex_token(kind: str, text: str) -> str:
+    if kind == "layered":  # out_l0r_t -> \mathrm{out}^{(0,\leftarrow)}_{t}, W_g_l1 -> W^{(1)}_{g}
+        m = _LAYER.fullmatch(text)
+        assert m is not None
+        head = _tex_token("name", m["head"] + "_x")[: -len("_{x}")]
+        sub = ",".join(p.strip("{}") for p in (m["sub"], m["step"]) if p)
+        up = "^{(" + m["k"] + (r",\leftarrow" if m["r"] else "") + ")}"
+        return head + up + (f"_{{{sub}}}" if sub else "")
     if kind == "name":  # δstate_{t+1} -> \delta \mathrm{state}_{t+1}
         head, _, sub = text.partition("_")
         if not sub:  # one capital: E, N
@@ -92,6 +103,8 @@ def tex_prose(text: str) -> list[tuple[bool, str]]:
         maths = kind not in ("word", "other")
         piece = _tex_token(kind, token) if maths else token
         if runs and runs[-1][0] == maths:
+            if maths and not pending and re.search(r"\\[A-Za-z]+$", runs[-1][1]) and piece[:1].isalpha():
+                pending = " "  # W·x_t: \cdot x_{t}, not \cdotx_{t}
             runs[-1] = (maths, runs[-1][1] + pending + piece)
         else:
             _prose(runs, pending)

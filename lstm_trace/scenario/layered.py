@@ -43,11 +43,11 @@ def read(spec: Any, raw: dict, doc: Document, width: int, opt: str) -> tuple[dic
                 message = f"{sfx[1:]}'s W reads {reads}: {n} column{'s' * (n != 1)} (H = {h}), found {d}"
                 raise doc.error((*root, "W"), message)
             cellparams.vectors(cell, opt, block, got, h, doc, root)
-        unit = f"layer {k}" + (" (reverse)" if sfx.endswith("r") else "")
+        unit = f"layer {k}" + ("'s reverse direction" if sfx.endswith("r") else "")
         if params and h != H:
             raise doc.error(("parameters",), f"{unit} has {h} hidden units, layer 0 {H}: the layers' H must agree")
         if params and _has_bias(got) != _has_bias(params):
-            which = "has a bias and layer 0 none" if _has_bias(got) else "has no bias and layer 0 one"
+            which = "has a bias and layer 0 none" if _has_bias(got) else "has no bias and layer 0 has one"
             raise doc.error(("parameters",), f"{unit} {which}: the layers' biases must agree")
         H = h  # noqa: N806
         params.update({p + sfx: v for p, v in _halves(got, k, directions).items()})
@@ -63,17 +63,23 @@ def stack_of(model: dict, doc: Document) -> tuple[int, int]:
 
     layers = model.get("layers", 1)
     if not (isinstance(layers, int) and not isinstance(layers, bool) and 1 <= layers <= MAX_LAYERS):
-        found = repr(layers) if isinstance(layers, int | float | str) else f"a {type(layers).__name__}"
-        raise doc.error(("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {found}")
+        raise doc.error(
+            ("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {_shown(layers)}"
+        )
     if not isinstance(model.get("bidirectional", False), bool):
-        found = model["bidirectional"]
-        shown = repr(found) if isinstance(found, int | float | str) else f"a {type(found).__name__}"
-        raise doc.error(("model", "bidirectional"), f"expected true or false, found {shown}")
+        raise doc.error(("model", "bidirectional"), f"expected true or false, found {_shown(model['bidirectional'])}")
     directions = 2 if model.get("bidirectional") else 1
     if named_by_layer(layers, directions) and model.get("cell") == "custom":
         key, what = ("bidirectional", "bidirectional") if directions == 2 else ("layers", "stacked")
         raise doc.error(("model", key), f"a custom cell is not {what}: write its layers as its equations")
     return layers, directions
+
+
+def _shown(value: Any) -> str:
+    """How a message shows a value that is not what was expected."""
+    if value is None:
+        return "nothing (null)"
+    return repr(value) if isinstance(value, int | float | str) else f"a {type(value).__name__}"
 
 
 def directions_of(spec: Any) -> int:
@@ -82,13 +88,13 @@ def directions_of(spec: Any) -> int:
 
 
 def _halves(got: dict[str, np.ndarray], layer: int, directions: int) -> dict[str, np.ndarray]:
-    """Above a bidirectional network's first layer, each W_g (H×2H) as W_g and Wr_g (its two H×H halves)."""
+    """Above a bidirectional network's first layer, each W_g (H×2H) as Wf_g and Wr_g (its two H×H halves)."""
     if not layer or directions == 1:
         return got
     out = {}
     for p, v in got.items():
         if p.startswith("W"):
-            out[p], out["Wr" + p[1:]] = np.split(v, 2, axis=1)
+            out["Wf" + p[1:]], out["Wr" + p[1:]] = np.split(v, 2, axis=1)
         else:
             out[p] = v
     return out
@@ -136,7 +142,14 @@ def check(spec_layers: int, layout: str, raw: Any, doc: Document, directions: in
             raise doc.error(("parameters", key), f"unknown key {key!r}: {why}", at_key=True)
         if want is None and _layer_of(key) not in each:
             kind = f"{spec_layers}-layer{' bidirectional' if directions == 2 else ''}"
-            raise doc.error(("parameters", key), f"{key} is not a parameter of a {kind} nn module", at_key=True)
+            message = f"{key} is not a parameter of a {kind} nn module"
+            if key.endswith("_reverse") and directions == 1:
+                message += ": a reverse direction's keys need model: {bidirectional: true}"
+            elif PYTORCH_KEY.fullmatch(key + "_l0"):
+                message += (
+                    f": its keys carry their layer ({key}_l0{', ' + key + '_l0_reverse' if directions == 2 else ''})"
+                )
+            raise doc.error(("parameters", key), message, at_key=True)
     missing = sorted((want or set()) - set(raw))
     if missing:
         raise doc.error(("parameters",), f"missing: {missing[0]} (one block of W, U, b per layer)")

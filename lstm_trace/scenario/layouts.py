@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..refs import GATES, layer_suffix, named_by_layer, suffixes
+from ..refs import GATES, halves, layer_suffix, named_by_layer, suffixes
 from .yamlio import Document
 
 # the source's gate blocks, in its order, as this tool's letters (a is g, c, c̃, j)
@@ -138,11 +138,11 @@ def source_form(  # noqa: PLR0913
     directions: int = 1,
 ) -> np.ndarray:
     """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`.
-    Above a bidirectional network's first layer, W_a_l1 is [W_a_l1 Wr_a_l1] (it reads [out_t; out_t reverse])."""
+    Above a bidirectional network's first layer, W_a_l1 is [Wf_a_l1 Wr_a_l1] (it reads [out_t; out_t reverse])."""
     full, sfx = _layer(layout, key, layers, directions)
     if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):
         one = get
-        get = lambda n: np.hstack([one(n), one(_reverse_half(n))])  # noqa: E731
+        get = lambda n: np.hstack([one(h) for h in halves(n)])  # noqa: E731
     family, form = KEYS[layout][full]
     if family == "UW":  # deeplearning.ai: W_g acts on [a_prev; xt]
         return np.hstack([get(f"U_{form}"), get(f"W_{form}")])
@@ -154,11 +154,6 @@ def source_form(  # noqa: PLR0913
         return np.vstack([_rows(get, w).T, _rows(get, u).T])
     whole = _rows(get, names)
     return whole.T if form == "cols" else whole
-
-
-def _reverse_half(name: str) -> str:
-    """W_a_l1 -> Wr_a_l1: the block of a layer's input weights that reads the reverse direction below."""
-    return "Wr" + name[1:]
 
 
 def _full(layout: str, key: str) -> str:
@@ -254,7 +249,10 @@ def check_keys(layout: str, raw: Any, doc: Document) -> None:
             continue
         owners = [name for name in ("gomez", *KEYS) if key in allowed(name)]
         said = f"{key!r} is a key of layout: {' and '.join(owners)}, " if owners else f"unknown key {key!r}: "
-        raise doc.error(("parameters", key), f"{said}layout: {layout} expects {', '.join(mine)}", at_key=True)
+        message = f"{said}layout: {layout} expects {', '.join(mine)}"
+        if re.fullmatch(r"l\d+r?|.*_l\d+(_reverse)?", str(key)):  # l0, l0r; weight_ih_l1, weight_hh_l0_reverse
+            message += " (layers' keys need model: {layers: N} or {bidirectional: true})"
+        raise doc.error(("parameters", key), message, at_key=True)
 
 
 def check_names(
@@ -269,8 +267,11 @@ def check_names(
             continue
         full, sfx = _layer(layout, key, layers, directions)
         family, form = KEYS[layout][full]
-        if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):
-            continue  # [W_a_l1 Wr_a_l1] …: not a join of parts check reads
+        if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):  # [Wf_a_l1 Wr_a_l1] …
+            gates = [param(family, g, full, cell) + sfx for g in order(layout, cell)]
+            out.append((f"d{key}", tuple(f"d{h}" for g in gates for h in halves(g)), "gatehalves"))
+            out.append((f"{key}_new", tuple(f"{h}_new" for g in gates for h in halves(g)), "gatehalves"))
+            continue
         if family == "UW":
             parts, join = (f"U_{form}", f"W_{form}"), "hstack"
         elif family == "WU":

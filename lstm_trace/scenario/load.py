@@ -150,8 +150,9 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
     c = np.array(raw["c"], np.float64)
     steps.check(c, (K,), f"c (K = {K} entries, one per row of V)", ("parameters", "c"), doc)
     params["V"], params["c"] = V, c
-    if two:  # V reads [out_t; out_t reverse]: V's left half the forward direction's, Vr the reverse one's
-        params["V"], params["Vr"] = np.split(V, 2, axis=1)
+    if two:  # V reads [out_t; out_t reverse]: Vf, its left half, the forward direction's; Vr the reverse one's
+        del params["V"]
+        params["Vf"], params["Vr"] = np.split(V, 2, axis=1)
     return K
 
 

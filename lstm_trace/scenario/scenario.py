@@ -94,7 +94,7 @@ class Scenario:
 
     @property
     def K(self) -> int:  # noqa: N802 - the maths' name: classes of a softmax output (0 without one)
-        return self.params["V"].shape[0] if "V" in self.params else 0
+        return self.params["c"].shape[0] if "c" in self.params else 0  # V is K×H (or Vf and Vr)
 
     @property
     def T(self) -> int:  # noqa: N802

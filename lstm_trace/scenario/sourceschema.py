@@ -77,6 +77,14 @@ MODELS: dict[str, type[Head]] = {
 }
 
 
+class LayerBlocks(Head):
+    """model: {layers: L} or {bidirectional: true}: a block per layer (and direction), beside an output layer's
+    V and c."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, title="Layers")
+    __pydantic_extra__: dict[str, Parameters] = Field(init=False)  # l0, l0r, l1, … (V: K×2H when bidirectional)
+
+
 class AnyLayoutScenario(ScenarioModel):
     """The JSON Schema's view: parameters in any layout (`layout:` says which)."""
 
@@ -89,10 +97,7 @@ class AnyLayoutScenario(ScenarioModel):
         | KerasParameters
         | TensorFlowParameters
         | DeepLearningAiParameters
-        | Annotated[
-            dict[str, Parameters],
-            Field(title="Layers", description="model: {layers: L}: one block per layer, l0 … l{L-1}"),
-        ]
+        | LayerBlocks
         | Annotated[
             dict[str, Matrix | dict[str, Matrix]],
             Field(

@@ -7,8 +7,9 @@ layer as its Δ, as the worked example's answer about stacked LSTMs says it woul
 A reverse direction is the cell with its recurrence read from the step after (out_{t+1}, state_{t+1}): it is
 computed from the last step back to the first, each direction of each layer a sweep of its own. Where a
 layer reads both directions of the one below (PyTorch's concatenated [out_t; out_t reverse], 2H entries), its
-input weights are two blocks: W_a_l1 reads x_l1_t = out_l0_t, Wr_a_l1 reads xr_l1_t = out_l0r_t; the output
-layer's likewise (V, Vr), and the loss compares each direction's out_t with its half of the label."""
+input weights are two blocks: Wf_a_l1 reads x_l1_t = out_l0_t, Wr_a_l1 reads xr_l1_t = out_l0r_t (W_a_l1, H×2H,
+is [Wf_a_l1 Wr_a_l1]); the output layer's likewise (V = [Vf Vr]), and the loss compares each direction's out_t
+with its half of the label."""
 
 from __future__ import annotations
 
@@ -40,26 +41,31 @@ def renamed(expr: sp.Basic, layer: int, reverse: bool = False) -> sp.Basic:
     return expr.xreplace(subs)
 
 
-def read_in_halves(expr: sp.Basic, read: str, halves: tuple[str, str]) -> tuple[sp.Basic, dict[str, tuple]]:
-    """A linear expression reading `read` (W·x_l1_t, V·out_t) as reading two halves of it: the term for the
-    first half as it is, a second with its weights' blocks named with r (Wr_a_l1·xr_l1_t, Vr·out_l0r_t).
-    Returns the expression and the second blocks' shapes."""
+def read_in_halves(expr: sp.Basic, read: str, halves: tuple[str, ...], params: dict) -> sp.Basic:
+    """A linear expression reading `read` (W·x_l1_t, V·out_t) as reading two halves of it, its weights split
+    into the blocks for each: Wf_a_l1·x_l1_t + Wr_a_l1·xr_l1_t, Vf·out_l0_t + Vr·out_l0r_t.
+    The whole weights in params are replaced by their blocks (each the whole's shape, a half's columns)."""
     terms = expr.args if isinstance(expr, sp.MatAdd) else (expr,)
-    out, blocks = [], {}
+    out = []
     for term in terms:
         sym = next((s for s in term.atoms(sp.MatrixSymbol) if ref_of(s).base == read), None)
         if sym is None:
             out.append(term)
             continue
-        first, second = (m(h, ref_of(sym).shift, *sym.shape) for h in halves)
-        subs: dict = {sym: second}
-        for w in term.atoms(sp.MatrixSymbol):
-            r = ref_of(w)
-            if r.shift is None:
-                subs[w] = m(r.base[0] + "r" + r.base[1:], None, *w.shape)
-                blocks[r.base[0] + "r" + r.base[1:]] = w.shape
-        out += [term.xreplace({sym: first}), term.xreplace(subs)]
-    return sp.MatAdd(*out), blocks
+        for k, half in enumerate(halves):
+            subs: dict = {sym: m(half, ref_of(sym).shift, *sym.shape)}
+            for w in term.atoms(sp.MatrixSymbol):
+                r = ref_of(w)
+                if r.shift is None:
+                    names = tuple(r.base[0] + side + r.base[1:] for side in "fr")
+                    subs[w] = m(names[k], None, *w.shape)
+                    if r.base in params:  # the blocks in the whole's place
+                        items = list(params.items())
+                        params.clear()
+                        for name, dims in items:
+                            params.update(dict.fromkeys(names, dims) if name == r.base else {name: dims})
+            out.append(term.xreplace(subs))
+    return sp.MatAdd(*out)
 
 
 def _unit(cell: Cell, layer: int, reverse: bool, directions: int) -> tuple[dict, dict, dict, dict]:
@@ -76,8 +82,7 @@ def _unit(cell: Cell, layer: int, reverse: bool, directions: int) -> tuple[dict,
     params = {p + s: tuple(d.subs(D, H) if layer else d for d in dims) for p, dims in cell.params.items()}
     if layer and directions == 2:
         for z, e in linear.items():
-            linear[z], blocks = read_in_halves(e, f"x{own}", (f"x{own}", f"xr{own}"))
-            params.update({b: tuple(d.subs(D, H) for d in dims) for b, dims in blocks.items()})
+            linear[z] = read_in_halves(e, f"x{own}", (f"x{own}", f"xr{own}"), params)
     elementwise.update({v + s: renamed(e, layer, reverse) for v, e in cell.elementwise.items()})
     adjoints.update({k + s: v + s for k, v in cell.adjoints.items()})
     adjoints.update({f"{v}{s}": f"d{v}{s}" for v in cell.shape.recurrent})
@@ -128,9 +133,8 @@ def _every(names: tuple[str, ...], each: list[str]) -> tuple[str, ...]:
 
 
 def split_head(head: Head, outputs: tuple[str, str]) -> Head:
-    """An output layer on a bidirectional network's [out_t; out_t reverse]: s_t = V·out_l0_t + Vr·out_l0r_t + c."""
+    """An output layer on a bidirectional network's [out_t; out_t reverse]: s_t = Vf·out_l0_t + Vr·out_l0r_t + c."""
     linear, params = {}, dict(head.params)
     for s, e in head.linear.items():
-        linear[s], blocks = read_in_halves(e, "out", tuple(f"out{o}" for o in outputs))  # type: ignore[arg-type]
-        params.update(blocks)
+        linear[s] = read_in_halves(e, "out", tuple(f"out{o}" for o in outputs), params)
     return replace(head, linear=linear, params=params)
