@@ -66,8 +66,8 @@ def warnings(sc: Scenario) -> tuple[str, ...]:
     out = []
     if sc.loss == "l2":
         labels = sc.label.swapaxes(0, 1) if sc.batch else sc.label  # steps first
-        for t, label in enumerate(labels):
-            bad = label[~((label > -1) & (label < 1))]
-            if bad.size:
-                out.append(f"label_{t} = {bad[0]:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
+        outside = ~((labels > -1) & (labels < 1))  # all steps at once: a long sequence's cost is one pass
+        for t in np.flatnonzero(outside.reshape(len(labels), -1).any(axis=1)):
+            bad = labels[t][outside[t]][0]
+            out.append(f"label_{t} = {bad:g} is outside (-1, 1): out_t = tanh(state_t) ⊙ o_t can never reach it")
     return tuple(out)

@@ -21,9 +21,17 @@ from ..refs import SIZE_NAMES, Ref, ref_of, symbol_name
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ without overflow: e^{-|x|} never exceeds 1."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    """σ without overflow: e^{-|x|} never exceeds 1; 1/(1 + e) where x ≥ 0, else e/(1 + e).
+
+    Four numpy calls on an array (e^{-|x|} as exp of x's copysign, the numerator put in e's place), the same
+    bits as the nine of the form written out, which a scalar still takes (tests/test_stepcode.py)."""
+    e = np.exp(np.copysign(x, -1.0))
+    if type(e) is not np.ndarray:  # a scalar (or a 0-d array, which numpy's ufuncs return as a scalar)
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    d = e + 1.0
+    np.copyto(e, 1.0, where=x >= 0)
+    e /= d
+    return e
 
 
 def np_softmax(s: np.ndarray) -> np.ndarray:

@@ -1,0 +1,99 @@
+"""A step's generated function (numeric/stepcode.py) computes what the step's calls compute one by one
+(models.at on the trace's values): every value of every bundled example, bit for bit, in the same order,
+and the same rows; also the forms no example has (loss: none, upstream gradients, a final dstate)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_trace import load_scenario, trace
+from lstm_trace.numeric import engine, stepcode
+from lstm_trace.numeric.models import at
+from lstm_trace.scenario.examples import names
+
+from .conftest import random_scenario
+
+
+def _walking(calls, section, hidden, row, stacked):  # noqa: ANN001, ANN202
+    """The step call by call, each argument through models.at: the form the generated function replaces."""
+
+    def walk(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
+        for c, eqs in calls:
+            out = at(c, values, sc, t)
+            for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
+                name = f"{eq.name}_{t + eq.shift}"
+                values[name] = v
+                if rows is not None and eq.name != hidden:
+                    rows.append(row(section, t, name, eq))
+            if gates is not None and eqs[-1].name in stacked:
+                gates.stack(values, t)
+
+    return walk
+
+
+def _walked(sc, monkeypatch: pytest.MonkeyPatch, build=_walking):  # noqa: ANN001, ANN202
+    """The trace with each step built by build (the call-by-call walk), z_t's product through models.at."""
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_FUSED", {})  # steps built afresh, by build
+        m.setattr(stepcode, "build", build)
+        m.setattr(engine, "value", lambda c: lambda values, sc, t: at(c, values, sc, t))
+        return trace(sc)
+
+
+def _same(doc, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    sc = load_scenario(doc)
+    compiled, walked = trace(sc), _walked(sc, monkeypatch)
+    assert list(compiled.values) == list(walked.values)  # the same quantities, computed in the same order
+    for name, v in walked.values.items():
+        mine = np.asarray(compiled.values[name])
+        assert mine.dtype == np.asarray(v).dtype and mine.shape == np.shape(v), name
+        assert mine.tobytes() == np.asarray(v).tobytes(), name  # bit for bit
+    assert compiled.rows == walked.rows
+    assert all(type(r) is engine.Row for r in compiled.rows)
+    assert compiled.losses == walked.losses
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_value_of_every_example_is_the_call_by_call_walks(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(name, monkeypatch)
+
+
+def _upstream(doc: dict, final: bool) -> dict:
+    rng = np.random.default_rng(7)
+    for step in doc["sequence"]:
+        step["dout"] = rng.normal(size=len(step.pop("label"))).tolist()
+    doc.pop("loss", None)
+    if final:
+        doc["final"] = {"dstate": rng.normal(size=len(doc["sequence"][0]["dout"])).tolist()}
+    return doc
+
+
+@pytest.mark.parametrize("form", ["l2", "none", "upstream", "final", "peephole", "nobias", "softmax", "iterations"])
+def test_the_forms_no_example_has(form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cell = "peephole" if form == "peephole" else "lstm"
+    doc = random_scenario(4, D=3, H=5, T=6, bias=form != "nobias", cell=cell, K=3 if form == "softmax" else 0)
+    if form == "none":
+        doc["loss"] = "none"
+    if form in ("upstream", "final"):
+        doc = _upstream(doc, form == "final")
+    if form == "iterations":
+        doc["iterations"] = 3
+    _same(doc, monkeypatch)
+
+
+def test_the_walk_replaced_is_the_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison is not void: a step that computed something else would be seen."""
+    sc = load_scenario("gomez")
+
+    def off(calls, section, hidden, row, stacked):  # noqa: ANN001, ANN202
+        walk = _walking(calls, section, hidden, row, stacked)
+
+        def step(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
+            walk(values, sc, t, rows, gates)
+            if section == "forward":
+                values[f"state_{t}"] = values[f"state_{t}"] + 2.0**-40
+
+        return step
+
+    assert trace(sc)["out_1"].tobytes() != _walked(sc, monkeypatch, off)["out_1"].tobytes()
