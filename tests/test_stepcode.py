@@ -97,3 +97,47 @@ def test_the_walk_replaced_is_the_engines(monkeypatch: pytest.MonkeyPatch) -> No
         return step
 
     assert trace(sc)["out_1"].tobytes() != _walked(sc, monkeypatch, off)["out_1"].tobytes()
+
+
+def test_sigmoid_is_the_written_out_form_bit_for_bit() -> None:
+    """σ in four numpy calls (codegen.np_sigmoid) is where(x ≥ 0, 1/(1 + e), e/(1 + e)), e = exp(-|x|), in its
+    every bit: over many magnitudes, at 0, -0, ±inf, the subnormals and where exp underflows; a scalar too."""
+    from lstm_trace.symbolic.codegen import np_sigmoid
+
+    def written_out(x):  # noqa: ANN001, ANN202
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    rng = np.random.default_rng(0)
+    edges = [0.0, -0.0, np.inf, -np.inf, 5e-324, -5e-324, 36.7, -36.7, 709.8, -709.8, 745.2, -745.2, 800.0, -800.0]
+    x = np.concatenate([rng.standard_normal(20_000) * s for s in (1e-300, 1e-8, 1e-3, 1, 10, 100, 1000)] + [edges])
+    with np.errstate(under="ignore"):
+        assert np_sigmoid(x).tobytes() == written_out(x).tobytes()
+        assert np_sigmoid(x[:, None]).tobytes() == written_out(x[:, None]).tobytes()  # a column, as Σ_t passes it
+        for v in (0.3, -2.0, np.float64(-0.0)):
+            assert np.asarray(np_sigmoid(v)).tobytes() == np.asarray(written_out(v)).tobytes()
+            assert type(np_sigmoid(v)) is type(written_out(v))
+
+
+def test_a_call_two_equations_make_is_made_once() -> None:
+    """The backward step's tanh(state_t), in δstate_t and δo_t, is one numpy call (codegen.fuse)."""
+    from lstm_trace.numeric.models import model_for
+
+    tr = trace("gomez")
+    (fused, _), *_ = engine._runs(model_for(tr.scenario).backward)
+    assert fused.source.count("tanh(state__0)") == 1 and "_shared_0" in fused.source
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7, 8, 13, 64, 127, 128, 300])
+def test_sigmoids_of_gates_stacked_are_each_gates_own(n: int) -> None:
+    """One σ over the gates stacked (codegen.np_sigmoids) gives each entry the bits σ gives its gate alone,
+    whatever the lengths and where the SIMD loops' tails fall; a column (Σ_t's form) too."""
+    from lstm_trace.symbolic.codegen import np_sigmoid, np_sigmoids
+
+    rng = np.random.default_rng(n)
+    parts = [rng.standard_normal(n) * s for s in (0.5, 4.0, 40.0)]
+    for xs in (parts, [p[:, None] * [1.0, -3.0] for p in parts]):
+        together = np_sigmoids(*xs)
+        assert all(a.tobytes() == np_sigmoid(x).tobytes() for a, x in zip(together, xs, strict=True))
+    mixed = np_sigmoids(parts[0], parts[1][:1])  # shapes that do not stack: each alone
+    assert mixed[1].tobytes() == np_sigmoid(parts[1][:1]).tobytes()

@@ -149,13 +149,16 @@ class GateRows:
     def put(self, values: dict, t: int, names: tuple[str, ...], parts: tuple[np.ndarray, ...]) -> None:
         """stack() with δa_t … δo_t in hand, named (a step's generated function has them as locals)."""
         name = f"dgates_{t}"
-        row = self.rows[t] if self.rows is not None and 0 <= t < self.T else None
-        if row is None or name in values or any(p.ndim != 1 for p in parts):
+        if self.rows is None or not 0 <= t < self.T or name in values:
             self.stack(values, t)
             return
+        row, k = self.rows[t], 0
+        for p in parts:
+            if p.ndim != 1:
+                self.stack(values, t)
+                return
         np.concatenate(parts, out=row)  # a copy: the same bits
-        k = 0
-        for n, p in zip(names, parts, strict=True):
+        for n, p in zip(names, parts):  # noqa: B905 - the generated step passes one name per part
             values[n] = row[k : k + p.size]
             k += p.size
         values[name] = row

@@ -242,7 +242,7 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
             for name, block in blocks:
                 values[f"{name}_{t}"] = z[block]
         step(values, sc, t, rows, None)
-        e = float(values[f"E_{t}"].sum())
+        e = float(np.add.reduce(values[f"E_{t}"], axis=None))  # what .sum() calls, without its Python layer
         losses.append(e)
         values[f"E_{t}"] = np.array([e])
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
