@@ -141,3 +141,24 @@ def test_sigmoids_of_gates_stacked_are_each_gates_own(n: int) -> None:
         assert all(a.tobytes() == np_sigmoid(x).tobytes() for a, x in zip(together, xs, strict=True))
     mixed = np_sigmoids(parts[0], parts[1][:1])  # shapes that do not stack: each alone
     assert mixed[1].tobytes() == np_sigmoid(parts[1][:1]).tobytes()
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_step_value_of_every_example_is_its_own_equation_alone(name: str) -> None:
+    """The fused steps, made cheaper (symbolic/fusing.py: shared calls, σ of the gates together, b - a for
+    -a + b), keep every value bit for bit its own equation's, evaluated alone from the trace's values."""
+    from lstm_trace.numeric.models import apply, fetcher
+
+    tr = trace(name)
+    sc = tr.scenario
+    if sc.batch:  # a batch's sequences are traced one by one: the first one's, alone
+        sc = sc.sequence(0)
+        tr = engine.finite(engine._iterate, sc, {}, 1)
+    fetch, checked = fetcher(tr.values, sc), 0
+    for row in tr.rows:
+        if row.step is None or row.equation is None or row.equation.kind != "elementwise":
+            continue
+        alone = apply(row.equation, fetch, row.step, sc.T)
+        assert np.asarray(tr.values[row.name]).tobytes() == np.asarray(alone, dtype=np.float64).tobytes(), row.name
+        checked += 1
+    assert checked >= sc.T

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..refs import SIZE_NAMES, Ref, ref_of, symbol_name
+from .fusing import cheaper
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -34,10 +35,10 @@ def np_sigmoid(x: np.ndarray) -> np.ndarray:
 def np_sigmoids(*xs: np.ndarray) -> tuple[np.ndarray, ...]:
     """σ of each of several arrays of one shape (a step's gates i, f, o), in one pass over them stacked:
     σ is elementwise, so each entry is the bits σ gives it alone; the results are views of one array."""
-    shapes = {np.shape(x) for x in xs}
-    if len(shapes) != 1 or not all(type(x) is np.ndarray and x.ndim for x in xs):
+    shape = np.shape(xs[0])
+    if not shape or not all(type(x) is np.ndarray and x.shape == shape for x in xs):
         return tuple(np_sigmoid(x) for x in xs)
-    n = xs[0].shape[0]
+    n = shape[0]
     whole = np_sigmoid(np.concatenate(xs))
     return tuple(whole[k * n : (k + 1) * n] for k in range(len(xs)))
 
@@ -189,7 +190,7 @@ def fuse(parts: list[tuple[Ref, Compiled]]) -> Compiled:
         name = symbol_name(out)
         body += [*steps, ast.Assign(targets=[ast.Name(name, ast.Store())], value=ret.value, lineno=0)]
         produced.append(name)
-    body = _sigmoids(_shared_calls(body))
+    body = cheaper(body)
     body.append(ast.Return(ast.Tuple([ast.Name(n, ast.Load()) for n in produced], ast.Load())))
     signature = ast.arguments(
         posonlyargs=[], args=[ast.arg(n) for n in args], kwonlyargs=[], kw_defaults=[], defaults=[]
@@ -197,69 +198,6 @@ def fuse(parts: list[tuple[Ref, Compiled]]) -> Compiled:
     fn = ast.FunctionDef("_lambdifygenerated_fused", signature, body, decorator_list=[], lineno=0)
     source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
     return load("fused", tuple(args.values()), 1, source)
-
-
-def _sigmoids(body: list) -> list:
-    """Consecutive v = sigmoid(name) statements (a step's gates) as one v1, v2, … = sigmoids(name1, name2, …)
-    where none reads another's result: one pass of numpy calls over the gates stacked, not one per gate."""
-    import ast
-
-    def single(st: ast.stmt) -> tuple[str, str] | None:
-        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
-            v = st.value
-            if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "sigmoid" and not v.keywords:
-                if len(v.args) == 1 and isinstance(v.args[0], ast.Name):
-                    return st.targets[0].id, v.args[0].id
-        return None
-
-    out: list[ast.stmt] = []
-    run: list[tuple[str, str, ast.stmt]] = []
-    for st in (*body, None):
-        one = single(st) if st is not None else None
-        if st is not None and one is not None and one[1] not in {target for target, _, _ in run}:
-            run.append((*one, st))
-            continue
-        if len(run) > 1:
-            targets = ast.Tuple([ast.Name(t, ast.Store()) for t, _, _ in run], ast.Store())
-            call = ast.Call(ast.Name("sigmoids", ast.Load()), [ast.Name(a, ast.Load()) for _, a, _ in run], [])
-            out.append(ast.Assign([targets], call, lineno=0))
-        else:
-            out += [st for _, _, st in run]
-        run = [(*one, st)] if st is not None and one is not None else []
-        if st is not None and one is None:
-            out.append(st)
-    return out
-
-
-def _shared_calls(body: list) -> list:
-    """A call on names (tanh(state_t)) that several parts make, made once: the same function of the same
-    arrays, so the same bits, one numpy call fewer. Only where no name it reads is assigned in between."""
-    import ast
-
-    where: dict[str, list[int]] = {}  # a call's dump -> the statements it is made in
-    calls: dict[str, ast.Call] = {}
-    for k, st in enumerate(body):
-        for node in ast.walk(st):
-            if isinstance(node, ast.Call) and not node.keywords and all(isinstance(a, ast.Name) for a in node.args):
-                calls.setdefault(ast.dump(node), node)
-                where.setdefault(ast.dump(node), []).append(k)
-    names: dict[str, str] = {}
-    hoisted: dict[int, list[ast.stmt]] = {}
-    for dump, ks in where.items():
-        reads = {a.id for a in calls[dump].args if isinstance(a, ast.Name)}
-        written = {t.id for st in body[ks[0] : ks[-1]] for t in getattr(st, "targets", ()) if isinstance(t, ast.Name)}
-        if len(ks) > 1 and not reads & written:
-            names[dump] = f"_shared_{len(names)}"
-            made = ast.Assign([ast.Name(names[dump], ast.Store())], calls[dump], lineno=0)
-            hoisted.setdefault(ks[0], []).append(made)
-
-    class Shared(ast.NodeTransformer):
-        def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802 - ast's name
-            name = names.get(ast.dump(node))
-            return ast.Name(name, ast.Load()) if name else self.generic_visit(node)
-
-    body = [Shared().visit(st) for st in body]
-    return [s for k, st in enumerate(body) for s in (*hoisted.get(k, ()), st)]
 
 
 Fetch = Callable[[Ref, int], np.ndarray]
