@@ -4,6 +4,7 @@ and H.
 
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repeats, smaller scaling table
+    python benchmarks/run.py --trace    # only the numeric trace against PyTorch, the plain loop, the arithmetic
 
 Wall times are medians of cold runs in fresh processes (the way a student runs the tool),
 with the package byte-compiled (as pip installs it) and the cache filled by a first run (the
@@ -202,12 +203,33 @@ def threads() -> str:
     return f"default ({os.cpu_count()})"
 
 
+def against_floors(big: Path, repeats: int) -> None:
+    """The numeric trace against PyTorch, the plain numpy loop and the arithmetic (issue 20's goals)."""
+    ours, theirs, loop = versus_torch(big, 64, 128, 512, repeats)
+    vs = f"PyTorch nn.LSTM fwd+bwd float64 1 thread {theirs * 1000:.0f} ms" if theirs else "PyTorch not installed"
+    print(f"numeric trace, D=64 H=128 T=512: {ours * 1000:.0f} ms; {vs}")
+    rate, work = gflops(), trace_flops(64, 128, 512)
+    print(
+        f"plain numpy BPTT loop, every intermediate kept: {loop * 1000:.0f} ms; "
+        f"trace/loop {ours / loop:.2f}x (<= 1.5x)\n"
+        f"arithmetic: {work / 1e9:.2f} GFLOP at {rate:.0f} GFLOP/s (512x512 float64 product) = "
+        f"{work / rate / 1e6:.1f} ms; trace/floor {ours / (work / rate / 1e9):.1f}x (<= 4x); BLAS threads: {threads()}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    quick = ap.parse_args().quick
+    ap.add_argument("--trace", action="store_true", help="only the numeric trace against its floors (seconds)")
+    args = ap.parse_args()
+    quick = args.quick
     n = 3 if quick else 5
     tmp = Path(tempfile.mkdtemp())
+    if args.trace:  # the big scenario's model derived once into a cache of its own, then timed in-process
+        os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        against_floors(scenario(tmp / "big.yaml", 64, 128, 512), 25)
+        return
     os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")  # starts empty: the first run fills it
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "lstm_trace")], check=True, stdout=subprocess.DEVNULL)
     gomez = str(ROOT / "scenarios" / "gomez.yaml")
@@ -255,16 +277,8 @@ def main() -> None:
     print(f"  in one process: {in_process(big)}")
     checked = wall(tool("gradcheck", str(big)), 1 if quick else 3)
     print(f"{'lstm-trace gradcheck big.yaml (20 entries of each gradient)':58} {checked:6.2f}s {'':7}  <= 5 s")
-    ours, theirs, loop = versus_torch(big, 64, 128, 512, 3 * n)
-    vs = f"PyTorch nn.LSTM fwd+bwd float64 1 thread {theirs * 1000:.0f} ms" if theirs else "PyTorch not installed"
-    print(f"\nnumeric trace, D=64 H=128 T=512: {ours * 1000:.0f} ms; {vs}")
-    rate, work = gflops(), trace_flops(64, 128, 512)
-    print(
-        f"plain numpy BPTT loop, every intermediate kept: {loop * 1000:.0f} ms; "
-        f"trace/loop {ours / loop:.2f}x (<= 1.5x)\n"
-        f"arithmetic: {work / 1e9:.2f} GFLOP at {rate:.0f} GFLOP/s (512x512 float64 product) = "
-        f"{work / rate / 1e6:.1f} ms; trace/floor {ours / (work / rate / 1e9):.1f}x (<= 4x); BLAS threads: {threads()}"
-    )
+    print()
+    against_floors(big, 5 * n)
     long_sequences(tmp, quick)
     small, large = symbolic_build(Path(gomez)), symbolic_build(big)
     print(

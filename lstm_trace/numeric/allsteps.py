@@ -79,12 +79,6 @@ def _function(terms: list[ast.expr], params: list[str], c: Compiled) -> Compiled
     return load(c.kind, tuple(c.args[k] for k in keep), c.cols, source)
 
 
-def plus(row: np.ndarray, linear: Compiled, values: dict, sc: Scenario, t: int) -> np.ndarray:
-    """z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array: z_t is held once."""
-    row += at(linear, values, sc, t)
-    return row
-
-
 def inputs(
     linear: Compiled, forward: list[tuple[Compiled, tuple]], values: dict, sc: Scenario
 ) -> tuple[Compiled, np.ndarray | None]:
@@ -132,9 +126,12 @@ class GateRows:
     def stack(self, values: dict, t: int) -> None:
         """δgates_t = [δa_t; δi_t; δf_t; δo_t], once its four parts exist: Δout_{t-1} and δx_t read it."""
         name = f"dgates_{t}"
-        if not self.names or name in values or not all(f"{d}_{t}" in values for d in self.names):
+        if not self.names or name in values:
             return
-        parts = [values[f"{d}_{t}"] for d in self.names]
+        names = [f"{d}_{t}" for d in self.names]
+        parts = [values.get(n) for n in names]
+        if any(p is None for p in parts):
+            return
         if self.rows is None or not 0 <= t < self.T or any(p.ndim != 1 for p in parts):
             if self.rows is None and 0 <= t < self.T and all(p.ndim == 1 for p in parts):
                 self.rows = np.zeros((self.T, sum(p.size for p in parts)))
@@ -142,10 +139,27 @@ class GateRows:
                 values[name] = np.concatenate(parts)
                 return
         row = self.rows[t]
+        np.concatenate(parts, out=row)  # a copy: the same bits
         k = 0
-        for d, p in zip(self.names, parts, strict=True):
-            row[k : k + p.size] = p
-            values[f"{d}_{t}"] = row[k : k + p.size]
+        for n, p in zip(names, parts, strict=True):
+            values[n] = row[k : k + p.size]
+            k += p.size
+        values[name] = row
+
+    def put(self, values: dict, t: int, names: tuple[str, ...], parts: tuple[np.ndarray, ...]) -> None:
+        """stack() with δa_t … δo_t in hand, named (a step's generated function has them as locals)."""
+        name = f"dgates_{t}"
+        if self.rows is None or not 0 <= t < self.T or name in values:
+            self.stack(values, t)
+            return
+        row, k = self.rows[t], 0
+        for p in parts:
+            if p.ndim != 1:
+                self.stack(values, t)
+                return
+        np.concatenate(parts, out=row)  # a copy: the same bits
+        for n, p in zip(names, parts):  # noqa: B905 - the generated step passes one name per part
+            values[n] = row[k : k + p.size]
             k += p.size
         values[name] = row
 

@@ -27,6 +27,7 @@ from .finite import finite
 from .models import at, compiled, initial_values, lookup, model_for
 from .sections import SECTIONS as SECTIONS
 from .sections import section_title as section_title
+from .stepcode import Step, StepFn, value
 
 
 class Row(NamedTuple):
@@ -81,11 +82,12 @@ def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: in
     return at(compiled(eq, bool(kw.get("stacked"))), values, sc, step, kw.get("columns"))  # type: ignore[arg-type]
 
 
-_FUSED: dict[tuple[Equation, ...], list[tuple[Compiled, tuple[Equation, ...]]]] = {}
+_FUSED: dict[tuple[Equation, ...], Step] = {}
 
 
-def _runs(eqs: tuple[Equation, ...]) -> list[tuple[Compiled, tuple[Equation, ...]]]:
-    """A step's equations as calls: each run of consecutive elementwise ones fused into one (codegen.fuse)."""
+def _runs(eqs: tuple[Equation, ...]) -> Step:
+    """A step's equations as calls: each run of consecutive elementwise ones fused into one (codegen.fuse),
+    the lot generated as one function per section (stepcode.py)."""
     if eqs not in _FUSED:
         calls: list[tuple[Compiled, tuple[Equation, ...]]] = []
         run: list[Equation] = []
@@ -99,32 +101,18 @@ def _runs(eqs: tuple[Equation, ...]) -> list[tuple[Compiled, tuple[Equation, ...
                 run = []
             if eq is not None:
                 calls.append((compiled(eq), (eq,)))
-        _FUSED[eqs] = calls
+        _FUSED[eqs] = Step(calls)
     return _FUSED[eqs]
 
 
-def _step(  # noqa: PLR0913 - the loop's state, passed rather than closed over: the per-step hot path
-    calls: list[tuple[Compiled, tuple[Equation, ...]]],
-    values: dict,
-    sc: Scenario,
-    t: int,
-    rows: list[Row] | None,
-    section: str,
-    gates: allsteps.GateRows | None = None,
-    hidden: str = "",
-    sweep: str = "",
-) -> None:
-    """Evaluate a step's calls into values, each quantity's row appended to rows (if given), in order;
-    hidden: an equation computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py)."""
-    for c, eqs in calls:
-        out = at(c, values, sc, t)
-        for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
-            name = f"{eq.name}_{t + eq.shift}"
-            values[name] = v
-            if rows is not None and eq.name != hidden:
-                rows.append(Row(section, t, name, eq, sweep=sweep) if sweep else Row(section, t, name, eq))
-        if gates is not None and eqs[-1].name in gates.names:
-            gates.stack(values, t)
+def _step(
+    calls: Step, section: str, gates: allsteps.GateRows | None = None, hidden: str = "", sweep: str = ""
+) -> StepFn:
+    """A step's calls as one generated function fn(values, sc, t, rows, gates) (stepcode.py): it evaluates
+    them into values, each quantity's row appended to rows (if given), in order; hidden: an equation
+    computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py). Fetched once per
+    pass, called once per step."""
+    return calls.function(section, hidden, Row, gates.names if gates is not None else (), sweep)
 
 
 SWEEPS = sweeps.Kit(_runs, _step, Row)  # what a bidirectional network's sweeps use of the engine
@@ -203,8 +191,9 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     gates = allsteps.GateRows(sc.T, sc.shape.gates)
+    step = _step(backward, "backward", gates)
     for t in range(last, -1, -1):
-        _step(backward, values, sc, t, rows, "backward", gates)
+        step(values, sc, t, rows, gates)
         gates.stack(values, t)
     rows += [
         Row("backward", -1, name, eq, note="the initial output's") for name, eq in allsteps.initial(model, values, sc)
@@ -237,17 +226,24 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     if model.linear:
         linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)  # W·x_t + b, all t
     losses, target = [], "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
+    step, project = _step(forward, "forward", hidden=loss_eq.name), None if linear is None else value(linear)
+    blocks = [(f"z{g}", slice(k * H, (k + 1) * H)) for k, g in enumerate(gates)]
+    xs, labels = sc.x, sc.label
     for t in range(sc.T):
-        values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
-        if linear is not None:
-            z = values[f"z_{t}"] = (
-                at(linear, values, sc, t) if inputs is None else allsteps.plus(inputs[t], linear, values, sc, t)
-            )
-            for k, g in enumerate(gates):
-                values[f"z{g}_{t}"] = z[k * H : (k + 1) * H]
-        _step(forward, values, sc, t, rows, "forward", hidden=loss_eq.name)
-        losses.append(float(values[f"E_{t}"].sum()))
-        values[f"E_{t}"] = np.array([losses[-1]])
+        values[f"x_{t}"], values[f"{target}_{t}"] = xs[t], labels[t]
+        if project is not None:
+            if inputs is None:
+                z = project(values, sc, t)
+            else:  # z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array
+                z = inputs[t]
+                z += project(values, sc, t)
+            values[f"z_{t}"] = z
+            for name, block in blocks:
+                values[f"{name}_{t}"] = z[block]
+        step(values, sc, t, rows, None)
+        e = float(np.add.reduce(values[f"E_{t}"], axis=None))  # what .sum() calls, without its Python layer
+        losses.append(e)
+        values[f"E_{t}"] = np.array([e])
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
         losses.append(float(np.sum(sc.final_dstate * values[f"state_{sc.T - 1}"])))
     return losses

@@ -21,10 +21,11 @@ from .sections import OUTPUT
 
 
 class Kit(NamedTuple):
-    """The engine's own pieces a sweep uses: its calls for a step's equations, a step, and a row."""
+    """The engine's own pieces a sweep uses: its calls for a step's equations, a step's function made of
+    them (fn(values, sc, t, rows, gates)), and a row."""
 
-    runs: Callable[[tuple], list]
-    step: Callable[..., None]
+    runs: Callable[[tuple], Any]
+    step: Callable[..., Callable[..., None]]
     row: Callable[..., Any]
 
 
@@ -54,8 +55,9 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
         label = label_of(names)
         last = label == OUTPUT
         calls = kit.runs((*(by_name[n] for n in names), *((model.loss_eq,) if last else ())))
+        step = kit.step(calls, "forward", None, model.loss_eq.name if last else "", label)
         for t in range(sc.T) if direction > 0 else range(sc.T - 1, -1, -1):
-            kit.step(calls, values, sc, t, rows, "forward", hidden=model.loss_eq.name if last else "", sweep=label)
+            step(values, sc, t, rows, None)
             if last:
                 losses.append(float(values[f"E_{t}"].sum()))
                 values[f"E_{t}"] = np.array([losses[-1]])
@@ -80,6 +82,6 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
                 rows.append(
                     kit.row("backward", order[0], f"{eq.name}_{order[0]}", None, note="no later step", sweep=label)
                 )
-        calls = kit.runs(eqs)
+        step = kit.step(kit.runs(eqs), "backward", None, "", label)
         for t in order:
-            kit.step(calls, values, sc, t, rows, "backward", sweep=label)
+            step(values, sc, t, rows, None)

@@ -1,0 +1,164 @@
+"""A step's generated function (numeric/stepcode.py) computes what the step's calls compute one by one
+(models.at on the trace's values): every value of every bundled example, bit for bit, in the same order,
+and the same rows; also the forms no example has (loss: none, upstream gradients, a final dstate)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lstm_trace import load_scenario, trace
+from lstm_trace.numeric import engine, stepcode
+from lstm_trace.numeric.models import at
+from lstm_trace.scenario.examples import names
+
+from .conftest import random_scenario
+
+
+def _walking(calls, section, hidden, row, stacked, sweep=""):  # noqa: ANN001, ANN202, PLR0913
+    """The step call by call, each argument through models.at: the form the generated function replaces."""
+
+    def walk(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
+        for c, eqs in calls:
+            out = at(c, values, sc, t)
+            for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
+                name = f"{eq.name}_{t + eq.shift}"
+                values[name] = v
+                if rows is not None and eq.name != hidden:
+                    rows.append(row(section, t, name, eq, sweep=sweep))
+            if gates is not None and eqs[-1].name in stacked:
+                gates.stack(values, t)
+
+    return walk
+
+
+def _walked(sc, monkeypatch: pytest.MonkeyPatch, build=_walking):  # noqa: ANN001, ANN202
+    """The trace with each step built by build (the call-by-call walk), z_t's product through models.at."""
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_FUSED", {})  # steps built afresh, by build
+        m.setattr(stepcode, "build", build)
+        m.setattr(engine, "value", lambda c: lambda values, sc, t: at(c, values, sc, t))
+        return trace(sc)
+
+
+def _same(doc, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    sc = load_scenario(doc)
+    compiled, walked = trace(sc), _walked(sc, monkeypatch)
+    assert list(compiled.values) == list(walked.values)  # the same quantities, computed in the same order
+    for name, v in walked.values.items():
+        mine = np.asarray(compiled.values[name])
+        assert mine.dtype == np.asarray(v).dtype and mine.shape == np.shape(v), name
+        assert mine.tobytes() == np.asarray(v).tobytes(), name  # bit for bit
+    assert compiled.rows == walked.rows
+    assert all(type(r) is engine.Row for r in compiled.rows)
+    assert compiled.losses == walked.losses
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_value_of_every_example_is_the_call_by_call_walks(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(name, monkeypatch)
+
+
+def _upstream(doc: dict, final: bool) -> dict:
+    rng = np.random.default_rng(7)
+    for step in doc["sequence"]:
+        step["dout"] = rng.normal(size=len(step.pop("label"))).tolist()
+    doc.pop("loss", None)
+    if final:
+        doc["final"] = {"dstate": rng.normal(size=len(doc["sequence"][0]["dout"])).tolist()}
+    return doc
+
+
+@pytest.mark.parametrize("form", ["l2", "none", "upstream", "final", "peephole", "nobias", "softmax", "iterations"])
+def test_the_forms_no_example_has(form: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cell = "peephole" if form == "peephole" else "lstm"
+    doc = random_scenario(4, D=3, H=5, T=6, bias=form != "nobias", cell=cell, K=3 if form == "softmax" else 0)
+    if form == "none":
+        doc["loss"] = "none"
+    if form in ("upstream", "final"):
+        doc = _upstream(doc, form == "final")
+    if form == "iterations":
+        doc["iterations"] = 3
+    _same(doc, monkeypatch)
+
+
+def test_the_walk_replaced_is_the_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison is not void: a step that computed something else would be seen."""
+    sc = load_scenario("gomez")
+
+    def off(calls, section, hidden, row, stacked, sweep=""):  # noqa: ANN001, ANN202, PLR0913
+        walk = _walking(calls, section, hidden, row, stacked, sweep)
+
+        def step(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
+            walk(values, sc, t, rows, gates)
+            if section == "forward":
+                values[f"state_{t}"] = values[f"state_{t}"] + 2.0**-40
+
+        return step
+
+    assert trace(sc)["out_1"].tobytes() != _walked(sc, monkeypatch, off)["out_1"].tobytes()
+
+
+def test_sigmoid_is_the_written_out_form_bit_for_bit() -> None:
+    """σ in four numpy calls (codegen.np_sigmoid) is where(x ≥ 0, 1/(1 + e), e/(1 + e)), e = exp(-|x|), in its
+    every bit: over many magnitudes, at 0, -0, ±inf, the subnormals and where exp underflows; a scalar too."""
+    from lstm_trace.symbolic.codegen import np_sigmoid
+
+    def written_out(x):  # noqa: ANN001, ANN202
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    rng = np.random.default_rng(0)
+    edges = [0.0, -0.0, np.inf, -np.inf, 5e-324, -5e-324, 36.7, -36.7, 709.8, -709.8, 745.2, -745.2, 800.0, -800.0]
+    x = np.concatenate([rng.standard_normal(20_000) * s for s in (1e-300, 1e-8, 1e-3, 1, 10, 100, 1000)] + [edges])
+    with np.errstate(under="ignore"):
+        assert np_sigmoid(x).tobytes() == written_out(x).tobytes()
+        assert np_sigmoid(x[:, None]).tobytes() == written_out(x[:, None]).tobytes()  # a column, as Σ_t passes it
+        for v in (0.3, -2.0, np.float64(-0.0)):
+            assert np.asarray(np_sigmoid(v)).tobytes() == np.asarray(written_out(v)).tobytes()
+            assert type(np_sigmoid(v)) is type(written_out(v))
+
+
+def test_a_call_two_equations_make_is_made_once() -> None:
+    """The backward step's tanh(state_t), in δstate_t and δo_t, is one numpy call (codegen.fuse)."""
+    from lstm_trace.numeric.models import model_for
+
+    tr = trace("gomez")
+    (fused, _), *_ = engine._runs(model_for(tr.scenario).backward)
+    assert fused.source.count("tanh(state__0)") == 1 and "_shared_0" in fused.source
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7, 8, 13, 64, 127, 128, 300])
+def test_sigmoids_of_gates_stacked_are_each_gates_own(n: int) -> None:
+    """One σ over the gates stacked (codegen.np_sigmoids) gives each entry the bits σ gives its gate alone,
+    whatever the lengths and where the SIMD loops' tails fall; a column (Σ_t's form) too."""
+    from lstm_trace.symbolic.codegen import np_sigmoid, np_sigmoids
+
+    rng = np.random.default_rng(n)
+    parts = [rng.standard_normal(n) * s for s in (0.5, 4.0, 40.0)]
+    for xs in (parts, [p[:, None] * [1.0, -3.0] for p in parts]):
+        together = np_sigmoids(*xs)
+        assert all(a.tobytes() == np_sigmoid(x).tobytes() for a, x in zip(together, xs, strict=True))
+    mixed = np_sigmoids(parts[0], parts[1][:1])  # shapes that do not stack: each alone
+    assert mixed[1].tobytes() == np_sigmoid(parts[1][:1]).tobytes()
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_step_value_of_every_example_is_its_own_equation_alone(name: str) -> None:
+    """The fused steps, made cheaper (symbolic/fusing.py: shared calls, σ of the gates together, b - a for
+    -a + b), keep every value bit for bit its own equation's, evaluated alone from the trace's values."""
+    from lstm_trace.numeric.models import apply, fetcher
+
+    tr = trace(name)
+    sc = tr.scenario
+    if sc.batch:  # a batch's sequences are traced one by one: the first one's, alone
+        sc = sc.sequence(0)
+        tr = engine.finite(engine._iterate, sc, {}, 1)
+    fetch, checked = fetcher(tr.values, sc), 0
+    for row in tr.rows:
+        if row.step is None or row.equation is None or row.equation.kind != "elementwise":
+            continue
+        alone = apply(row.equation, fetch, row.step, sc.T)
+        assert np.asarray(tr.values[row.name]).tobytes() == np.asarray(alone, dtype=np.float64).tobytes(), row.name
+        checked += 1
+    assert checked >= sc.T
