@@ -347,3 +347,23 @@ def test_a_softmax_scenarios_latex_compiles(tmp_path):
     tex = CliRunner().invoke(cli, ["run", str(tmp_path / "s.yaml"), "--format", "latex"]).output
     assert r"\mathrm{Wr}^{(1)}" in tex and r"\mathrm{Vf}" in tex
     compile_latex(tex, tmp_path)
+
+
+def test_check_formula_judges_the_reverse_directions_recurrence():
+    """δstate of the reverse direction carries the step before it (t-1), not after: the derived form says so."""
+    from click.testing import CliRunner
+
+    from lstm_trace.cli import cli
+
+    lhs = "dstate_l0r_t = dout_l0r_t * o_l0r_t * (1 - tanh(state_l0r_t)**2)"
+    runner = CliRunner()
+    right = runner.invoke(cli, ["check-formula", "--bidirectional", lhs + " + dstate_l0r_{t-1} * f_l0r_{t-1}"])
+    wrong = runner.invoke(cli, ["check-formula", "--bidirectional", lhs + " + dstate_l0r_{t+1} * f_l0r_{t+1}"])
+    assert right.exit_code == 0 and right.output.startswith("correct:")
+    assert wrong.exit_code == 1 and "δstate_l0r_{t-1} ⊙ f_l0r_{t-1}" in wrong.output
+    stacked = runner.invoke(
+        cli, ["check-formula", "--cell", "rnn", "--layers", "2", "dz_l1_t = dout_l1_t * (1 - out_l1_t**2)"]
+    )
+    assert stacked.exit_code == 0 and stacked.output.startswith("correct:")
+    refused = runner.invoke(cli, ["check-formula", "--cell", "peephole", "--layers", "2", lhs])
+    assert refused.exit_code == 2 and "--cell peephole cannot be used with --layers" in refused.output

@@ -87,10 +87,16 @@ def derive(  # noqa: PLR0913 - one per option
 )
 @click.option("--activation", type=click.Choice(["tanh", "relu"]), help="rnn: the activation.  [default: tanh]")
 @click.option(
+    "--layers", type=click.IntRange(1, 8), default=1, show_default=True, help="Stacked layers (names carry _l0, _l1)."
+)
+@click.option("--bidirectional", is_flag=True, help="Each layer also read from the last step back (names carry _l0r).")
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
 @friendly
-def check_formula(formula: str, cell: str, reset: str | None, activation: str | None, fmt: str) -> None:
+def check_formula(  # noqa: PLR0913 - one per option
+    formula: str, cell: str, reset: str | None, activation: str | None, layers: int, bidirectional: bool, fmt: str
+) -> None:
     """Judge your own FORMULA ("quantity = expression") against the derived one.
 
     Names with a time suffix (dstate_t, f_{t+1}, state_{t-1}), their aliases (δstate_t,
@@ -105,6 +111,7 @@ def check_formula(formula: str, cell: str, reset: str | None, activation: str | 
         lstm-trace check-formula "dahat_t = dE/da_t * (1 - tanh(ahat_t)**2)"
         lstm-trace check-formula "δstate_t = δout_t ⊙ o_t ⊙ (1 − tanh(state_t)²)"
         lstm-trace check-formula --cell gru "dn_t = dout_t * (1 - z_t) * (1 - n_t**2)"
+        lstm-trace check-formula --bidirectional "dstate_l0r_t = dout_l0r_t * o_l0r_t * (1 - tanh(state_l0r_t)**2)"
 
     Exit codes: 0 correct, 1 wrong, 2 unreadable, 3 a bug in lstm-trace.
     """
@@ -112,6 +119,8 @@ def check_formula(formula: str, cell: str, reset: str | None, activation: str | 
     from ..render.formula import render_formula_json, render_formula_text
     from ..symbolic.variants import variant
 
-    j = judge(variant(cell, True, cell_option(cell, reset=reset, activation=activation)), formula)
+    stackable(cell, layers, bidirectional)
+    option = cell_option(cell, reset=reset, activation=activation)
+    j = judge(variant(cell, True, option, layers=layers, directions=2 if bidirectional else 1), formula)
     emit((render_formula_json(j) + "\n") if fmt == "json" else render_formula_text(j), None)
     raise click.exceptions.Exit(0 if j.verdict == "correct" else 1)
