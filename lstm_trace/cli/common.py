@@ -149,6 +149,24 @@ def writable(output: str | None, *inputs: str | None) -> None:
             raise BadInput(f"{output}: is also an input of this command; write the output to another file")
 
 
+def stack_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--layers and --bidirectional: how the cell is stacked, as derive, check-formula and new take it."""
+    command = click.option(
+        "--bidirectional",
+        is_flag=True,
+        help="Each layer also read from the last step back (names carry _l0r: a_l0r_t reads out_l0r_{t+1}). "
+        "Not for --cell peephole.",
+    )(command)
+    return click.option(
+        "--layers",
+        type=click.IntRange(1, 8),
+        default=1,
+        show_default=True,
+        help="Stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t, W_a_l1). "
+        "Not for --cell peephole.",
+    )(command)
+
+
 def variant_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """--cell (with a GRU's --reset, an RNN's --activation), --output-layer, --optimizer and --bias/--no-bias:
     the variant's names, as derive and new take them."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import cell_option, emit, friendly, output_file, stackable, variant_options
+from .common import cell_option, emit, friendly, output_file, stack_options, stackable, variant_options
 
 
 @click.command()
@@ -15,18 +15,7 @@ from .common import cell_option, emit, friendly, output_file, stackable, variant
     help="peephole: the state the output gate sees: state_t, or state_{t-1} (as Theophilou's LSTM notes write "
     "it).  [default: current]",
 )
-@click.option(
-    "--layers",
-    type=click.IntRange(1, 8),
-    default=1,
-    show_default=True,
-    help="Stacked layers: layer l+1 reads layer l's out_t; names carry the layer (a_l0_t).",
-)
-@click.option(
-    "--bidirectional",
-    is_flag=True,
-    help="Each layer also read from the last step back (names carry _l0r: a_l0r_t reads out_l0r_{t+1}).",
-)
+@stack_options
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "latex"]), default="text", show_default=True, help="Output format."
 )
@@ -86,10 +75,7 @@ def derive(  # noqa: PLR0913 - one per option
     "(before, as Cho et al.).  [default: after]",
 )
 @click.option("--activation", type=click.Choice(["tanh", "relu"]), help="rnn: the activation.  [default: tanh]")
-@click.option(
-    "--layers", type=click.IntRange(1, 8), default=1, show_default=True, help="Stacked layers (names carry _l0, _l1)."
-)
-@click.option("--bidirectional", is_flag=True, help="Each layer also read from the last step back (names carry _l0r).")
+@stack_options
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )

@@ -6,7 +6,17 @@ from typing import Any
 
 import click
 
-from .common import BadInput, cell_option, emit, friendly, output_file, stackable, variant_options, writable
+from .common import (
+    BadInput,
+    cell_option,
+    emit,
+    friendly,
+    output_file,
+    stack_options,
+    stackable,
+    variant_options,
+    writable,
+)
 
 
 @click.command()
@@ -18,16 +28,7 @@ from .common import BadInput, cell_option, emit, friendly, output_file, stackabl
 @click.option(
     "--iterations", type=click.IntRange(1, 1000), default=1, show_default=True, help="Training iterations to trace."
 )
-@click.option(
-    "--layers",
-    type=click.IntRange(1, 8),
-    default=1,
-    show_default=True,
-    help="Stacked layers (blocks l0, l1 …): layer l+1 reads layer l's out_t. Not for --cell peephole.",
-)
-@click.option(
-    "--bidirectional", is_flag=True, help="Each layer also reads the sequence from the last step back (l0r …)."
-)
+@stack_options
 @click.option("--seed", type=int, required=True, help="The same seed always writes the same scenario.")
 @click.option("--decimals", type=click.IntRange(0, 8), default=2, show_default=True, help="Digits of the numbers.")
 @click.option("--parts", "with_parts", is_flag=True, help="Add the homework parts (a)-(d), as in the sheet.")
