@@ -9,6 +9,7 @@ before is neither derived nor printed again, and sympy is not imported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -181,6 +182,9 @@ def lookup(values: Mapping[str, np.ndarray], sc: Scenario, r: Ref, step: int) ->
     return np.zeros(_size(r.base, sc))
 
 
+REVERSE = re.compile(r"_l\d+r$")  # a bidirectional layer's reverse direction: out_l0r, state_l1r
+
+
 def initial_values(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """What a trace starts from: the parameters, the optimizer's state and the initial state;
     W = [W_a; W_i; W_f; W_o] (and U, b) stacked once, since every step reads them."""
@@ -190,7 +194,7 @@ def initial_values(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, n
         if gates and f"{p}_{gates[0]}" in values:
             values[p] = stack([values[f"{p}_{g}"] for g in gates])
     for name in sc.shape.recurrent:  # out_{-1}, state_{-1}: each layer's (zeros), a reverse direction's at t=T
-        step = sc.T if name.endswith("r") and "_l" in name else -1
+        step = sc.T if REVERSE.search(name) else -1
         values[f"{name}_{step}"] = {"out": sc.init_out, "state": sc.init_state}.get(name, np.zeros(sc.H))
     return values
 
