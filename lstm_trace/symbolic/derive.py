@@ -120,7 +120,7 @@ class _Deriver:
         return 1 if 1 in found else -1
 
     def owner(self, adjoint: str) -> str:
-        """The forward quantity a backward equation is the gradient of (Δout_l0 and Δout_l0's: out_l0)."""
+        """The forward quantity a backward equation is the gradient of (δout_l0, Δ_l0 and Δout_l0: out_l0)."""
         for v, name in self.names.items():
             if adjoint == name or adjoint in self.cell.splits.get(v, ()):
                 return v
