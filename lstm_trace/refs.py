@@ -59,9 +59,8 @@ def named_by_layer(layers: int, directions: int = 1) -> bool:
 
 def halves(name: str) -> tuple[str, str]:
     """W_a_l1 -> (Wf_a_l1, Wr_a_l1), V -> (Vf, Vr): the blocks of a bidirectional network's weights that read the
-    forward and the reverse direction below; dW_a_l1, W_a_l1_new likewise."""
-    d = "d" if name[:1] == "d" and name[1:2] in ("W", "V") else ""
-    return tuple(d + name[len(d)] + side + name[len(d) + 1 :] for side in "fr")  # type: ignore[return-value]
+    forward and the reverse direction below."""
+    return name[0] + "f" + name[1:], name[0] + "r" + name[1:]
 
 
 def split_weights(params: Iterable[str]) -> list[tuple[str, tuple[str, str]]]:

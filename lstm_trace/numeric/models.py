@@ -193,10 +193,18 @@ def initial_values(sc: Scenario, state: Mapping[str, np.ndarray]) -> dict[str, n
     for p, stack in (("W", np.vstack), ("U", np.vstack), ("b", np.concatenate)):
         if gates and f"{p}_{gates[0]}" in values:
             values[p] = stack([values[f"{p}_{g}"] for g in gates])
-    for name in sc.shape.recurrent:  # out_{-1}, state_{-1}: each layer's (zeros), a reverse direction's at t=T
-        step = sc.T if REVERSE.search(name) else -1
-        values[f"{name}_{step}"] = {"out": sc.init_out, "state": sc.init_state}.get(name, np.zeros(sc.H))
+    values.update(initial_state(sc))
     return values
+
+
+def initial_state(sc: Scenario) -> dict[str, np.ndarray]:
+    """What each step hands on, before the first: out_{-1}, state_{-1} (each stacked layer's zeros, a reverse
+    direction's at t=T: out_l0r_T)."""
+    given = {"out": sc.init_out, "state": sc.init_state}
+    return {
+        f"{name}_{sc.T if REVERSE.search(name) else -1}": given[name] if name in given else np.zeros(sc.H)
+        for name in sc.shape.recurrent
+    }
 
 
 def fetcher(values: Mapping[str, np.ndarray], sc: Scenario) -> Fetch:

@@ -23,7 +23,8 @@ from ..refs import Ref
 from ..scenario.scenario import Scenario
 from ..symbolic.codegen import function
 from ..symbolic.model import Equation, Model
-from .models import compiled, lookup, model_for
+from . import sweeps
+from .models import compiled, initial_state, lookup, model_for
 
 CHUNK = 128  # columns evaluated together: wide enough to share the products, narrow enough to stay in cache
 WORKERS = 2  # chunks evaluated at once, each in a thread (its products single-threaded, as the CLI sets the BLAS)
@@ -126,9 +127,7 @@ def _given(sc: Scenario, nudges: Sequence[Nudge]) -> dict[str, Any]:
         if gates and f"{p}_{gates[0]}" in plain:
             plain[p] = np.vstack([plain[f"{p}_{g}"] for g in gates])
     plain.update({f"x_{t}": x.reshape(-1, 1) for t, x in enumerate(sc.x)})
-    plain["out_-1"] = sc.init_out.reshape(-1, 1)
-    if "state" in sc.shape.recurrent:
-        plain["state_-1"] = sc.init_state.reshape(-1, 1)
+    plain.update({name: v.reshape(-1, 1) for name, v in initial_state(sc).items()})
     moved: dict[str, list[tuple]] = {}
     for k, n in enumerate(nudges):
         for name, index in _targets(sc, n):
@@ -211,17 +210,16 @@ def _swept(sc: Scenario, model: Model, values: dict[str, Any], calls: list, widt
     """A bidirectional network's forward pass on columns, sweep by sweep (numeric/sweeps.py): every step's
     values kept, since a reverse direction reads the step after."""
     by_name = {eq.name: (eq, fn, plan) for eq, fn, plan in calls}
-    halves = model.outputs if model.loss != "cross_entropy" else ()
     for t in range(sc.T):  # a label, or a given ∂L/∂out_t, and each direction's half of it
         values[f"label_{t}"] = values[f"upstream_{t}"] = sc.label[t].reshape(-1, 1)
-        for o, half in zip(halves, np.split(sc.label[t], len(halves)) if halves else (), strict=True):
+        for o, half in sweeps.halves(model, sc.label[t]):
             values[f"label{o}_{t}"] = values[f"upstream{o}_{t}"] = half.reshape(-1, 1)
     total = np.zeros(width // 2)
     with np.errstate(all="ignore"):  # a nudged loss is compared, not shown
         for k, (names, direction) in enumerate(model.sweeps):
             last = k == len(model.sweeps) - 1
             run = [by_name[n] for n in (*names, *((model.loss_eq.name,) if last else ()))]
-            for t in range(sc.T) if direction > 0 else range(sc.T - 1, -1, -1):
+            for t in sweeps.in_time(direction, sc.T):
                 for eq, fn, plan in run:
                     values[f"{eq.name}_{t + eq.shift}"] = _apply((fn, plan), values, sc, t)
                 if last:

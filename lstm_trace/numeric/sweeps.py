@@ -35,14 +35,26 @@ def label_of(names: tuple[str, ...]) -> str:
     return first[first.rindex("_l") + 1 :] if "_l" in first else OUTPUT
 
 
+def in_time(direction: int, T: int) -> range:  # noqa: N803 - the maths' name
+    """A sweep's steps: from the first on (direction +1), or from the last back (-1)."""
+    return range(T) if direction > 0 else range(T - 1, -1, -1)
+
+
+def halves(model: Model, label: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """A step's label (or given ∂L/∂out_t) as the halves each direction's out_t is compared with, by the
+    output's suffix (_l0: label_l0_t, _l0r: label_l0r_t; PyTorch's [out_t; out_t reverse] is 2H entries);
+    none for a softmax's class, which the output layer reads whole."""
+    if model.loss == "cross_entropy" or not model.outputs:
+        return []
+    return list(zip(model.outputs, np.split(np.asarray(label), len(model.outputs)), strict=True))
+
+
 def data(model: Model, values: dict, sc: Scenario) -> None:
-    """Every step's input, and its label (or given ∂L/∂out_t) with the halves each direction's out_t is
-    compared with (label_l0_t, label_l0r_t: PyTorch's [out_t; out_t reverse] is 2H entries)."""
+    """Every step's input, and its label (or given ∂L/∂out_t) with each direction's half of it."""
     target = "upstream" if model.loss == "upstream" else "label"
-    halves = model.outputs if model.loss != "cross_entropy" else ()
     for t in range(sc.T):
         values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
-        for o, half in zip(halves, np.split(np.asarray(sc.label[t]), len(halves)) if halves else (), strict=True):
+        for o, half in halves(model, sc.label[t]):
             values[f"{target}{o}_{t}"] = half
 
 
@@ -56,7 +68,7 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
         last = label == OUTPUT
         calls = kit.runs((*(by_name[n] for n in names), *((model.loss_eq,) if last else ())))
         step = kit.step(calls, "forward", None, model.loss_eq.name if last else "", label)
-        for t in range(sc.T) if direction > 0 else range(sc.T - 1, -1, -1):
+        for t in in_time(direction, sc.T):
             step(values, sc, t, rows, None)
             if last:
                 losses.append(float(values[f"E_{t}"].sum()))
@@ -75,7 +87,7 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
             continue
         eqs = tuple(by_name[n] for n in names)
         label = label_of(forward_names)
-        order = range(sc.T - 1, -1, -1) if direction > 0 else range(sc.T)
+        order = in_time(-direction, sc.T)
         for eq in eqs:
             if eq.shift == -direction:
                 values[f"{eq.name}_{order[0]}"] = np.zeros(sc.H)

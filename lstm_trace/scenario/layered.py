@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ScenarioError
-from ..refs import layer_suffix, named_by_layer, suffixes
+from ..refs import halves, layer_suffix, named_by_layer, suffixes
 from . import cellparams, sourceread, steps
+from .messages import show
 from .yamlio import Document
 
 PYTORCH_KEY = re.compile(r"(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?")
@@ -64,22 +65,15 @@ def stack_of(model: dict, doc: Document) -> tuple[int, int]:
     layers = model.get("layers", 1)
     if not (isinstance(layers, int) and not isinstance(layers, bool) and 1 <= layers <= MAX_LAYERS):
         raise doc.error(
-            ("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {_shown(layers)}"
+            ("model", "layers"), f"expected a whole number of layers from 1 to {MAX_LAYERS}, found {show(layers)}"
         )
     if not isinstance(model.get("bidirectional", False), bool):
-        raise doc.error(("model", "bidirectional"), f"expected true or false, found {_shown(model['bidirectional'])}")
+        raise doc.error(("model", "bidirectional"), f"expected true or false, found {show(model['bidirectional'])}")
     directions = 2 if model.get("bidirectional") else 1
     if named_by_layer(layers, directions) and model.get("cell") == "custom":
         key, what = ("bidirectional", "bidirectional") if directions == 2 else ("layers", "stacked")
         raise doc.error(("model", key), f"a custom cell is not {what}: write its layers as its equations")
     return layers, directions
-
-
-def _shown(value: Any) -> str:
-    """How a message shows a value that is not what was expected."""
-    if value is None:
-        return "nothing (null)"
-    return repr(value) if isinstance(value, int | float | str) else f"a {type(value).__name__}"
 
 
 def directions_of(spec: Any) -> int:
@@ -94,7 +88,8 @@ def _halves(got: dict[str, np.ndarray], layer: int, directions: int) -> dict[str
     out = {}
     for p, v in got.items():
         if p.startswith("W"):
-            out["Wf" + p[1:]], out["Wr" + p[1:]] = np.split(v, 2, axis=1)
+            forward, reverse = halves(p)
+            out[forward], out[reverse] = np.split(v, 2, axis=1)
         else:
             out[p] = v
     return out

@@ -128,6 +128,12 @@ def _layer(layout: str, key: str, layers: int, directions: int = 1) -> tuple[str
     return _full(layout, key), ""
 
 
+def _reads_both(full: str, suffix: str, directions: int) -> bool:
+    """Whether PyTorch's key holds input weights above a bidirectional network's first layer: weight_ih_l1
+    (and _reverse) read [out_t; out_t reverse], as [Wf_a_l1 Wr_a_l1] …"""
+    return directions == 2 and full.startswith("weight_ih") and not suffix.startswith("_l0")
+
+
 def source_form(  # noqa: PLR0913
     layout: str,
     key: str,
@@ -140,7 +146,7 @@ def source_form(  # noqa: PLR0913
     """The source's array `key` from this tool's arrays (get("W_a") is W_a, δW_a, …), shaped like `like`.
     Above a bidirectional network's first layer, W_a_l1 is [Wf_a_l1 Wr_a_l1] (it reads [out_t; out_t reverse])."""
     full, sfx = _layer(layout, key, layers, directions)
-    if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):
+    if _reads_both(full, sfx, directions):
         one = get
         get = lambda n: np.hstack([one(h) for h in halves(n)])  # noqa: E731
     family, form = KEYS[layout][full]
@@ -267,7 +273,7 @@ def check_names(
             continue
         full, sfx = _layer(layout, key, layers, directions)
         family, form = KEYS[layout][full]
-        if directions == 2 and full.startswith("weight_ih") and not sfx.startswith("_l0"):  # [Wf_a_l1 Wr_a_l1] …
+        if _reads_both(full, sfx, directions):  # [Wf_a_l1 Wr_a_l1] …
             gates = [param(family, g, full, cell) + sfx for g in order(layout, cell)]
             out.append((f"d{key}", tuple(f"d{h}" for g in gates for h in halves(g)), "gatehalves"))
             out.append((f"{key}_new", tuple(f"{h}_new" for g in gates for h in halves(g)), "gatehalves"))

@@ -12,9 +12,9 @@ import numpy as np
 from .. import cache
 from ..errors import key_path
 from ..names import normalise
-from ..refs import named_by_layer, shape
+from ..refs import halves, named_by_layer, shape
 from . import answers, cellparams, customcell, examples, layered, layouts, sourceread, steps, yamlio
-from .messages import first_error
+from .messages import first_error, show
 from .scenario import Part, Scenario
 from .yamlio import Path
 
@@ -95,8 +95,7 @@ def _layout_checked(doc: yamlio.Document) -> dict:
 
     layout = doc.data.get("layout", "gomez")
     if layout not in LAYOUTS:
-        found = repr(layout) if isinstance(layout, str) else f"a {type(layout).__name__}"
-        raise doc.error(("layout",), f"expected one of {', '.join(LAYOUTS)}, found {found}")
+        raise doc.error(("layout",), f"expected one of {', '.join(LAYOUTS)}, found {show(layout)}")
     raw = doc.data.get("parameters")
     model = doc.data.get("model") if isinstance(doc.data.get("model"), dict) else {}
     if model.get("equations") is not None and model.get("cell") != "custom":
@@ -152,7 +151,8 @@ def _softmax(spec: ScenarioModel, raw: dict, params: dict[str, np.ndarray], H: i
     params["V"], params["c"] = V, c
     if two:  # V reads [out_t; out_t reverse]: Vf, its left half, the forward direction's; Vr the reverse one's
         del params["V"]
-        params["Vf"], params["Vr"] = np.split(V, 2, axis=1)
+        forward, reverse = halves("V")
+        params[forward], params[reverse] = np.split(V, 2, axis=1)
     return K
 
 
