@@ -22,14 +22,12 @@ from .fusing import cheaper
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ without overflow: e^{-|x|} never exceeds 1; 1/(1 + e) where x ≥ 0, else e/(1 + e).
+    """σ = 1/(1 + e^{-x}), with e^{-x} taken at most e^{709} so that it never overflows.
 
-    On an array, e^{-|x|} is exp of x's copysign and one division by 1 + e takes the numerator 1 or e:
-    five numpy calls, not nine, the same bits (tests/test_stepcode.py). A scalar takes the form written out."""
-    e = np.exp(np.copysign(x, -1.0))
-    if type(e) is not np.ndarray:  # a scalar (or a 0-d array, which numpy's ufuncs return as a scalar)
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    return np.where(x >= 0, 1.0, e) / (e + 1.0)
+    Five cheap numpy calls (the where(x ≥ 0, 1/(1 + e), e/(1 + e)) form took twice the time, its where the
+    dearest) and within 1.2 ulp of the exact value wherever σ(x) is a normal float64 (tests/test_stepcode.py).
+    Below x = -709, where σ(x) < 1.2e-308 leaves the normal range, it is 1/(1 + e^{709}) ≈ 1.2e-308."""
+    return 1.0 / (1.0 + np.exp(np.minimum(np.negative(x), 709.0)))
 
 
 def np_sigmoids(*xs: np.ndarray) -> tuple[np.ndarray, ...]:
