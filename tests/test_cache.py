@@ -221,7 +221,10 @@ def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
     cell: str, bias: bool, loss: str, optimizer: str, K: int
 ) -> None:
     """The trace fuses a step's elementwise equations into one call (codegen.fuse); each value it
-    keeps is bit for bit the value of its own equation, evaluated alone on the trace's values."""
+    keeps is bit for bit the value of its own equation, evaluated alone on the trace's values. δx_t,
+    made for all steps in one product after the loop (allsteps.later), is its equation to within the
+    products' rounding: n·ε·Σ|terms|, n the terms summed."""
+    from lstm_trace.numeric.allsteps import later
     from lstm_trace.numeric.engine import _runs
     from lstm_trace.numeric.models import apply, fetcher
 
@@ -230,12 +233,20 @@ def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
     tr = trace(load_scenario(spec))
     runs = _runs(tr.model.backward)
     assert any(c.kind == "fused" for c, _ in runs) and any(len(eqs) > 2 for _, eqs in runs)
+    products = {eq.name for k in later(runs.calls) for eq in runs.calls[k][1]}
+    assert products == {"dx"}
     fetch = fetcher(tr.values, tr.scenario)
+    size = fetcher({k: np.abs(v) for k, v in tr.values.items()}, tr.scenario)
     checked = 0
     for row in tr.rows:
         if row.step is None or row.equation is None:
             continue
         alone = apply(row.equation, fetch, row.step, tr.scenario.T)
-        np.testing.assert_array_equal(tr.values[row.name], alone, err_msg=row.name)
+        if row.equation.name in products:
+            n = tr.values[f"dgates_{row.step}"].size
+            bound = n * np.finfo(np.float64).eps * apply(row.equation, size, row.step, tr.scenario.T)
+            assert np.all(np.abs(tr.values[row.name] - alone) <= bound), row.name
+        else:
+            np.testing.assert_array_equal(tr.values[row.name], alone, err_msg=row.name)
         checked += 1
     assert checked == sum(1 for r in tr.rows if r.step is not None) - 1  # all but Δout_{T-1} = 0

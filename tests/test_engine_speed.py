@@ -17,7 +17,7 @@ from .conftest import central_difference, random_scenario
 @pytest.mark.parametrize("cell", ["lstm", "peephole", "peephole-previous"])
 def test_every_intermediate_is_the_equation_evaluated_step_by_step(cell: str) -> None:
     """z_t (split: U·out_{t-1} in the loop, W·x_t + b before it) is its equation's value, every step,
-    to the last bits a reassociated sum changes; δx_t and the rows as before."""
+    to the last bits a reassociated sum changes; δx_t (one product after the loop) likewise; the rows as before."""
     sc = load_scenario(random_scenario(3, D=5, H=4, T=7, cell=cell))
     tr = trace(sc)
     v = tr.values
@@ -27,8 +27,9 @@ def test_every_intermediate_is_the_equation_evaluated_step_by_step(cell: str) ->
         np.testing.assert_allclose(v[f"z_{t}"], want, rtol=0, atol=1e-14)
         np.testing.assert_allclose(v[f"dx_{t}"], W.T @ v[f"dgates_{t}"], rtol=0, atol=1e-14)
         assert [r.name for r in tr.rows if r.step == t and r.section == "backward"][-2:] == [f"dx_{t}", f"Dout_{t - 1}"]
-    names = list(v)  # the values keep the order they are computed in: δx_t before Δout_{t-1}
-    assert names.index("dx_3") < names.index("Dout_2") < names.index("Delta_2")
+    names = list(v)  # the values keep the order they are computed in: δx_t after every step, then the gradients
+    assert names.index("Dout_2") < names.index("Delta_2") < names.index("Delta_0") < names.index("dx_3")
+    assert names.index("dx_0") < names.index("dx_6") < names.index("dW")
 
 
 def test_the_input_projection_is_split_from_the_recurrence() -> None:

@@ -15,15 +15,17 @@ from lstm_trace.scenario.examples import names
 from .conftest import random_scenario
 
 
-def _walking(calls, section, hidden, row, stacked, sweep=""):  # noqa: ANN001, ANN202, PLR0913
-    """The step call by call, each argument through models.at: the form the generated function replaces."""
+def _walking(calls, section, hidden, row, stacked, sweep="", later=frozenset()):  # noqa: ANN001, ANN202, PLR0913
+    """The step call by call, each argument through models.at: the form the generated function replaces
+    (a call in later: its rows only, its values made after the loop)."""
 
     def walk(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
-        for c, eqs in calls:
-            out = at(c, values, sc, t)
-            for eq, v in zip(eqs, out if c.kind == "fused" else (out,), strict=True):
+        for k, (c, eqs) in enumerate(calls):
+            out = None if k in later else at(c, values, sc, t)
+            for j, eq in enumerate(eqs):
                 name = f"{eq.name}_{t + eq.shift}"
-                values[name] = v
+                if out is not None:
+                    values[name] = out[j] if c.kind == "fused" else out
                 if rows is not None and eq.name != hidden:
                     rows.append(row(section, t, name, eq, sweep=sweep))
             if gates is not None and eqs[-1].name in stacked:
@@ -86,8 +88,8 @@ def test_the_walk_replaced_is_the_engines(monkeypatch: pytest.MonkeyPatch) -> No
     """The comparison is not void: a step that computed something else would be seen."""
     sc = load_scenario("gomez")
 
-    def off(calls, section, hidden, row, stacked, sweep=""):  # noqa: ANN001, ANN202, PLR0913
-        walk = _walking(calls, section, hidden, row, stacked, sweep)
+    def off(calls, section, hidden, row, stacked, sweep="", later=frozenset()):  # noqa: ANN001, ANN202, PLR0913
+        walk = _walking(calls, section, hidden, row, stacked, sweep, later)
 
         def step(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
             walk(values, sc, t, rows, gates)

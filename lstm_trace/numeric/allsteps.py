@@ -3,8 +3,10 @@
 The recurrence is a loop over the steps, but part of a step's linear equation reads none of it:
 W·x_t + b of z_t = U·out_{t-1} + W·x_t + b is one matrix product over all the steps' columns
 before the loop, W·[x_0 … x_{T-1}] + b, and z_t is written into its row (the sum reassociated:
-z_t may differ from the equation evaluated alone in the last bit). δx_t stays a product per step,
-so that every shown row is bit for bit its own equation (tests/test_cache.py).
+z_t may differ from the equation evaluated alone in the last bit). Likewise a product of the backward
+step that nothing in the loop reads, δx_t = Wᵀ·δgates_t, is one product after it, Wᵀ·[δgates_0 …]
+(later): T matrix-vector products are one matrix product, as PyTorch computes δx; each δx_t is its
+equation to within the products' rounding (tests/test_cache.py), every other shown row bit for bit.
 δgates_t = [δa_t; δi_t; δf_t; δo_t] is row t of one T×4H array and δa_t … are its slices, so the
 gradients' Σ_t read [δgates_0 … δgates_{T-1}] as that array's transpose and [x_0 … x_{T-1}] as the
 scenario's own x: a long sequence's values are held once.
@@ -109,6 +111,45 @@ def columns_of(plan: Plan, values: dict, sc: Scenario, columns: dict[Ref, np.nda
 def every_step(c: Compiled, values: dict, sc: Scenario, columns: dict) -> np.ndarray:
     """A linear equation evaluated on all steps' columns: row t is step t's value (a T×n array, rows contiguous)."""
     return np.ascontiguousarray(np.asarray(c.fn(*columns_of(c.plan, values, sc, columns)), dtype=np.float64).T)
+
+
+def later(calls: list[tuple[Compiled, tuple[Equation, ...]]]) -> frozenset[int]:
+    """The step's matrix products whose values no other call of the pass reads (δx_t = Wᵀ·δgates_t, not a
+    stacked layer's, whose δx_t the layer below reads in the step): made for all steps after the loop."""
+    out = set()
+    for k, (c, eqs) in enumerate(calls):
+        made = {eq.name for eq in eqs}
+        if c.kind == "linear" and not any(b in made for j, (o, _) in enumerate(calls) if j != k for b, _, _ in o.plan):
+            out.add(k)
+    return frozenset(out)
+
+
+def after(
+    calls: list[tuple[Compiled, tuple[Equation, ...]]],
+    which: frozenset[int],
+    values: dict,
+    sc: Scenario,
+    columns: dict[Ref, np.ndarray],
+) -> None:
+    """The calls in which (later) made for every step at once, step t's value row t of one array."""
+    for k in sorted(which):
+        c, (eq,) = calls[k]
+        whole = every_step(c, values, sc, columns)
+        for t in range(sc.T):
+            values[f"{eq.name}_{t + eq.shift}"] = whole[t]
+
+
+def losses(loss: Compiled, values: dict, sc: Scenario, target: str) -> list[float]:
+    """E_t of every step, its equation evaluated on all steps' columns and each step's units summed (the
+    bits of E_t's own sum: a contiguous row is summed as the vector alone), into values as E_t; the list."""
+    columns = given_columns(sc)
+    if np.ndim(sc.label) == 2:
+        columns[Ref(target, 0)] = np.asarray(sc.label).T
+    whole = every_step(loss, values, sc, columns)
+    sums = np.add.reduce(whole.reshape(sc.T, -1), axis=1)
+    for t in range(sc.T):
+        values[f"E_{t}"] = sums[t : t + 1]
+    return sums.tolist()
 
 
 def given_columns(sc: Scenario) -> dict[Ref, np.ndarray]:

@@ -105,14 +105,20 @@ def _runs(eqs: tuple[Equation, ...]) -> Step:
     return _FUSED[eqs]
 
 
-def _step(
-    calls: Step, section: str, gates: allsteps.GateRows | None = None, hidden: str = "", sweep: str = ""
+def _step(  # noqa: PLR0913
+    calls: Step,
+    section: str,
+    gates: allsteps.GateRows | None = None,
+    hidden: str = "",
+    sweep: str = "",
+    later: frozenset[int] = frozenset(),
 ) -> StepFn:
     """A step's calls as one generated function fn(values, sc, t, rows, gates) (stepcode.py): it evaluates
     them into values, each quantity's row appended to rows (if given), in order; hidden: an equation
-    computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py). Fetched once per
-    pass, called once per step."""
-    return calls.function(section, hidden, Row, gates.names if gates is not None else (), sweep)
+    computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py); later: the calls
+    whose rows it makes, their values made after the loop (allsteps.later). Fetched once per pass, called
+    once per step."""
+    return calls.function(section, hidden, Row, gates.names if gates is not None else (), sweep, later)
 
 
 SWEEPS = sweeps.Kit(_runs, _step, Row)  # what a bidirectional network's sweeps use of the engine
@@ -191,14 +197,16 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     gates = allsteps.GateRows(sc.T, sc.shape.gates)
-    step = _step(backward, "backward", gates)
+    later = allsteps.later(backward.calls)  # δx_t: one product after the loop
+    step = _step(backward, "backward", gates, later=later)
     for t in range(last, -1, -1):
         step(values, sc, t, rows, gates)
         gates.stack(values, t)
+    columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
+    allsteps.after(backward.calls, later, values, sc, columns)
     rows += [
         Row("backward", -1, name, eq, note="the initial output's") for name, eq in allsteps.initial(model, values, sc)
     ]
-    columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
     rows += _gradients(model, values, sc, columns)
     return model, values, rows
 
@@ -214,19 +222,19 @@ def loss(scenario: Scenario) -> float:
 def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: list[Row] | None) -> list[float]:
     """The forward pass into values (its rows appended to rows, if given); E_t of each step.
 
-    The loss E_t (per unit, then summed) is computed with the step's last forward equations. The gates'
-    pre-activations are one stacked product where the cell's gates share one form (the LSTM's); a cell
-    whose do not (the GRU's) computes each in its place among the step's equations."""
+    The loss E_t (per unit, then summed), which nothing in the recurrence reads, is computed for all steps
+    at once after the loop (allsteps.losses). The gates' pre-activations are one stacked product where the
+    cell's gates share one form (the LSTM's); a cell whose do not (the GRU's) computes each in its place
+    among the step's equations."""
     if model.sweeps:
         return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
-    loss_eq = model.loss_eq
-    forward = _runs((*model.forward, *model.head, loss_eq))
+    forward = _runs((*model.forward, *model.head))
     linear, inputs = None, None
     if model.linear:
         linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)  # W·x_t + b, all t
-    losses, target = [], "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
-    step, project = _step(forward, "forward", hidden=loss_eq.name), None if linear is None else value(linear)
+    target = "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
+    step, project = _step(forward, "forward"), None if linear is None else value(linear)
     blocks = [(f"z{g}", slice(k * H, (k + 1) * H)) for k, g in enumerate(gates)]
     xs, labels = sc.x, sc.label
     for t in range(sc.T):
@@ -241,9 +249,7 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
             for name, block in blocks:
                 values[f"{name}_{t}"] = z[block]
         step(values, sc, t, rows, None)
-        e = float(np.add.reduce(values[f"E_{t}"], axis=None))  # what .sum() calls, without its Python layer
-        losses.append(e)
-        values[f"E_{t}"] = np.array([e])
+    losses = allsteps.losses(compiled(model.loss_eq), values, sc, target)
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
         losses.append(float(np.sum(sc.final_dstate * values[f"state_{sc.T - 1}"])))
     return losses

@@ -23,6 +23,7 @@ from .models import at, lookup
 
 Call = tuple[Compiled, tuple[Equation, ...]]
 StepFn = Callable[..., None]  # (values, sc, t, rows, gates) -> None
+_NONE: frozenset[int] = frozenset()
 
 
 class Step:
@@ -38,14 +39,17 @@ class Step:
     def __len__(self) -> int:
         return len(self.calls)
 
-    def function(self, section: str, hidden: str, row: Any, stacked: tuple[str, ...], sweep: str = "") -> StepFn:
+    def function(  # noqa: PLR0913
+        self, section: str, hidden: str, row: Any, stacked: tuple[str, ...], sweep: str = "", later: frozenset = _NONE
+    ) -> StepFn:
         """The step as one function fn(values, sc, t, rows, gates); row: the Row class rows are made of,
         stacked: the names whose last call hands the values to gates.stack (δa … δo); sweep: the rows' (a
-        bidirectional network's layer and direction, numeric/sweeps.py)."""
-        key = (section, hidden, row, stacked, sweep)
+        bidirectional network's layer and direction, numeric/sweeps.py); later: the calls whose rows the step
+        makes but whose values the pass computes for all steps at once after its loop (allsteps.later)."""
+        key = (section, hidden, row, stacked, sweep, later)
         fn = self._fns.get(key)
         if fn is None:
-            fn = self._fns[key] = build(self.calls, section, hidden, row, stacked, sweep)
+            fn = self._fns[key] = build(self.calls, section, hidden, row, stacked, sweep, later)
         return fn
 
 
@@ -83,9 +87,16 @@ def _name(base: str, shift: int | None) -> str:
 
 
 def build(  # noqa: PLR0913
-    calls: list[Call], section: str, hidden: str, row: Any, stacked: tuple[str, ...], sweep: str = ""
+    calls: list[Call],
+    section: str,
+    hidden: str,
+    row: Any,
+    stacked: tuple[str, ...],
+    sweep: str = "",
+    later: frozenset[int] = _NONE,
 ) -> StepFn:
-    """Generate and load the step's function (see the module's docstring)."""
+    """Generate and load the step's function (see the module's docstring); a call in later is not made,
+    its rows are (its values come after the pass's loop)."""
     lines = ["def _step(values, sc, t, rows, gates):", "    get = values.get"]
     env: dict[str, Any] = {"lookup": lookup, "at": at, "Ref": Ref, "ndarray": np.ndarray, "asarray": np.asarray}
     env.update({"float64": np.float64, "new": tuple.__new__, "Row": row})
@@ -93,34 +104,45 @@ def build(  # noqa: PLR0913
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
-        if c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
-            lines.append(f"    r{k} = at(F{k}, values, sc, t)")
-        else:
-            lines += _arguments(k, c, local, env)
-            lines.append(f"    r{k} = F{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})")
+        if k not in later:
+            lines += _made(k, c, eqs, local, env)
         for j, eq in enumerate(eqs):
-            v, n = f"v{k}_{j}", f"n{k}_{j}"
-            if c.kind == "fused":
-                lines.append(f"    {v} = r{k}[{j}]")
-                lines.append(f"    if type({v}) is not ndarray: {v} = asarray({v}, dtype=float64)")
-            elif c.kind == "linear":
-                lines.append(f"    {v} = r{k}.ravel()")
-            elif c.kind == "sum":
-                lines.append(f"    {v} = r{k}")
-            else:
-                lines.append(f"    {v} = asarray(r{k}, dtype=float64)")
-            lines.append(f"    {n} = {_name(eq.name, eq.shift)}")
-            lines.append(f"    values[{n}] = {v}")
-            local[(eq.name, eq.shift)] = v
+            if k in later:
+                lines.append(f"    n{k}_{j} = {_name(eq.name, eq.shift)}")
             if eq.name != hidden:
                 env[f"E{k}_{j}"] = eq
-                made.append((n, f"E{k}_{j}"))
+                made.append((f"n{k}_{j}", f"E{k}_{j}"))
         if stacked and eqs[-1].name in stacked:
             lines.append(f"    if gates is not None: {_stacking(eqs, stacked, k)}")
     if made:
         each = ", ".join(f"new(Row, ({section!r}, t, {n}, {e}, False, '', {sweep!r}))" for n, e in made)
         lines.append(f"    if rows is not None: rows.extend(({each},))")
     return _load(lines, env, "_step")
+
+
+def _made(k: int, c: Compiled, eqs: tuple[Equation, ...], local: dict, env: dict[str, Any]) -> list[str]:
+    """Source making call k: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values."""
+    lines = []
+    if c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
+        lines.append(f"    r{k} = at(F{k}, values, sc, t)")
+    else:
+        lines += _arguments(k, c, local, env)
+        lines.append(f"    r{k} = F{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})")
+    for j, eq in enumerate(eqs):
+        v, n = f"v{k}_{j}", f"n{k}_{j}"
+        if c.kind == "fused":
+            lines.append(f"    {v} = r{k}[{j}]")
+            lines.append(f"    if type({v}) is not ndarray: {v} = asarray({v}, dtype=float64)")
+        elif c.kind == "linear":
+            lines.append(f"    {v} = r{k}.ravel()")
+        elif c.kind == "sum":
+            lines.append(f"    {v} = r{k}")
+        else:
+            lines.append(f"    {v} = asarray(r{k}, dtype=float64)")
+        lines.append(f"    {n} = {_name(eq.name, eq.shift)}")
+        lines.append(f"    values[{n}] = {v}")
+        local[(eq.name, eq.shift)] = v
+    return lines
 
 
 def _stacking(eqs: tuple[Equation, ...], stacked: tuple[str, ...], k: int) -> str:
