@@ -15,31 +15,40 @@ from lstm_trace.scenario.examples import names
 from .conftest import random_scenario
 
 
-def _walking(calls, section, hidden, row, stacked, sweep="", later=frozenset()):  # noqa: ANN001, ANN202, PLR0913
-    """The step call by call, each argument through models.at: the form the generated function replaces
-    (a call in later: its rows only, its values made after the loop)."""
+def _walking(calls, shape):  # noqa: ANN001, ANN202
+    """The pass step by step, call by call, each argument through models.at: the form the generated loop
+    replaces (a call in shape.later: its rows only, its values made after the loop)."""
 
-    def walk(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
-        for k, (c, eqs) in enumerate(calls):
-            out = None if k in later else at(c, values, sc, t)
-            for j, eq in enumerate(eqs):
-                name = f"{eq.name}_{t + eq.shift}"
-                if out is not None:
-                    values[name] = out[j] if c.kind == "fused" else out
-                if rows is not None and eq.name != hidden:
-                    rows.append(row(section, t, name, eq, sweep=sweep))
-            if gates is not None and eqs[-1].name in stacked:
+    def walk(values, sc, steps, rows, gates, inputs):  # noqa: ANN001, ANN202, PLR0913
+        for t in steps:
+            if shape.project is not None:  # z_t = (W·x_t + b, all steps') + U·out_{t-1}, and its gates' blocks
+                z = at(shape.project.linear, values, sc, t)
+                if inputs is not None:
+                    z = inputs[t].__iadd__(z)
+                values[f"z_{t}"] = z
+                for name, start, stop in shape.project.blocks:
+                    values[f"{name}_{t}"] = z[start:stop]
+            for k, (c, eqs) in enumerate(calls):
+                out = None if k in shape.later else at(c, values, sc, t)
+                for j, eq in enumerate(eqs):
+                    name = f"{eq.name}_{t + eq.shift}"
+                    if out is not None:
+                        values[name] = out[j] if c.kind == "fused" else out
+                    if rows is not None and eq.name != shape.hidden:
+                        rows.append(shape.row(shape.section, t, name, eq, sweep=shape.sweep))
+                if gates is not None and eqs[-1].name in shape.stacked:
+                    gates.stack(values, t)
+            if gates is not None:
                 gates.stack(values, t)
 
     return walk
 
 
 def _walked(sc, monkeypatch: pytest.MonkeyPatch, build=_walking):  # noqa: ANN001, ANN202
-    """The trace with each step built by build (the call-by-call walk), z_t's product through models.at."""
+    """The trace with each pass built by build (the step-by-step, call-by-call walk)."""
     with monkeypatch.context() as m:
         m.setattr(engine, "_FUSED", {})  # steps built afresh, by build
         m.setattr(stepcode, "build", build)
-        m.setattr(engine, "value", lambda c: lambda values, sc, t: at(c, values, sc, t))
         return trace(sc)
 
 
@@ -88,15 +97,16 @@ def test_the_walk_replaced_is_the_engines(monkeypatch: pytest.MonkeyPatch) -> No
     """The comparison is not void: a step that computed something else would be seen."""
     sc = load_scenario("gomez")
 
-    def off(calls, section, hidden, row, stacked, sweep="", later=frozenset()):  # noqa: ANN001, ANN202, PLR0913
-        walk = _walking(calls, section, hidden, row, stacked, sweep, later)
+    def off(calls, shape):  # noqa: ANN001, ANN202
+        walk = _walking(calls, shape)
 
-        def step(values, sc, t, rows, gates):  # noqa: ANN001, ANN202
-            walk(values, sc, t, rows, gates)
-            if section == "forward":
-                values[f"state_{t}"] = values[f"state_{t}"] + 2.0**-40
+        def loop(values, sc, steps, rows, gates, inputs):  # noqa: ANN001, ANN202, PLR0913
+            for t in steps:
+                walk(values, sc, (t,), rows, gates, inputs)
+                if shape.section == "forward":
+                    values[f"state_{t}"] = values[f"state_{t}"] + 2.0**-40
 
-        return step
+        return loop
 
     assert trace(sc)["out_1"].tobytes() != _walked(sc, monkeypatch, off)["out_1"].tobytes()
 
@@ -169,3 +179,60 @@ def test_every_step_value_of_every_example_is_its_own_equation_alone(name: str) 
         assert np.asarray(tr.values[row.name]).tobytes() == np.asarray(alone, dtype=np.float64).tobytes(), row.name
         checked += 1
     assert checked >= sc.T
+
+
+def test_a_loop_carries_what_the_step_before_made_and_reads_the_parameters_once() -> None:
+    """The generated loop (stepcode.build) holds in locals what the next step reads of this one's: going
+    forward state_{t-1} and out_{t-1} (in z_t's product), going back Δout_t and δstate_{t+1}; U is read
+    once, before the loop; what no step makes (f_{t+1}, the forward pass's) is read from the values."""
+    from lstm_trace.numeric.allsteps import GateRows, later
+
+    tr = trace("gomez")
+    model, sc = tr.model, tr.scenario
+    forward = engine._runs((*model.forward, *model.head))
+    backward = engine._runs(model.backward)
+    linear = engine.compiled(model.linear[0], True)
+    project = stepcode.Project(linear, (("za", 0, 1), ("zi", 1, 2), ("zf", 2, 3), ("zo", 3, 4)))
+    ahead = stepcode.Shape("forward", "", engine.Row, (), project=project)
+    back = stepcode.Shape(
+        "backward", "", engine.Row, GateRows(2, ("a", "i", "f", "o")).names, "", later(backward.calls), -1
+    )
+    assert stepcode._carried(forward.calls, ahead) == {("state", -1): ("state", 0), ("out", -1): ("out", 0)}
+    assert stepcode._carried(backward.calls, back) == {("Dout", 0): ("Dout", -1), ("dstate", 1): ("dstate", 0)}
+    sources = []
+
+    def keep(lines, env, name):  # noqa: ANN001, ANN202
+        sources.append("\n".join(lines))
+        return real(lines, env, name)
+
+    real = stepcode._load
+    stepcode._load = keep
+    try:
+        stepcode.build(backward.calls, back)
+    finally:
+        stepcode._load = real
+    before, body = sources[0].split("    for t in steps:")
+    assert "get('U')" in before and "'U'" not in body and "'W'" not in sources[0]  # δx_t's W·: after the loop
+    assert 'get(f"dstate_{t + 1}")' in body.split("if a0_3 is None:")[1].splitlines()[1]  # the first step's only
+    assert 'get(f"f_{t + 1}")' in body and sc.T == 2
+
+
+@pytest.mark.parametrize("loss", ["l2", "upstream", "cross_entropy", "bidirectional"])
+def test_each_steps_loss_is_its_equation_alone_summed(loss: str) -> None:
+    """E_t, made for all steps after the loop (allsteps.losses: the steps as rows for a loss that reads each
+    unit alone, as columns for cross-entropy's logsumexp), is bit for bit its equation evaluated at the step
+    alone and summed over the units; E their sum."""
+    from lstm_trace.numeric.models import apply, fetcher
+    from lstm_trace.symbolic.codegen import unitwise
+
+    if loss == "bidirectional":
+        tr = trace("bidirectional")
+    else:
+        doc = random_scenario(5, D=3, H=6, T=5, K=4 if loss == "cross_entropy" else 0)
+        tr = trace(load_scenario(_upstream(doc, False) if loss == "upstream" else doc))
+    assert unitwise(engine.compiled(tr.model.loss_eq)) is (loss != "cross_entropy")
+    fetch = fetcher(tr.values, tr.scenario)
+    for t in range(tr.scenario.T):
+        alone = np.add.reduce(np.asarray(apply(tr.model.loss_eq, fetch, t, tr.scenario.T), dtype=np.float64), axis=None)
+        assert tr.values[f"E_{t}"].tobytes() == np.array([alone]).tobytes(), t
+    assert tr.E == sum(float(tr.values[f"E_{t}"][0]) for t in range(tr.scenario.T))

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..refs import Ref
 from ..scenario.scenario import Scenario
-from ..symbolic.codegen import Compiled, load
+from ..symbolic.codegen import Compiled, load, unitwise
 from ..symbolic.model import Equation, Model
 from .models import at, compiled, lookup
 
@@ -140,16 +140,35 @@ def after(
 
 
 def losses(loss: Compiled, values: dict, sc: Scenario, target: str) -> list[float]:
-    """E_t of every step, its equation evaluated on all steps' columns and each step's units summed (the
-    bits of E_t's own sum: a contiguous row is summed as the vector alone), into values as E_t; the list."""
-    columns = given_columns(sc)
-    if np.ndim(sc.label) == 2:
-        columns[Ref(target, 0)] = np.asarray(sc.label).T
-    whole = every_step(loss, values, sc, columns)
+    """E_t of every step, its equation evaluated on all steps at once and each step's units summed (the bits
+    of E_t's own sum: a contiguous row is summed as the vector alone), into values as E_t; the list. A loss
+    that reads each unit alone (l2, upstream) takes the steps as the rows of a T×n array, as the label is
+    held; one that reads all units (cross-entropy's logsumexp) takes them as columns."""
+    label = np.asarray(sc.label)
+    if unitwise(loss) and all(shift is not None for _, shift, _ in loss.plan):  # type: ignore[attr-defined]
+        whole = loss.fn(
+            *(
+                label if (b, s) == (target, 0) and label.ndim == 2 else rows_of(Ref(b, s), values, sc)
+                for b, s, _ in loss.plan
+            )  # type: ignore[attr-defined]
+        )
+        whole = np.asarray(whole, dtype=np.float64)
+    else:
+        columns = given_columns(sc)
+        if label.ndim == 2:
+            columns[Ref(target, 0)] = label.T
+        whole = every_step(loss, values, sc, columns)
     sums = np.add.reduce(whole.reshape(sc.T, -1), axis=1)
     for t in range(sc.T):
         values[f"E_{t}"] = sums[t : t + 1]
     return sums.tolist()
+
+
+def rows_of(ref: Ref, values: dict, sc: Scenario) -> np.ndarray:
+    """A quantity's values at every step as the rows of one T×n array: [v_0; …; v_{T-1}]."""
+    get = values.get
+    each = [get(f"{ref.base}_{t + ref.shift}") for t in range(sc.T)]
+    return np.stack([v if v is not None else lookup(values, sc, ref, t) for t, v in enumerate(each)])
 
 
 def given_columns(sc: Scenario) -> dict[Ref, np.ndarray]:

@@ -27,7 +27,7 @@ from .finite import finite
 from .models import at, compiled, initial_values, lookup, model_for
 from .sections import SECTIONS as SECTIONS
 from .sections import section_title as section_title
-from .stepcode import Step, StepFn, value
+from .stepcode import LoopFn, Project, Step
 
 
 class Row(NamedTuple):
@@ -105,23 +105,25 @@ def _runs(eqs: tuple[Equation, ...]) -> Step:
     return _FUSED[eqs]
 
 
-def _step(  # noqa: PLR0913
+def _loop(  # noqa: PLR0913
     calls: Step,
     section: str,
     gates: allsteps.GateRows | None = None,
     hidden: str = "",
     sweep: str = "",
     later: frozenset[int] = frozenset(),
-) -> StepFn:
-    """A step's calls as one generated function fn(values, sc, t, rows, gates) (stepcode.py): it evaluates
-    them into values, each quantity's row appended to rows (if given), in order; hidden: an equation
-    computed but not shown (the loss E_t); sweep: a bidirectional network's (sweeps.py); later: the calls
-    whose rows it makes, their values made after the loop (allsteps.later). Fetched once per pass, called
-    once per step."""
-    return calls.function(section, hidden, Row, gates.names if gates is not None else (), sweep, later)
+    direction: int = 1,
+    project: Project | None = None,
+) -> LoopFn:
+    """A pass's steps as one generated function fn(values, sc, steps, rows, gates, inputs) (stepcode.py): it
+    evaluates each step's calls into values, each quantity's row appended to rows (if given), in order;
+    hidden: an equation computed but not shown; sweep: a bidirectional network's (sweeps.py); later: the
+    calls whose rows it makes, their values made after the loop (allsteps.later); direction: +1 from the
+    first step on, -1 from the last back; project: z_t's product (inputs: its other terms, all steps')."""
+    return calls.loop(section, hidden, Row, gates.names if gates is not None else (), sweep, later, direction, project)
 
 
-SWEEPS = sweeps.Kit(_runs, _step, Row)  # what a bidirectional network's sweeps use of the engine
+SWEEPS = sweeps.Kit(_runs, _loop, Row)  # what a bidirectional network's sweeps use of the engine
 
 
 def trace(scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any], iteration: int = 1) -> Trace:
@@ -198,10 +200,7 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     gates = allsteps.GateRows(sc.T, sc.shape.gates)
     later = allsteps.later(backward.calls)  # δx_t: one product after the loop
-    step = _step(backward, "backward", gates, later=later)
-    for t in range(last, -1, -1):
-        step(values, sc, t, rows, gates)
-        gates.stack(values, t)
+    _loop(backward, "backward", gates, later=later, direction=-1)(values, sc, range(last, -1, -1), rows, gates, None)
     columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
     allsteps.after(backward.calls, later, values, sc, columns)
     rows += [
@@ -230,25 +229,13 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
         return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
     forward = _runs((*model.forward, *model.head))
-    linear, inputs = None, None
-    if model.linear:
-        linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)  # W·x_t + b, all t
+    project, inputs = None, None
+    if model.linear:  # W·x_t + b made for all t before the loop (inputs), U·out_{t-1} in it
+        linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)
+        project = Project(linear, tuple((f"z{g}", k * H, (k + 1) * H) for k, g in enumerate(gates)))
+    sweeps.data(model, values, sc)  # every step's x_t and label_t
+    _loop(forward, "forward", project=project)(values, sc, range(sc.T), rows, None, inputs)
     target = "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
-    step, project = _step(forward, "forward"), None if linear is None else value(linear)
-    blocks = [(f"z{g}", slice(k * H, (k + 1) * H)) for k, g in enumerate(gates)]
-    xs, labels = sc.x, sc.label
-    for t in range(sc.T):
-        values[f"x_{t}"], values[f"{target}_{t}"] = xs[t], labels[t]
-        if project is not None:
-            if inputs is None:
-                z = project(values, sc, t)
-            else:  # z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array
-                z = inputs[t]
-                z += project(values, sc, t)
-            values[f"z_{t}"] = z
-            for name, block in blocks:
-                values[f"{name}_{t}"] = z[block]
-        step(values, sc, t, rows, None)
     losses = allsteps.losses(compiled(model.loss_eq), values, sc, target)
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
         losses.append(float(np.sum(sc.final_dstate * values[f"state_{sc.T - 1}"])))

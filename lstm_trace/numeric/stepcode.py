@@ -1,10 +1,18 @@
-"""A step's equations as one generated Python function: the per-step hot path without a plan walk.
+"""A pass over the steps as one generated Python function: the hot loop without a plan walk.
 
 The engine evaluates a step as a list of calls (each equation's compiled numpy function, or a run of
 elementwise ones fused into one, codegen.fuse). Walked call by call, each argument costs a name
 formatted, a dict read and a branch, each value a Row built through its Python constructor. Here the
-same calls are written out once per (calls, section) as straight-line source: a quantity read by a
-later call in the step is a local, names are f-strings over t, rows are built in one go at the end.
+same calls are written out once per (calls, section, …) as the body of one loop over the pass's steps:
+
+- a quantity read by a later call in the step is a local;
+- one the step before made (state_{t-1} going forward, Δout_t and δstate_{t+1} going back) is carried
+  over in a local from that step, read from the values only at the pass's first step;
+- the parameters the calls read (W, U, b) are read once, before the loop;
+- z_t = (W·x_t + b, made for all steps before the loop) + U·out_{t-1} and its gates' blocks za_t … are
+  made in the loop (project), each block a local the gates read;
+- names are f-strings over t, a step's rows are built in one go at its end.
+
 The numpy functions called, their arguments and so every value are exactly those of models.at
 (tests/test_stepcode.py compares every value of every bundled example with the call-by-call walk).
 """
@@ -12,7 +20,7 @@ The numpy functions called, their arguments and so every value are exactly those
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,16 +30,24 @@ from ..symbolic.model import Equation
 from .models import at, lookup
 
 Call = tuple[Compiled, tuple[Equation, ...]]
-StepFn = Callable[..., None]  # (values, sc, t, rows, gates) -> None
+LoopFn = Callable[..., None]  # (values, sc, steps, rows, gates, inputs) -> None
 _NONE: frozenset[int] = frozenset()
 
 
+class Project(NamedTuple):
+    """z_t's terms that read the recurrence (U·out_{t-1}), added in the loop to row t of the other terms
+    made before it (inputs, or none), and the gates' blocks of z_t: (name, start, stop)."""
+
+    linear: Compiled
+    blocks: tuple[tuple[str, int, int], ...]
+
+
 class Step:
-    """A step's calls, in order, and their generated functions (one per section shown, per hidden row)."""
+    """A step's calls, in order, and the loops generated from them (one per section shown, direction, …)."""
 
     def __init__(self, calls: list[Call]) -> None:
         self.calls = calls
-        self._fns: dict[tuple[str, str, Any, tuple[str, ...]], StepFn] = {}
+        self._fns: dict[tuple, LoopFn] = {}
 
     def __iter__(self) -> Iterator[Call]:
         return iter(self.calls)
@@ -39,39 +55,43 @@ class Step:
     def __len__(self) -> int:
         return len(self.calls)
 
-    def function(  # noqa: PLR0913
-        self, section: str, hidden: str, row: Any, stacked: tuple[str, ...], sweep: str = "", later: frozenset = _NONE
-    ) -> StepFn:
-        """The step as one function fn(values, sc, t, rows, gates); row: the Row class rows are made of,
-        stacked: the names whose last call hands the values to gates.stack (δa … δo); sweep: the rows' (a
-        bidirectional network's layer and direction, numeric/sweeps.py); later: the calls whose rows the step
-        makes but whose values the pass computes for all steps at once after its loop (allsteps.later)."""
-        key = (section, hidden, row, stacked, sweep, later)
+    def loop(  # noqa: PLR0913
+        self,
+        section: str,
+        hidden: str,
+        row: Any,
+        stacked: tuple[str, ...],
+        sweep: str = "",
+        later: frozenset[int] = _NONE,
+        direction: int = 1,
+        project: Project | None = None,
+    ) -> LoopFn:
+        """The pass as one function fn(values, sc, steps, rows, gates, inputs) over steps, consecutive in
+        time (direction +1: the first on; -1: the last back). row: the Row class rows are made of; stacked:
+        the names whose last call hands the values to gates.put (δa … δo); sweep: the rows' (a bidirectional
+        network's layer and direction, numeric/sweeps.py); later: the calls whose rows the step makes but
+        whose values the pass makes for all steps after the loop (allsteps.later); project: z_t's (inputs:
+        its other terms, all steps', or None)."""
+        key = (section, hidden, row, stacked, sweep, later, direction, project)
         fn = self._fns.get(key)
         if fn is None:
-            fn = self._fns[key] = build(self.calls, section, hidden, row, stacked, sweep, later)
+            fn = self._fns[key] = build(
+                self.calls, Shape(section, hidden, row, stacked, sweep, later, direction, project)
+            )
         return fn
 
 
-_VALUES: dict[Compiled, Callable[[dict, Any, int], np.ndarray]] = {}
+class Shape(NamedTuple):
+    """What a generated loop is made for, beside its calls (Step.loop's arguments)."""
 
-
-def value(c: Compiled) -> Callable[[dict, Any, int], np.ndarray]:
-    """models.at(c, values, sc, t) as a generated fn(values, sc, t): the same call, its arguments read directly."""
-    fn = _VALUES.get(c)
-    if fn is None:
-        env: dict[str, Any] = {"lookup": lookup, "at": at, "Ref": Ref, "asarray": np.asarray, "float64": np.float64}
-        env["F0"] = c
-        lines = ["def _value(values, sc, t):", "    get = values.get"]
-        if c.kind in ("sum", "fused"):
-            lines.append("    return at(F0, values, sc, t)")
-        else:
-            lines += _arguments(0, c, {}, env)
-            call = f"F0.fn({', '.join(f'a0_{j}' for j in range(len(c.plan)))})"  # type: ignore[attr-defined]
-            done = f"{call}.ravel()" if c.kind == "linear" else f"asarray({call}, dtype=float64)"
-            lines.append(f"    return {done}")
-        fn = _VALUES[c] = _load(lines, env, "_value")
-    return fn
+    section: str
+    hidden: str
+    row: Any
+    stacked: tuple[str, ...]
+    sweep: str = ""
+    later: frozenset[int] = _NONE
+    direction: int = 1
+    project: Project | None = None
 
 
 def _load(lines: list[str], env: dict[str, Any], name: str) -> Any:
@@ -86,63 +106,140 @@ def _name(base: str, shift: int | None) -> str:
     return repr(base) if shift is None else f'f"{base}_{{t + {shift}}}"'
 
 
-def build(  # noqa: PLR0913
-    calls: list[Call],
-    section: str,
-    hidden: str,
-    row: Any,
-    stacked: tuple[str, ...],
-    sweep: str = "",
-    later: frozenset[int] = _NONE,
-) -> StepFn:
-    """Generate and load the step's function (see the module's docstring); a call in later is not made,
-    its rows are (its values come after the pass's loop)."""
-    lines = ["def _step(values, sc, t, rows, gates):", "    get = values.get"]
+class _Source:
+    """The generated function's lines, its globals, and where each quantity it reads is held: a local made
+    earlier in the step, one carried from the step before, or a parameter read before the loop."""
+
+    def __init__(self, lines: list[str], env: dict[str, Any], carried: dict) -> None:
+        self.lines, self.env, self.pad = lines, env, " " * 8  # the loop's body
+        self.local: dict[tuple[str, int | None], str] = {}  # made earlier in this step
+        self.carried: dict[tuple[str, int | None], str] = carried  # made the step before: its carrying local
+        self.before: list[str] = []  # the parameters' reads, before the loop
+        self.constant: dict[str, str] = {}  # a parameter's (column's) local
+
+    def add(self, line: str) -> None:
+        self.lines.append(self.pad + line)
+
+    def arguments(self, k: int | str, c: Compiled) -> None:
+        """Call k's arguments a{k}_j bound: a local, a carried one, a parameter read once, else the values'."""
+        for j, (base, shift, column) in enumerate(c.plan):  # type: ignore[attr-defined]
+            a, ref = f"a{k}_{j}", (base, shift)
+            if ref in self.local:
+                self.add(f"{a} = {self.local[ref]}")
+            elif shift is None:  # a parameter: read once, before the loop
+                self.add(f"{a} = {self._constant(k, j, base, column)}")
+                continue
+            elif ref in self.carried:
+                self.add(f"{a} = {self.carried[ref]}")
+                self.add(f"if {a} is None:")
+                self.add(f"    {a} = get({_name(base, shift)})")
+                self.add(f"    if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
+            else:
+                self.add(f"{a} = get({_name(base, shift)})")
+                self.add(f"if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
+            self.env[f"R{k}_{j}"] = Ref(base, shift)
+            if column:
+                self.add(f"if {a}.ndim == 1: {a} = {a}.reshape(-1, 1)")
+
+    def _constant(self, k: int | str, j: int, base: str, column: bool) -> str:
+        key = f"{base}{'|col' if column else ''}"
+        if key not in self.constant:
+            p = self.constant[key] = f"p{len(self.constant)}"
+            self.env[f"R{k}_{j}"] = Ref(base, None)
+            self.before += [f"    {p} = get({base!r})", f"    if {p} is None: {p} = lookup(values, sc, R{k}_{j}, 0)"]
+            if column:
+                self.before.append(f"    if {p}.ndim == 1: {p} = {p}.reshape(-1, 1)")
+        return self.constant[key]
+
+    def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...]) -> None:
+        """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values."""
+        if c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
+            self.add(f"r{k} = at(F{k}, values, sc, t)")
+        else:
+            self.arguments(k, c)
+            self.add(f"r{k} = F{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})")
+        for j, eq in enumerate(eqs):
+            v, n = f"v{k}_{j}", f"n{k}_{j}"
+            if c.kind == "fused":
+                self.add(f"{v} = r{k}[{j}]")
+                self.add(f"if type({v}) is not ndarray: {v} = asarray({v}, dtype=float64)")
+            elif c.kind == "linear":
+                self.add(f"{v} = r{k}.ravel()")
+            elif c.kind == "sum":
+                self.add(f"{v} = r{k}")
+            else:
+                self.add(f"{v} = asarray(r{k}, dtype=float64)")
+            self.add(f"{n} = {_name(eq.name, eq.shift)}")
+            self.add(f"values[{n}] = {v}")
+            self.local[(eq.name, eq.shift)] = v
+
+
+def build(calls: list[Call], shape: Shape) -> LoopFn:
+    """Generate and load the pass's loop (see the module's docstring); a call in shape.later is not made,
+    its rows are (its values come after the loop)."""
     env: dict[str, Any] = {"lookup": lookup, "at": at, "Ref": Ref, "ndarray": np.ndarray, "asarray": np.asarray}
-    env.update({"float64": np.float64, "new": tuple.__new__, "Row": row})
-    local: dict[tuple[str, int | None], str] = {}  # a quantity this step already holds
+    env.update({"float64": np.float64, "new": tuple.__new__, "Row": shape.row})
+    carried = _carried(calls, shape)
+    body: list[str] = []
+    source = _Source(body, env, {ref: f"c_{k}" for k, ref in enumerate(carried)})
+    if shape.project is not None:
+        _project(source, shape.project)
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
+    putting = False
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
-        if k not in later:
-            lines += _made(k, c, eqs, local, env)
+        if k not in shape.later:
+            source.made(k, c, eqs)
         for j, eq in enumerate(eqs):
-            if k in later:
-                lines.append(f"    n{k}_{j} = {_name(eq.name, eq.shift)}")
-            if eq.name != hidden:
+            if k in shape.later:
+                source.add(f"n{k}_{j} = {_name(eq.name, eq.shift)}")
+            if eq.name != shape.hidden:
                 env[f"E{k}_{j}"] = eq
                 made.append((f"n{k}_{j}", f"E{k}_{j}"))
-        if stacked and eqs[-1].name in stacked:
-            lines.append(f"    if gates is not None: {_stacking(eqs, stacked, k)}")
+        if shape.stacked and eqs[-1].name in shape.stacked:
+            putting = True
+            source.add(f"if gates is not None: {_stacking(eqs, shape.stacked, k)}")
+    if not putting:
+        source.add("if gates is not None: gates.stack(values, t)")
+    for k, ref in enumerate(carried):  # what the next step reads of this one's
+        source.add(f"c_{k} = {source.local[carried[ref]]}")
     if made:
-        each = ", ".join(f"new(Row, ({section!r}, t, {n}, {e}, False, '', {sweep!r}))" for n, e in made)
-        lines.append(f"    if rows is not None: rows.extend(({each},))")
-    return _load(lines, env, "_step")
+        each = ", ".join(f"new(Row, ({shape.section!r}, t, {n}, {e}, False, '', {shape.sweep!r}))" for n, e in made)
+        source.add(f"if rows is not None: rows.extend(({each},))")
+    lines = ["def _loop(values, sc, steps, rows, gates, inputs):", "    get = values.get", *source.before]
+    lines += [f"    c_{k} = None" for k in range(len(carried))]
+    lines += ["    for t in steps:", *body]
+    return _load(lines, env, "_loop")
 
 
-def _made(k: int, c: Compiled, eqs: tuple[Equation, ...], local: dict, env: dict[str, Any]) -> list[str]:
-    """Source making call k: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values."""
-    lines = []
-    if c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
-        lines.append(f"    r{k} = at(F{k}, values, sc, t)")
-    else:
-        lines += _arguments(k, c, local, env)
-        lines.append(f"    r{k} = F{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})")
-    for j, eq in enumerate(eqs):
-        v, n = f"v{k}_{j}", f"n{k}_{j}"
-        if c.kind == "fused":
-            lines.append(f"    {v} = r{k}[{j}]")
-            lines.append(f"    if type({v}) is not ndarray: {v} = asarray({v}, dtype=float64)")
-        elif c.kind == "linear":
-            lines.append(f"    {v} = r{k}.ravel()")
-        elif c.kind == "sum":
-            lines.append(f"    {v} = r{k}")
-        else:
-            lines.append(f"    {v} = asarray(r{k}, dtype=float64)")
-        lines.append(f"    {n} = {_name(eq.name, eq.shift)}")
-        lines.append(f"    values[{n}] = {v}")
-        local[(eq.name, eq.shift)] = v
-    return lines
+def _carried(calls: list[Call], shape: Shape) -> dict[tuple[str, int], tuple[str, int]]:
+    """What a step reads that the step before made: (base, shift) read -> (base, shift) made, one step on in
+    the pass's direction (state_{t-1} read is state_t made going forward; δstate_{t+1} is δstate_t going back)."""
+    made = {(eq.name, eq.shift) for k, (_, eqs) in enumerate(calls) if k not in shape.later for eq in eqs}
+    out = {}
+    plans = [c.plan for c, _ in calls] + ([shape.project.linear.plan] if shape.project is not None else [])
+    for plan in plans:  # type: ignore[attr-defined]
+        for base, shift, _ in plan:
+            if shift is not None and (base, shift + shape.direction) in made:
+                out[(base, shift)] = (base, shift + shape.direction)
+    return out
+
+
+def _project(source: _Source, project: Project) -> None:
+    """z_t = inputs[t] + U·out_{t-1} (or the product alone), into values, and its gates' blocks as locals."""
+    source.env["FP"] = project.linear
+    source.arguments("P", project.linear)
+    call = f"FP.fn({', '.join(f'aP_{j}' for j in range(len(project.linear.plan)))}).ravel()"  # type: ignore[attr-defined]
+    source.add("if inputs is None:")
+    source.add(f"    z = {call}")
+    source.add("else:  # z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array")
+    source.add("    z = inputs[t]")
+    source.add(f"    z += {call}")
+    source.add('values[f"z_{t}"] = z')
+    for name, start, stop in project.blocks:
+        source.add(f"zb_{name} = z[{start}:{stop}]")
+        source.add(f'values[f"{name}_{{t}}"] = zb_{name}')
+        source.local[(name, 0)] = f"zb_{name}"
 
 
 def _stacking(eqs: tuple[Equation, ...], stacked: tuple[str, ...], k: int) -> str:
@@ -153,19 +250,3 @@ def _stacking(eqs: tuple[Equation, ...], stacked: tuple[str, ...], k: int) -> st
     names = ", ".join(f"n{k}_{at_t[d]}" for d in stacked)
     parts = ", ".join(f"v{k}_{at_t[d]}" for d in stacked)
     return f"gates.put(values, t, ({names},), ({parts},))"
-
-
-def _arguments(k: int, c: Compiled, local: dict[tuple[str, int | None], str], env: dict[str, Any]) -> list[str]:
-    """Source binding call k's arguments a{k}_j: a local if the step made it, else the values' (or lookup's)."""
-    lines = []
-    for j, (base, shift, column) in enumerate(c.plan):  # type: ignore[attr-defined]
-        a = f"a{k}_{j}"
-        if (base, shift) in local:
-            lines.append(f"    {a} = {local[(base, shift)]}")
-        else:
-            env[f"R{k}_{j}"] = Ref(base, shift)
-            lines.append(f"    {a} = get({_name(base, shift)})")
-            lines.append(f"    if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
-        if column:
-            lines.append(f"    if {a}.ndim == 1: {a} = {a}.reshape(-1, 1)")
-    return lines

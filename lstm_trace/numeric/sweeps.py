@@ -17,15 +17,17 @@ import numpy as np
 
 from ..scenario.scenario import Scenario
 from ..symbolic.model import Model
+from . import allsteps
+from .models import compiled
 from .sections import OUTPUT
 
 
 class Kit(NamedTuple):
-    """The engine's own pieces a sweep uses: its calls for a step's equations, a step's function made of
-    them (fn(values, sc, t, rows, gates)), and a row."""
+    """The engine's own pieces a sweep uses: its calls for a step's equations, a pass's loop made of them
+    (fn(values, sc, steps, rows, gates, inputs)), and a row."""
 
     runs: Callable[[tuple], Any]
-    step: Callable[..., Callable[..., None]]
+    loop: Callable[..., Callable[..., None]]
     row: Callable[..., Any]
 
 
@@ -59,28 +61,23 @@ def data(model: Model, values: dict, sc: Scenario) -> None:
 
 
 def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Kit) -> list[float]:
-    """The forward pass, sweep by sweep, into values (rows appended if given); E_t of each step."""
+    """The forward pass, sweep by sweep, into values (rows appended if given); E_t of each step, made for all
+    steps once every sweep is done (allsteps.losses)."""
     data(model, values, sc)
     by_name = {e.name: e for e in (*model.forward, *model.head)}
-    losses = []
     for names, direction in model.sweeps:
-        label = label_of(names)
-        last = label == OUTPUT
-        calls = kit.runs((*(by_name[n] for n in names), *((model.loss_eq,) if last else ())))
-        step = kit.step(calls, "forward", None, model.loss_eq.name if last else "", label)
-        for t in in_time(direction, sc.T):
-            step(values, sc, t, rows, None)
-            if last:
-                losses.append(float(values[f"E_{t}"].sum()))
-                values[f"E_{t}"] = np.array([losses[-1]])
+        if names:
+            loop = kit.loop(kit.runs(tuple(by_name[n] for n in names)), "forward", None, "", label_of(names))
+            loop(values, sc, in_time(direction, sc.T), rows, None, None)
     for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
         values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
-    return losses
+    target = "upstream" if model.loss == "upstream" else "label"
+    return allsteps.losses(compiled(model.loss_eq), values, sc, target)
 
 
 def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> None:
     """The backward pass: the sweeps the other way round, each the other way in time. A direction's Δout
-    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero."""
+    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero; its δx_t made after its loop (allsteps.later)."""
     by_name = {e.name: e for e in model.backward}
     for names, (forward_names, direction) in zip(model.back_sweeps, reversed(model.sweeps), strict=True):
         if not names:
@@ -94,6 +91,7 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
                 rows.append(
                     kit.row("backward", order[0], f"{eq.name}_{order[0]}", None, note="no later step", sweep=label)
                 )
-        step = kit.step(kit.runs(eqs), "backward", None, "", label)
-        for t in order:
-            step(values, sc, t, rows, None)
+        calls = kit.runs(eqs)
+        later = allsteps.later(calls.calls)
+        kit.loop(calls, "backward", None, "", label, later, -direction)(values, sc, order, rows, None, None)
+        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc))

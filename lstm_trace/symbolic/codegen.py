@@ -149,6 +149,15 @@ def function(source: str, extra: dict[str, Any] | None = None) -> Callable[..., 
     return next(v for k, v in namespace.items() if k.startswith("_lambdifygenerated"))
 
 
+ACROSS_UNITS = frozenset({"softmax", "logsumexp", "unitsum"})  # the functions that read a vector's every unit
+
+
+def unitwise(c: Compiled) -> bool:
+    """Whether c's value at a unit reads only that unit's values (no softmax, logsumexp or sum over the units,
+    no matrix product): it gives the same bits evaluated on the steps stacked as rows as in columns."""
+    return c.kind == "elementwise" and not _names(c.fn.__code__) & ACROSS_UNITS
+
+
 def _names(code: CodeType) -> set[str]:
     out = set(code.co_names)
     for const in code.co_consts:
