@@ -103,7 +103,8 @@ def columns_of(plan: Plan, values: dict, sc: Scenario, columns: dict[Ref, np.nda
             continue
         ref = Ref(base, shift)
         if ref not in columns:
-            columns[ref] = np.stack([lookup(values, sc, ref, t) for t in range(sc.T)], axis=1)
+            each = rows_of(ref, values, sc)  # [v_0; …; v_{T-1}] copied in one go, seen as its columns
+            columns[ref] = each.T if each.ndim == 2 else np.stack(list(each), axis=1)
         out.append(columns[ref])
     return out
 
