@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from lstm_trace import load_scenario, trace
 from lstm_trace.numeric import allsteps
 from lstm_trace.numeric.models import compiled, model_for
+from lstm_trace.refs import Ref
 
 from .conftest import central_difference, random_scenario
 
@@ -93,3 +95,41 @@ def test_peephole_gradients_by_finite_differences(cell: str) -> None:
         if name in sc.params:
             idx = (0,) * np.ndim(sc.params[name])
             assert tr[f"d{name}"][idx] == pytest.approx(central_difference(sc, name, idx), abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("cell", "option", "layers", "bidirectional"),
+    [("gru", "after", 1, False), ("gru", "before", 1, False), ("rnn", "tanh", 1, False), ("rnn", "relu", 2, True)],
+)
+def test_products_made_for_all_steps_at_once_are_their_equations_to_rounding(
+    cell: str, option: str, layers: int, bidirectional: bool
+) -> None:
+    """A forward product's terms that read nothing the pass makes (a GRU's W_g·x_t + b_g; the upper layer's
+    W·out_t of the layer below, made by an earlier sweep) are one product over all steps before the loop
+    (allsteps.hoisted), δx_t one after it (allsteps.later): each such row is its equation evaluated alone to
+    within the products' rounding, n·ε·Σ|terms|, n the terms summed; every other row bit for bit."""
+    from lstm_trace.numeric.engine import _runs
+    from lstm_trace.numeric.generate import Spec, scenario_text
+    from lstm_trace.numeric.models import apply, fetcher
+
+    spec = Spec(D=3, H=4, T=5, seed=2, cell=cell, option=option, layers=layers, bidirectional=bidirectional, decimals=4)
+    tr = trace(load_scenario(yaml.safe_load(scenario_text(spec))))
+    model, sc, v = tr.model, tr.scenario, tr.values
+    if not model.sweeps:
+        made = frozenset(eq.name for eq in (*model.forward, *model.head))
+        assert allsteps.hoisted(_runs((*model.forward, *model.head)).calls, made)  # not void: some are hoisted
+    fetch, size = fetcher(v, sc), fetcher({k: np.abs(x) for k, x in v.items()}, sc)
+    products = 0
+    for row in tr.rows:
+        if row.step is None or row.equation is None:
+            continue
+        alone = np.asarray(apply(row.equation, fetch, row.step, sc.T), dtype=np.float64)
+        if row.equation.kind == "linear":
+            plan = compiled(row.equation).plan  # type: ignore[attr-defined]
+            n = sum(np.size(fetch(Ref(b, s), row.step)) for b, s, _ in plan if s is not None) + len(plan)
+            bound = n * np.finfo(np.float64).eps * np.asarray(apply(row.equation, size, row.step, sc.T))
+            assert np.all(np.abs(v[row.name] - alone) <= bound), row.name
+            products += 1
+        else:
+            assert np.asarray(v[row.name]).tobytes() == alone.tobytes(), row.name
+    assert products >= 2 * sc.T

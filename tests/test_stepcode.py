@@ -23,13 +23,16 @@ def _walking(calls, shape):  # noqa: ANN001, ANN202
         for t in steps:
             if shape.project is not None:  # z_t = (W·x_t + b, all steps') + U·out_{t-1}, and its gates' blocks
                 z = at(shape.project.linear, values, sc, t)
-                if inputs is not None:
-                    z = inputs[t].__iadd__(z)
+                if inputs and "z" in inputs:
+                    z = inputs["z"][t].__iadd__(z)
                 values[f"z_{t}"] = z
                 for name, start, stop in shape.project.blocks:
                     values[f"{name}_{t}"] = z[start:stop]
+            hoisted = dict(shape.hoisted)  # call k: row t of its terms made before the loop, plus its own
             for k, (c, eqs) in enumerate(calls):
                 out = None if k in shape.later else at(c, values, sc, t)
+                if k in hoisted:
+                    out = inputs[k][t] if hoisted[k] is None else inputs[k][t].__iadd__(at(hoisted[k], values, sc, t))
                 for j, eq in enumerate(eqs):
                     name = f"{eq.name}_{t + eq.shift}"
                     if out is not None:

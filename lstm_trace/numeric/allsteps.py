@@ -93,6 +93,30 @@ def inputs(
     return parts[0], every_step(parts[1], values, sc, given)
 
 
+Hoist = tuple[int, Compiled | None, Compiled]  # call k; its terms that read the pass's own (None: none); the others
+
+
+def hoisted(calls: list[tuple[Compiled, tuple[Equation, ...]]], made: frozenset[str]) -> tuple[Hoist, ...]:
+    """A forward step's products whose terms read no quantity the pass makes: W_g·x_t + b_g of a GRU's gates, a
+    layer's W·out_t of the layer (or direction) below, made by an earlier sweep. Those terms are made for all
+    steps before the loop (hoist: one product in place of T), the others in it (z_t's as in inputs); the
+    value is reassociated as z_t's is. Only terms that read some step's value (not b alone)."""
+    out = []
+    for k, (c, _) in enumerate(calls):
+        if c.kind != "linear":
+            continue
+        parts = split(c, made) if any(s is not None and b in made for b, s, _ in c.plan) else (None, c)
+        if parts is not None and any(s is not None for _, s, _ in parts[1].plan):
+            out.append((k, *parts))
+    return tuple(out)
+
+
+def hoist(which: tuple[Hoist, ...], values: dict, sc: Scenario) -> dict[int, np.ndarray]:
+    """The hoisted terms of each call (hoisted) for all steps: call k's as a T×n array, row t step t's."""
+    columns = given_columns(sc)
+    return {k: every_step(rest, values, sc, columns) for k, _, rest in which}
+
+
 def columns_of(plan: Plan, values: dict, sc: Scenario, columns: dict[Ref, np.ndarray]) -> list[np.ndarray]:
     """A plan's arguments for all steps at once: a quantity at a step as the columns [v_0 … v_{T-1}]."""
     out = []
@@ -135,9 +159,7 @@ def after(
     """The calls in which (later) made for every step at once, step t's value row t of one array."""
     for k in sorted(which):
         c, (eq,) = calls[k]
-        whole = every_step(c, values, sc, columns)
-        for t in range(sc.T):
-            values[f"{eq.name}_{t + eq.shift}"] = whole[t]
+        named(values, eq.name, eq.shift, every_step(c, values, sc, columns))
 
 
 def losses(loss: Compiled, values: dict, sc: Scenario, target: str) -> list[float]:
@@ -160,9 +182,13 @@ def losses(loss: Compiled, values: dict, sc: Scenario, target: str) -> list[floa
             columns[Ref(target, 0)] = label.T
         whole = every_step(loss, values, sc, columns)
     sums = np.add.reduce(whole.reshape(sc.T, -1), axis=1)
-    for t in range(sc.T):
-        values[f"E_{t}"] = sums[t : t + 1]
+    named(values, "E", 0, sums.reshape(-1, 1))
     return sums.tolist()
+
+
+def named(values: dict, base: str, shift: int, whole: np.ndarray) -> None:
+    """Row t of whole (step t's value, a view) into values as base_{t + shift}, every step in one go."""
+    values.update(zip([f"{base}_{t + shift}" for t in range(len(whole))], whole, strict=True))
 
 
 def rows_of(ref: Ref, values: dict, sc: Scenario) -> np.ndarray:

@@ -79,7 +79,10 @@ class Trace:
 
 
 def _call(eq: Equation, values: Mapping[str, np.ndarray], sc: Scenario, step: int, **kw: object) -> np.ndarray:
-    return at(compiled(eq, bool(kw.get("stacked"))), values, sc, step, kw.get("columns"))  # type: ignore[arg-type]
+    c, columns = compiled(eq, bool(kw.get("stacked"))), kw.get("columns")
+    if c.kind == "sum" and isinstance(columns, dict):  # each quantity's steps stacked once, as allsteps does it
+        allsteps.columns_of(c.plan, values, sc, columns)  # type: ignore[attr-defined]
+    return at(c, values, sc, step, columns)  # type: ignore[arg-type]
 
 
 _FUSED: dict[tuple[Equation, ...], Step] = {}
@@ -114,13 +117,17 @@ def _loop(  # noqa: PLR0913
     later: frozenset[int] = frozenset(),
     direction: int = 1,
     project: Project | None = None,
+    hoisted: tuple[allsteps.Hoist, ...] = (),
 ) -> LoopFn:
     """A pass's steps as one generated function fn(values, sc, steps, rows, gates, inputs) (stepcode.py): it
     evaluates each step's calls into values, each quantity's row appended to rows (if given), in order;
     hidden: an equation computed but not shown; sweep: a bidirectional network's (sweeps.py); later: the
     calls whose rows it makes, their values made after the loop (allsteps.later); direction: +1 from the
-    first step on, -1 from the last back; project: z_t's product (inputs: its other terms, all steps')."""
-    return calls.loop(section, hidden, Row, gates.names if gates is not None else (), sweep, later, direction, project)
+    first step on, -1 from the last back; project: z_t's product (inputs["z"]: its other terms, all steps');
+    hoisted: the products whose terms that read nothing the pass makes are made before it (inputs[k])."""
+    stacked = gates.names if gates is not None else ()
+    own = tuple((k, rec) for k, rec, _ in hoisted)
+    return calls.loop(section, hidden, Row, stacked, sweep, later, direction, project, own)
 
 
 SWEEPS = sweeps.Kit(_runs, _loop, Row)  # what a bidirectional network's sweeps use of the engine
@@ -229,12 +236,16 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
         return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
     forward = _runs((*model.forward, *model.head))
-    project, inputs = None, None
+    project, inputs = None, {}
     if model.linear:  # W·x_t + b made for all t before the loop (inputs), U·out_{t-1} in it
-        linear, inputs = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)
+        linear, z = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)
         project = Project(linear, tuple((f"z{g}", k * H, (k + 1) * H) for k, g in enumerate(gates)))
+        inputs = {} if z is None else {"z": z}
     sweeps.data(model, values, sc)  # every step's x_t and label_t
-    _loop(forward, "forward", project=project)(values, sc, range(sc.T), rows, None, inputs)
+    made = frozenset(eq.name for _, eqs in forward for eq in eqs) | {f"z{g}" for g in gates if project}
+    hoisted = allsteps.hoisted(forward.calls, made)  # a GRU's W_g·x_t + b_g, an RNN's W·x_t + b
+    inputs.update(allsteps.hoist(hoisted, values, sc))
+    _loop(forward, "forward", project=project, hoisted=hoisted)(values, sc, range(sc.T), rows, None, inputs)
     target = "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
     losses = allsteps.losses(compiled(model.loss_eq), values, sc, target)
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is

@@ -65,19 +65,20 @@ class Step:
         later: frozenset[int] = _NONE,
         direction: int = 1,
         project: Project | None = None,
+        hoisted: tuple[tuple[int, Compiled | None], ...] = (),
     ) -> LoopFn:
         """The pass as one function fn(values, sc, steps, rows, gates, inputs) over steps, consecutive in
         time (direction +1: the first on; -1: the last back). row: the Row class rows are made of; stacked:
         the names whose last call hands the values to gates.put (δa … δo); sweep: the rows' (a bidirectional
         network's layer and direction, numeric/sweeps.py); later: the calls whose rows the step makes but
-        whose values the pass makes for all steps after the loop (allsteps.later); project: z_t's (inputs:
-        its other terms, all steps', or None)."""
-        key = (section, hidden, row, stacked, sweep, later, direction, project)
+        whose values the pass makes for all steps after the loop (allsteps.later); project: z_t's (inputs["z"]:
+        its other terms, all steps', or none); hoisted: (k, the terms of call k made in the loop, or None), call
+        k's other terms made for all steps before it (inputs[k], allsteps.hoisted)."""
+        key = (section, hidden, row, stacked, sweep, later, direction, project, hoisted)
         fn = self._fns.get(key)
         if fn is None:
-            fn = self._fns[key] = build(
-                self.calls, Shape(section, hidden, row, stacked, sweep, later, direction, project)
-            )
+            shape = Shape(section, hidden, row, stacked, sweep, later, direction, project, hoisted)
+            fn = self._fns[key] = build(self.calls, shape)
         return fn
 
 
@@ -92,6 +93,7 @@ class Shape(NamedTuple):
     later: frozenset[int] = _NONE
     direction: int = 1
     project: Project | None = None
+    hoisted: tuple[tuple[int, Compiled | None], ...] = ()
 
 
 def _load(lines: list[str], env: dict[str, Any], name: str) -> Any:
@@ -102,8 +104,10 @@ def _load(lines: list[str], env: dict[str, Any], name: str) -> Any:
 
 
 def _name(base: str, shift: int | None) -> str:
-    """The source of a quantity's name at the step: "W", f"state_{t + -1}"."""
-    return repr(base) if shift is None else f'f"{base}_{{t + {shift}}}"'
+    """The source of a quantity's name at the step: 'W', f"a_{t}", f"state_{t + -1}"."""
+    if shift is None:
+        return repr(base)
+    return f'f"{base}_{{t}}"' if shift == 0 else f'f"{base}_{{t + {shift}}}"'
 
 
 class _Source:
@@ -151,9 +155,17 @@ class _Source:
                 self.before.append(f"    if {p}.ndim == 1: {p} = {p}.reshape(-1, 1)")
         return self.constant[key]
 
-    def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...]) -> None:
-        """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values."""
-        if c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
+    def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict) -> None:
+        """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
+        hoisted call: row t of its terms made before the loop, plus those made in it (if any)."""
+        if k in hoisted:
+            self.before.append(f"    I{k} = inputs[{k}]")
+            self.add(f"r{k} = I{k}[t]")
+            if hoisted[k] is not None:
+                self.env[f"H{k}"] = hoisted[k]
+                self.arguments(k, hoisted[k])
+                self.add(f"r{k} += H{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(hoisted[k].plan)))}).ravel()")
+        elif c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
             self.add(f"r{k} = at(F{k}, values, sc, t)")
         else:
             self.arguments(k, c)
@@ -189,7 +201,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
         if k not in shape.later:
-            source.made(k, c, eqs)
+            source.made(k, c, eqs, dict(shape.hoisted))
         for j, eq in enumerate(eqs):
             if k in shape.later:
                 source.add(f"n{k}_{j} = {_name(eq.name, eq.shift)}")
@@ -217,7 +229,9 @@ def _carried(calls: list[Call], shape: Shape) -> dict[tuple[str, int], tuple[str
     the pass's direction (state_{t-1} read is state_t made going forward; δstate_{t+1} is δstate_t going back)."""
     made = {(eq.name, eq.shift) for k, (_, eqs) in enumerate(calls) if k not in shape.later for eq in eqs}
     out = {}
-    plans = [c.plan for c, _ in calls] + ([shape.project.linear.plan] if shape.project is not None else [])
+    hoisted = dict(shape.hoisted)
+    plans = [c.plan if k not in hoisted else getattr(hoisted[k], "plan", ()) for k, (c, _) in enumerate(calls)]
+    plans += [shape.project.linear.plan] if shape.project is not None else []
     for plan in plans:  # type: ignore[attr-defined]
         for base, shift, _ in plan:
             if shift is not None and (base, shift + shape.direction) in made:
@@ -230,10 +244,11 @@ def _project(source: _Source, project: Project) -> None:
     source.env["FP"] = project.linear
     source.arguments("P", project.linear)
     call = f"FP.fn({', '.join(f'aP_{j}' for j in range(len(project.linear.plan)))}).ravel()"  # type: ignore[attr-defined]
-    source.add("if inputs is None:")
+    source.before.append('    IZ = None if inputs is None else inputs.get("z")')
+    source.add("if IZ is None:")
     source.add(f"    z = {call}")
     source.add("else:  # z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array")
-    source.add("    z = inputs[t]")
+    source.add("    z = IZ[t]")
     source.add(f"    z += {call}")
     source.add('values[f"z_{t}"] = z')
     for name, start, stop in project.blocks:

@@ -54,10 +54,12 @@ def halves(model: Model, label: np.ndarray) -> list[tuple[str, np.ndarray]]:
 def data(model: Model, values: dict, sc: Scenario) -> None:
     """Every step's input, and its label (or given ∂L/∂out_t) with each direction's half of it."""
     target = "upstream" if model.loss == "upstream" else "label"
-    for t in range(sc.T):
-        values[f"x_{t}"], values[f"{target}_{t}"] = sc.x[t], sc.label[t]
-        for o, half in halves(model, sc.label[t]):
-            values[f"{target}{o}_{t}"] = half
+    names = [n for t in range(sc.T) for n in (f"x_{t}", f"{target}_{t}")]
+    values.update(zip(names, [v for pair in zip(sc.x, sc.label, strict=True) for v in pair], strict=True))
+    if model.outputs:  # a bidirectional network: each direction's half of the label
+        for t in range(sc.T):
+            for o, half in halves(model, sc.label[t]):
+                values[f"{target}{o}_{t}"] = half
 
 
 def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Kit) -> list[float]:
@@ -67,8 +69,10 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
     by_name = {e.name: e for e in (*model.forward, *model.head)}
     for names, direction in model.sweeps:
         if names:
-            loop = kit.loop(kit.runs(tuple(by_name[n] for n in names)), "forward", None, "", label_of(names))
-            loop(values, sc, in_time(direction, sc.T), rows, None, None)
+            calls = kit.runs(tuple(by_name[n] for n in names))
+            hoisted = allsteps.hoisted(calls.calls, frozenset(names))  # W·x_t, W_l1·out_l0_t: before the loop
+            loop = kit.loop(calls, "forward", None, "", label_of(names), frozenset(), direction, None, hoisted)
+            loop(values, sc, in_time(direction, sc.T), rows, None, allsteps.hoist(hoisted, values, sc))
     for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
         values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
     target = "upstream" if model.loss == "upstream" else "label"

@@ -34,11 +34,12 @@ def np_sigmoids(*xs: np.ndarray) -> tuple[np.ndarray, ...]:
     """σ of each of several arrays of one shape (a step's gates i, f, o), in one pass over them stacked:
     σ is elementwise, so each entry is the bits σ gives it alone; the results are views of one array."""
     shape = np.shape(xs[0])
-    if not shape or not all(type(x) is np.ndarray and x.shape == shape for x in xs):
-        return tuple(np_sigmoid(x) for x in xs)
+    for x in xs:
+        if type(x) is not np.ndarray or x.shape != shape or not shape:
+            return tuple(np_sigmoid(x) for x in xs)
     n = shape[0]
     whole = np_sigmoid(np.concatenate(xs))
-    return tuple(whole[k * n : (k + 1) * n] for k in range(len(xs)))
+    return tuple([whole[k * n : (k + 1) * n] for k in range(len(xs))])
 
 
 def np_softmax(s: np.ndarray) -> np.ndarray:
