@@ -1,10 +1,11 @@
 """Benchmarks for issues 6 and 20: startup, first use, the worked example, a big trace against a plain
-numpy loop and the arithmetic floor (floors.py), check of 10,000 answers, gradcheck at scale, scaling in T
-and H.
+numpy loop and the arithmetic floor (floors.py), the other cells against theirs (cells.py), check of 10,000
+answers, gradcheck at scale, scaling in T and H.
 
     python benchmarks/run.py            # everything (a few minutes)
     python benchmarks/run.py --quick    # fewer repeats, smaller scaling table
     python benchmarks/run.py --trace    # only the numeric trace against PyTorch, the plain loop, the arithmetic
+    python benchmarks/run.py --cells    # only the GRU, the RNN, stacked and bidirectional LSTMs against theirs
 
 Wall times are medians of cold runs in fresh processes (the way a student runs the tool),
 with the package byte-compiled (as pip installs it) and the cache filled by a first run (the
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cells import cells_against_floors, versus_torch
 from floors import gflops, trace_flops
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +53,11 @@ def tool(*args: str) -> list[str]:
     return [PY, "-m", "lstm_trace", *args]
 
 
-def scenario(path: Path, D: int, H: int, T: int) -> Path:  # noqa: N803
+def scenario(path: Path, D: int, H: int, T: int, *options: str) -> Path:  # noqa: N803
     subprocess.run(
-        tool("new", "--input", str(D), "--hidden", str(H), "--length", str(T), "--seed", "9", "-o", str(path)),
+        tool(
+            "new", "--input", str(D), "--hidden", str(H), "--length", str(T), "--seed", "9", *options, "-o", str(path)
+        ),
         check=True,
     )
     return path
@@ -66,37 +70,6 @@ def numeric(path: Path, repeats: int) -> float:
     sc = load_scenario(path)
     trace(sc)
     return min(_time(lambda: trace(sc)) for _ in range(repeats))
-
-
-def versus_torch(path: Path, D: int, H: int, T: int, repeats: int) -> tuple[float, float | None, float]:  # noqa: N803
-    """Our numeric trace, PyTorch's nn.LSTM forward+backward (float64, one thread) and a plain numpy
-    BPTT loop (floors.py, checked against the trace first), the same sizes, run in turns in this
-    process so that all see the same machine; the best of each."""
-    from floors import arguments, check_against, interleaved, plain_loop
-
-    from lstm_trace import load_scenario, trace
-
-    sc = load_scenario(path)
-    check_against(trace(sc))
-    args = arguments(sc)
-    fns = [lambda: trace(sc), lambda: plain_loop(*args)]
-    try:
-        import torch
-    except ImportError:
-        torch = None
-    if torch is not None:
-        torch.set_num_threads(1)
-        lstm = torch.nn.LSTM(D, H).double()
-        x = torch.randn(T, 1, D, dtype=torch.float64)
-
-        def step() -> None:
-            lstm.zero_grad()
-            out, _ = lstm(x)
-            out.pow(2).sum().backward()
-
-        fns.append(step)
-    best = interleaved(fns, repeats)
-    return best[0], best[2] if torch is not None else None, best[1]
 
 
 def _time(fn) -> float:  # noqa: ANN001
@@ -221,6 +194,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--trace", action="store_true", help="only the numeric trace against its floors (seconds)")
+    ap.add_argument("--cells", action="store_true", help="only the other cells and layouts against theirs (a minute)")
     args = ap.parse_args()
     quick = args.quick
     n = 3 if quick else 5
@@ -229,6 +203,11 @@ def main() -> None:
         os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")
         print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
         against_floors(scenario(tmp / "big.yaml", 64, 128, 512), 25)
+        return
+    if args.cells:
+        os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+        cells_against_floors(tmp, 15, scenario)
         return
     os.environ["LSTM_TRACE_CACHE_DIR"] = str(tmp / "model-cache")  # starts empty: the first run fills it
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "lstm_trace")], check=True, stdout=subprocess.DEVNULL)
@@ -279,6 +258,8 @@ def main() -> None:
     print(f"{'lstm-trace gradcheck big.yaml (20 entries of each gradient)':58} {checked:6.2f}s {'':7}  <= 5 s")
     print()
     against_floors(big, 5 * n)
+    print()
+    cells_against_floors(tmp, 2 * n, scenario)
     long_sequences(tmp, quick)
     small, large = symbolic_build(Path(gomez)), symbolic_build(big)
     print(

@@ -1,0 +1,67 @@
+"""The benchmark's comparisons against PyTorch (issue 20): versus_torch times our numeric trace, PyTorch's
+module and a plain numpy loop (floors.py) side by side; the `--cells` section of run.py runs it for the
+GRU, the RNN, stacked and bidirectional LSTMs. Imported by run.py, which is run as a script from benchmarks/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+
+def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str = "LSTM", **layout: object) -> tuple:  # noqa: N803, PLR0913
+    """Our numeric trace, PyTorch's nn.LSTM (or the module named, with the layout given: num_layers=2,
+    bidirectional=True) forward+backward (float64, one thread) and a plain numpy BPTT loop (floors.py,
+    checked against the trace first), the same sizes, run in turns in this process so that all see the
+    same machine; the best of each."""
+    from floors import arguments, check_against, check_network, interleaved, network_arguments, network_loop, plain_loop
+
+    from lstm_trace import load_scenario, trace
+
+    sc = load_scenario(path)
+    if module == "LSTM" and not layout:  # the LSTM's own loop, as issue 20 first measured it
+        check_against(trace(sc))
+        loop, args = plain_loop, arguments(sc)
+    else:
+        check_network(trace(sc))
+        loop, args = network_loop, network_arguments(sc)
+    fns = [lambda: trace(sc), lambda: loop(*args)]
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)
+        lstm = getattr(torch.nn, module)(D, H, **layout).double()
+        x = torch.randn(T, 1, D, dtype=torch.float64)
+
+        def step() -> None:
+            lstm.zero_grad()
+            out, _ = lstm(x)
+            out.pow(2).sum().backward()
+
+        fns.append(step)
+    best = interleaved(fns, repeats)
+    return best[0], best[2] if torch is not None else None, best[1]
+
+
+CELLS = (  # the label, the options of lstm-trace new, PyTorch's module and its layout
+    ("GRU", ("--cell", "gru"), "GRU", {}),
+    ("RNN (tanh)", ("--cell", "rnn"), "RNN", {}),
+    ("LSTM, 2 layers", ("--layers", "2"), "LSTM", {"num_layers": 2}),
+    ("LSTM, bidirectional", ("--bidirectional",), "LSTM", {"bidirectional": True}),
+)
+
+
+def cells_against_floors(tmp: Path, repeats: int, scenario: Callable[..., Path]) -> None:
+    """The other cells and layouts against their plain numpy loops and PyTorch (issue 20: the same ratios)."""
+    print(
+        f"{'D=64 H=128 T=512':22} {'trace':>7} {'loop':>7} {'trace/loop':>11}   "
+        "PyTorch fwd+bwd float64 1 thread (goal: trace/loop <= 1.5x)"
+    )
+    for k, (label, options, module, layout) in enumerate(CELLS):
+        path = scenario(tmp / f"cell{k}.yaml", 64, 128, 512, *options)
+        ours, theirs, loop = versus_torch(path, 64, 128, 512, repeats, module, **layout)
+        args = "".join(f", {name}={value}" for name, value in layout.items())
+        vs = f"{theirs * 1000:5.0f} ms nn.{module}(D, H{args})" if theirs else "PyTorch not installed"
+        print(f"{label:22} {ours * 1000:4.0f} ms {loop * 1000:4.0f} ms {ours / loop:10.2f}x   {vs}")
