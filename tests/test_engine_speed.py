@@ -99,15 +99,23 @@ def test_peephole_gradients_by_finite_differences(cell: str) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "option", "layers", "bidirectional"),
-    [("gru", "after", 1, False), ("gru", "before", 1, False), ("rnn", "tanh", 1, False), ("rnn", "relu", 2, True)],
+    [
+        ("gru", "after", 1, False),
+        ("gru", "before", 1, False),
+        ("rnn", "tanh", 1, False),
+        ("rnn", "relu", 2, True),
+        ("lstm", "", 2, False),
+        ("lstm", "", 2, True),
+    ],
 )
 def test_products_made_for_all_steps_at_once_are_their_equations_to_rounding(
     cell: str, option: str, layers: int, bidirectional: bool
 ) -> None:
     """A forward product's terms that read nothing the pass makes (a GRU's W_g·x_t + b_g; the upper layer's
     W·out_t of the layer below, made by an earlier sweep) are one product over all steps before the loop
-    (allsteps.hoisted), δx_t one after it (allsteps.later): each such row is its equation evaluated alone to
-    within the products' rounding, n·ε·Σ|terms|, n the terms summed; every other row bit for bit."""
+    (allsteps.hoisted), δx_t one after it (allsteps.later), the products of one vector one product of their
+    matrices stacked (products.py): each such row is its equation evaluated alone to within the products'
+    rounding, n·ε·Σ|terms|, n the terms summed; every other row bit for bit."""
     from lstm_trace.numeric.engine import _runs
     from lstm_trace.numeric.generate import Spec, scenario_text
     from lstm_trace.numeric.models import apply, fetcher

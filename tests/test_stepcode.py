@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from lstm_trace import load_scenario, trace
-from lstm_trace.numeric import engine, stepcode
-from lstm_trace.numeric.models import at
+from lstm_trace.numeric import engine, products, stepcode
+from lstm_trace.numeric.models import at, lookup
+from lstm_trace.refs import Ref
 from lstm_trace.scenario.examples import names
 
 from .conftest import random_scenario
@@ -29,10 +31,15 @@ def _walking(calls, shape):  # noqa: ANN001, ANN202
                 for name, start, stop in shape.project.blocks:
                     values[f"{name}_{t}"] = z[start:stop]
             hoisted = dict(shape.hoisted)  # call k: row t of its terms made before the loop, plus its own
+            fns = products.in_loop(calls, shape.later, shape.hoisted)
+            rewritten, groups = products.grouped(fns)  # the products of one vector, stacked
             for k, (c, eqs) in enumerate(calls):
                 out = None if k in shape.later else at(c, values, sc, t)
+                if k in rewritten:
+                    out = _blocks(fns, k, rewritten[k], groups, values, sc, t)
                 if k in hoisted:
-                    out = inputs[k][t] if hoisted[k] is None else inputs[k][t].__iadd__(at(hoisted[k], values, sc, t))
+                    own = None if hoisted[k] is None else out if k in rewritten else at(hoisted[k], values, sc, t)
+                    out = inputs[k][t] if own is None else inputs[k][t].__iadd__(own)
                 for j, eq in enumerate(eqs):
                     name = f"{eq.name}_{t + eq.shift}"
                     if out is not None:
@@ -45,6 +52,26 @@ def _walking(calls, shape):  # noqa: ANN001, ANN202
                 gates.stack(values, t)
 
     return walk
+
+
+def _blocks(fns, k, rewritten, groups, values, sc, t):  # noqa: ANN001, ANN202, PLR0913
+    """Call k's rewritten function (products.py) evaluated plainly: each group's matrices stacked, times its vector."""
+    args = []
+    for p in rewritten.params:
+        if p[0] == "arg":
+            b, s, column = fns[k].plan[p[1]]
+            v = lookup(values, sc, Ref(b, s), t)
+            args.append(v.reshape(-1, 1) if column and v.ndim == 1 else v)
+            continue
+        group = groups[p[1]]
+        mats = tuple(values[fns[c].plan[j][0]] for c, j in group.matrices)
+        vectors = [lookup(values, sc, Ref(*v), t).reshape(-1, 1) for v in group.vectors]
+        if p[0] == "sum":  # M_1ᵀ·v_1 + M_2ᵀ·v_2 + … as [M_1; M_2; …]ᵀ·[v_1; v_2; …]
+            args.append(np.vstack(mats).T @ np.concatenate(vectors))
+            continue
+        edges = products.offsets(mats)
+        args.append((np.vstack(mats) @ vectors[0])[edges[p[2]] : edges[p[2] + 1]])
+    return np.asarray(rewritten.fn(*args)).ravel()
 
 
 def _walked(sc, monkeypatch: pytest.MonkeyPatch, build=_walking):  # noqa: ANN001, ANN202
@@ -239,3 +266,33 @@ def test_each_steps_loss_is_its_equation_alone_summed(loss: str) -> None:
         alone = np.add.reduce(np.asarray(apply(tr.model.loss_eq, fetch, t, tr.scenario.T), dtype=np.float64), axis=None)
         assert tr.values[f"E_{t}"].tobytes() == np.array([alone]).tobytes(), t
     assert tr.E == sum(float(tr.values[f"E_{t}"][0]) for t in range(tr.scenario.T))
+
+
+def test_the_products_of_one_vector_are_one_product_of_the_matrices_stacked() -> None:
+    """A 2-layer LSTM's gates each read U_g·out_{t-1} (and layer 1's W_g·x_l1_t): the loop makes one product
+    of [U_a; U_i; U_f; U_o] per vector (products.grouped), each gate's pre-activation reading its block; going
+    back, Δout_l0 = Σ_g U_g_l0ᵀ·δg_l0 is one product [U_a_l0; U_f_l0; …]ᵀ·[δa_l0; δf_l0; …]."""
+    from lstm_trace.numeric import allsteps
+    from lstm_trace.numeric.generate import Spec, scenario_text
+
+    tr = trace(load_scenario(yaml.safe_load(scenario_text(Spec(D=3, H=2, T=3, seed=4, layers=2)))))
+    forward = engine._runs((*tr.model.forward, *tr.model.head))
+    made = frozenset(eq.name for _, eqs in forward for eq in eqs)
+    hoisted = allsteps.hoisted(forward.calls, made)
+    shape = stepcode.Shape("forward", "", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
+    fns = products.in_loop(forward.calls, shape.later, shape.hoisted)
+    rewritten, groups = products.grouped(fns)
+    named = {g.vectors[0]: [fns[k].plan[j][0] for k, j in g.matrices] for g in groups if not g.transposed}
+    assert named == {
+        ("out_l0", -1): ["U_a_l0", "U_i_l0", "U_f_l0", "U_o_l0"],
+        ("out_l1", -1): ["U_a_l1", "U_i_l1", "U_f_l1", "U_o_l1"],
+        ("x_l1", 0): ["W_a_l1", "W_i_l1", "W_f_l1", "W_o_l1"],
+    }
+    assert len(rewritten) == 8
+    backward = engine._runs(tr.model.backward)
+    back = stepcode.Shape("backward", "", engine.Row, (), "", allsteps.later(backward.calls), -1)
+    fns = products.in_loop(backward.calls, back.later, back.hoisted)
+    rewritten, groups = products.grouped(fns)
+    assert all(g.transposed for g in groups)
+    made = sorted(v[0] for g in groups for v in g.vectors[:1])
+    assert made == ["da_l0", "da_l1", "da_l1"] and all(len(g.matrices) == 4 for g in groups)  # Δout_l0, Δout_l1, δx_l1

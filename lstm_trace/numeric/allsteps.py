@@ -40,14 +40,10 @@ def split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
 
 
 def _split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
-    fn = ast.parse(c.source).body[0]
-    if c.kind != "linear" or not isinstance(fn, ast.FunctionDef) or len(fn.body) != 1:
+    parsed = sum_of(c)
+    if parsed is None:
         return None
-    ret = fn.body[0]
-    if not isinstance(ret, ast.Return) or ret.value is None:
-        return None
-    terms = _terms(ret.value)
-    params = [a.arg for a in fn.args.args]
+    params, terms = parsed
     moving = {p for p, (base, shift, _) in zip(params, c.plan, strict=True) if shift is not None and base in recurrent}
     rec = [t for t in terms if _names(t) & moving]
     rest = [t for t in terms if not _names(t) & moving]
@@ -56,9 +52,21 @@ def _split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
     return _function(rec, params, c), _function(rest, params, c)
 
 
-def _terms(node: ast.expr) -> list[ast.expr]:
+def sum_of(c: Compiled) -> tuple[list[str], list[ast.expr]] | None:
+    """A linear function's parameters and the terms of the sum it returns (None if it is not one return)."""
+    fn = ast.parse(c.source).body[0]
+    if c.kind != "linear" or not isinstance(fn, ast.FunctionDef) or len(fn.body) != 1:
+        return None
+    ret = fn.body[0]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    return [a.arg for a in fn.args.args], terms_of(ret.value)
+
+
+def terms_of(node: ast.expr) -> list[ast.expr]:
+    """A sum's terms, in order (a + b + c: [a, b, c])."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _terms(node.left) + _terms(node.right)
+        return terms_of(node.left) + terms_of(node.right)
     return [node]
 
 

@@ -10,11 +10,11 @@ same calls are written out once per (calls, section, …) as the body of one loo
   over in a local from that step, read from the values only at the pass's first step;
 - the parameters the calls read (W, U, b) are read once, before the loop;
 - z_t = (W·x_t + b, made for all steps before the loop) + U·out_{t-1} and its gates' blocks za_t … are
-  made in the loop (project), each block a local the gates read;
-- names are f-strings over t, a step's rows are built in one go at its end.
+  made in the loop (project), each block a local the gates read; names are f-strings over t, a step's rows
+  are built in one go at its end.
 
-The numpy functions called, their arguments and so every value are exactly those of models.at
-(tests/test_stepcode.py compares every value of every bundled example with the call-by-call walk).
+The numpy functions called, their arguments and so every value are those of models.at (tests/test_stepcode.py
+compares every value of every bundled example with the call-by-call walk), but for the products (products.py).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..refs import Ref
 from ..symbolic.codegen import Compiled
 from ..symbolic.model import Equation
 from .models import at, lookup
+from .products import grouped, in_loop, offsets
 
 Call = tuple[Compiled, tuple[Equation, ...]]
 LoopFn = Callable[..., None]  # (values, sc, steps, rows, gates, inputs) -> None
@@ -155,6 +156,37 @@ class _Source:
                 self.before.append(f"    if {p}.ndim == 1: {p} = {p}.reshape(-1, 1)")
         return self.constant[key]
 
+    def stacked(self, fns: dict[int, Compiled]) -> None:
+        """The calls' (fns) products grouped (products.py): their matrices stacked once, before the loop."""
+        self.rewritten, self.groups = grouped(fns)
+        self.ready: set[int] = set()  # the groups whose product the step has made, so far in its source
+        self.env.update(vstack=np.vstack, offsets=offsets, concatenate=np.concatenate)
+        for g, group in enumerate(self.groups):
+            ps = ", ".join(self._constant(k, j, fns[k].plan[j][0], fns[k].plan[j][2]) for k, j in group.matrices)  # type: ignore[attr-defined]
+            self.before += [f"    MS{g} = vstack(({ps},)){'.T' * group.transposed}", f"    o{g} = offsets(({ps},))"]
+
+    def _invoke(self, k: int, c: Compiled, fn: str) -> str:
+        """The source calling c's function (named fn) on call k's arguments, bound here; a rewritten one's
+        (products.py) on its blocks, each group's product made at its first call in the step."""
+        self.arguments(k, c)
+        rewritten = self.rewritten.get(k)
+        if rewritten is None:
+            return f"{fn}({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})"  # type: ignore[attr-defined]
+        self.env[f"G{k}"] = rewritten.fn
+        args = []
+        for p in rewritten.params:
+            if p[0] == "arg":
+                args.append(f"a{k}_{p[1]}")
+                continue
+            g = p[1]
+            if g not in self.ready:
+                at = [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
+                vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if p[0] == "sum" else f"a{k}_{at[0]}"
+                self.add(f"y{g} = MS{g}.dot({vector})")
+                self.ready.add(g)
+            args.append(f"y{g}" if p[0] == "sum" else f"y{g}[o{g}[{p[2]}] : o{g}[{p[2] + 1}]]")
+        return f"G{k}({', '.join(args)})"
+
     def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict) -> None:
         """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
         hoisted call: row t of its terms made before the loop, plus those made in it (if any)."""
@@ -163,13 +195,11 @@ class _Source:
             self.add(f"r{k} = I{k}[t]")
             if hoisted[k] is not None:
                 self.env[f"H{k}"] = hoisted[k]
-                self.arguments(k, hoisted[k])
-                self.add(f"r{k} += H{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(hoisted[k].plan)))}).ravel()")
+                self.add(f"r{k} += {self._invoke(k, hoisted[k], f'H{k}.fn')}.ravel()")
         elif c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
             self.add(f"r{k} = at(F{k}, values, sc, t)")
         else:
-            self.arguments(k, c)
-            self.add(f"r{k} = F{k}.fn({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})")
+            self.add(f"r{k} = {self._invoke(k, c, f'F{k}.fn')}")
         for j, eq in enumerate(eqs):
             v, n = f"v{k}_{j}", f"n{k}_{j}"
             if c.kind == "fused":
@@ -196,6 +226,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     source = _Source(body, env, {ref: f"c_{k}" for k, ref in enumerate(carried)})
     if shape.project is not None:
         _project(source, shape.project)
+    source.stacked(in_loop(calls, shape.later, shape.hoisted))
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
     putting = False
     for k, (c, eqs) in enumerate(calls):
