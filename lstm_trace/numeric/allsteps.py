@@ -3,10 +3,12 @@
 The recurrence is a loop over the steps, but part of a step's linear equation reads none of it:
 W·x_t + b of z_t = U·out_{t-1} + W·x_t + b is one matrix product over all the steps' columns
 before the loop, W·[x_0 … x_{T-1}] + b, and z_t is written into its row (the sum reassociated:
-z_t may differ from the equation evaluated alone in the last bit). Likewise a product of the backward
-step that nothing in the loop reads, δx_t = Wᵀ·δgates_t, is one product after it, Wᵀ·[δgates_0 …]
-(later): T matrix-vector products are one matrix product, as PyTorch computes δx; each δx_t is its
-equation to within the products' rounding (tests/test_cache.py), every other shown row bit for bit.
+z_t may differ from the equation evaluated alone in the last bit); so are any forward product's terms
+that read nothing the pass makes (hoisted: a GRU's W_g·x_t + b_g, the layer below's W·out_t). Likewise a
+product of the backward step that nothing in the loop reads, δx_t = Wᵀ·δgates_t, is one product after
+it, Wᵀ·[δgates_0 …] (later): T matrix-vector products are one matrix product, as PyTorch computes δx,
+and the loss E_t of every step is one evaluation (losses). Each such product is its equation to within
+the products' rounding (tests/test_cache.py, tests/test_engine_speed.py), every other shown row bit for bit.
 δgates_t = [δa_t; δi_t; δf_t; δo_t] is row t of one T×4H array and δa_t … are its slices, so the
 gradients' Σ_t read [δgates_0 … δgates_{T-1}] as that array's transpose and [x_0 … x_{T-1}] as the
 scenario's own x: a long sequence's values are held once.
