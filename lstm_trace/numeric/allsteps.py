@@ -17,6 +17,7 @@ scenario's own x: a long sequence's values are held once.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -172,12 +173,17 @@ def after(
         named(values, eq.name, eq.shift, every_step(c, values, sc, columns))
 
 
-def losses(loss: Compiled, values: dict, sc: Scenario, target: str) -> list[float]:
+def target_of(model: Model) -> str:
+    """What a step's label is named: a given ∂L/∂out_t (upstream_t) or a label (label_t)."""
+    return "upstream" if model.loss == "upstream" else "label"
+
+
+def losses(model: Model, values: dict, sc: Scenario) -> list[float]:
     """E_t of every step, its equation evaluated on all steps at once and each step's units summed (the bits
     of E_t's own sum: a contiguous row is summed as the vector alone), into values as E_t; the list. A loss
     that reads each unit alone (l2, upstream) takes the steps as the rows of a T×n array, as the label is
     held; one that reads all units (cross-entropy's logsumexp) takes them as columns."""
-    label = np.asarray(sc.label)
+    loss, target, label = compiled(model.loss_eq), target_of(model), np.asarray(sc.label)
     if unitwise(loss) and all(shift is not None for _, shift, _ in loss.plan):  # type: ignore[attr-defined]
         whole = loss.fn(
             *(
@@ -229,36 +235,28 @@ class GateRows:
         parts = [values.get(n) for n in names]
         if any(p is None for p in parts):
             return
-        if self.rows is None or not 0 <= t < self.T or any(p.ndim != 1 for p in parts):
-            if self.rows is None and 0 <= t < self.T and all(p.ndim == 1 for p in parts):
-                self.rows = np.zeros((self.T, sum(p.size for p in parts)))
-            else:
-                values[name] = np.concatenate(parts)
-                return
-        row = self.rows[t]
-        np.concatenate(parts, out=row)  # a copy: the same bits
-        k = 0
-        for n, p in zip(names, parts, strict=True):
-            values[n] = row[k : k + p.size]
-            k += p.size
-        values[name] = row
+        if self.rows is None and 0 <= t < self.T and all(p.ndim == 1 for p in parts):
+            self.rows = np.zeros((self.T, sum(p.size for p in parts)))
+        if not self._into_row(values, t, names, parts):
+            values[name] = np.concatenate(parts)
 
     def put(self, values: dict, t: int, names: tuple[str, ...], parts: tuple[np.ndarray, ...]) -> None:
         """stack() with δa_t … δo_t in hand, named (a step's generated function has them as locals)."""
-        name = f"dgates_{t}"
-        if self.rows is None or not 0 <= t < self.T or name in values:
+        if f"dgates_{t}" in values or not self._into_row(values, t, names, parts):
             self.stack(values, t)
-            return
+
+    def _into_row(self, values: dict, t: int, names: Sequence[str], parts: Sequence[np.ndarray]) -> bool:
+        """The parts copied into row t (the same bits), each named as its slice, the row as δgates_t; False
+        where there is no row for them (before the array is made, beyond the steps, a batch's matrices)."""
+        if self.rows is None or not 0 <= t < self.T or any(p.ndim != 1 for p in parts):
+            return False
         row, k = self.rows[t], 0
-        for p in parts:
-            if p.ndim != 1:
-                self.stack(values, t)
-                return
-        np.concatenate(parts, out=row)  # a copy: the same bits
-        for n, p in zip(names, parts):  # noqa: B905 - the generated step passes one name per part
+        np.concatenate(parts, out=row)
+        for n, p in zip(names, parts, strict=True):
             values[n] = row[k : k + p.size]
             k += p.size
-        values[name] = row
+        values[f"dgates_{t}"] = row
+        return True
 
     def columns(self) -> dict[Ref, np.ndarray]:
         """[δgates_0 … δgates_{T-1}] as the array's transpose, for the gradients' sums."""

@@ -246,8 +246,7 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     hoisted = allsteps.hoisted(forward.calls, made)  # a GRU's W_g·x_t + b_g, an RNN's W·x_t + b
     inputs.update(allsteps.hoist(hoisted, values, sc))
     _loop(forward, "forward", project=project, hoisted=hoisted)(values, sc, range(sc.T), rows, None, inputs)
-    target = "upstream" if model.loss == "upstream" else "label"  # a given ∂L/∂out_t, or a label
-    losses = allsteps.losses(compiled(model.loss_eq), values, sc, target)
+    losses = allsteps.losses(model, values, sc)
     if sc.final_dstate is not None:  # a given ∂L/∂state_{T-1}: E holds ⟨dstate, state_{T-1}⟩, whose gradient it is
         losses.append(float(np.sum(sc.final_dstate * values[f"state_{sc.T - 1}"])))
     return losses

@@ -41,21 +41,21 @@ class Rewritten(NamedTuple):
 
 
 def in_loop(calls: list[tuple[Compiled, tuple]], later: frozenset[int], hoisted: tuple) -> dict[int, Compiled]:
-    """Each linear call's function a pass's loop calls (stepcode.py): its own, or its terms made in the loop (a
+    """Each call's function a pass's loop calls (stepcode.py): its own, or its terms made in the loop (a
     hoisted call's, allsteps.hoisted); none for what the loop does not make (later, wholly hoisted)."""
     made = dict(hoisted)
     out = {}
     for k, (c, _) in enumerate(calls):
         inner = made.get(k, c)
-        if c.kind == "linear" and k not in later and inner is not None:
+        if k not in later and inner is not None:
             out[k] = inner
     return out
 
 
 def grouped(fns: dict[int, Compiled]) -> tuple[dict[int, Rewritten], tuple[Group, ...]]:
-    """The products M·v that two or more of the calls' terms make of one vector v, and the sums of two or more
-    products Mᵀ·v within a call (a backward step's Δout = Σ_g U_gᵀ·δg), as groups; each call that makes one,
-    rewritten to read them."""
+    """Of the linear calls among fns: the products M·v that two or more of their terms make of one vector v,
+    and the sums of two or more products Mᵀ·v within a call (a backward step's Δout = Σ_g U_gᵀ·δg), as
+    groups; each call that makes one, rewritten to read them."""
     parsed, by_vector, groups = {}, {}, []  # type: ignore[var-annotated]
     places: dict[tuple[int, int], tuple] = {}  # (call, term) -> ("block", g, m) or ("sum", g) (its first term)
     for k in sorted(fns):

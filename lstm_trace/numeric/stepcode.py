@@ -121,6 +121,9 @@ class _Source:
         self.carried: dict[tuple[str, int | None], str] = carried  # made the step before: its carrying local
         self.before: list[str] = []  # the parameters' reads, before the loop
         self.constant: dict[str, str] = {}  # a parameter's (column's) local
+        self.rewritten: dict = {}  # a call's function reading its grouped products (stacked)
+        self.groups: tuple = ()
+        self.ready: set[int] = set()  # the groups whose product the step has made, so far in its source
 
     def add(self, line: str) -> None:
         self.lines.append(self.pad + line)
@@ -159,7 +162,6 @@ class _Source:
     def stacked(self, fns: dict[int, Compiled]) -> None:
         """The calls' (fns) products grouped (products.py): their matrices stacked once, before the loop."""
         self.rewritten, self.groups = grouped(fns)
-        self.ready: set[int] = set()  # the groups whose product the step has made, so far in its source
         self.env.update(vstack=np.vstack, offsets=offsets, concatenate=np.concatenate)
         for g, group in enumerate(self.groups):
             ps = ", ".join(self._constant(k, j, fns[k].plan[j][0], fns[k].plan[j][2]) for k, j in group.matrices)  # type: ignore[attr-defined]
@@ -228,11 +230,11 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
         _project(source, shape.project)
     source.stacked(in_loop(calls, shape.later, shape.hoisted))
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
-    putting = False
+    putting, hoisted = False, dict(shape.hoisted)
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
         if k not in shape.later:
-            source.made(k, c, eqs, dict(shape.hoisted))
+            source.made(k, c, eqs, hoisted)
         for j, eq in enumerate(eqs):
             if k in shape.later:
                 source.add(f"n{k}_{j} = {_name(eq.name, eq.shift)}")
@@ -260,8 +262,7 @@ def _carried(calls: list[Call], shape: Shape) -> dict[tuple[str, int], tuple[str
     the pass's direction (state_{t-1} read is state_t made going forward; δstate_{t+1} is δstate_t going back)."""
     made = {(eq.name, eq.shift) for k, (_, eqs) in enumerate(calls) if k not in shape.later for eq in eqs}
     out = {}
-    hoisted = dict(shape.hoisted)
-    plans = [c.plan if k not in hoisted else getattr(hoisted[k], "plan", ()) for k, (c, _) in enumerate(calls)]
+    plans = [c.plan for c in in_loop(calls, shape.later, shape.hoisted).values()]  # type: ignore[attr-defined]
     plans += [shape.project.linear.plan] if shape.project is not None else []
     for plan in plans:  # type: ignore[attr-defined]
         for base, shift, _ in plan:

@@ -18,7 +18,6 @@ import numpy as np
 from ..scenario.scenario import Scenario
 from ..symbolic.model import Model
 from . import allsteps
-from .models import compiled
 from .sections import OUTPUT
 
 
@@ -53,7 +52,7 @@ def halves(model: Model, label: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 def data(model: Model, values: dict, sc: Scenario) -> None:
     """Every step's input, and its label (or given ∂L/∂out_t) with each direction's half of it."""
-    target = "upstream" if model.loss == "upstream" else "label"
+    target = allsteps.target_of(model)
     names = [n for t in range(sc.T) for n in (f"x_{t}", f"{target}_{t}")]
     values.update(zip(names, [v for pair in zip(sc.x, sc.label, strict=True) for v in pair], strict=True))
     if model.outputs:  # a bidirectional network: each direction's half of the label
@@ -75,8 +74,7 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
             loop(values, sc, in_time(direction, sc.T), rows, None, allsteps.hoist(hoisted, values, sc))
     for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
         values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
-    target = "upstream" if model.loss == "upstream" else "label"
-    return allsteps.losses(compiled(model.loss_eq), values, sc, target)
+    return allsteps.losses(model, values, sc)
 
 
 def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> None:
