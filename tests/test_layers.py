@@ -128,3 +128,70 @@ def test_a_batch_through_new_cells_and_stacked_layers(kind, layers):
     assert tr.scenario.batch == 3 and tr.E == pytest.approx(E.item(), rel=1e-12)
     for name, p in m.named_parameters():
         np.testing.assert_allclose(tr[f"d{name}"], p.grad.numpy(), rtol=1e-10, atol=1e-14, err_msg=name)
+
+
+def _one_loop(monkeypatch: pytest.MonkeyPatch, doc: dict):  # noqa: ANN202
+    """The scenario traced with every pass one loop over the steps, as before layers ran as sweeps."""
+    from lstm_trace.numeric import sweeps
+
+    with monkeypatch.context() as m:
+        m.setattr(sweeps, "by_layer", lambda *a, **k: None)
+        return trace(lstm_trace.load_scenario(doc))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_a_loop_per_layer_gives_the_one_loops_rows_and_values(cell, monkeypatch):
+    """Each layer's pass is a loop of its own over all steps (the layer above's W·x_t one product over all
+    steps, each layer's δx_t one after its loop): the rows are the one loop's, in its order; every value is
+    its bits but for those products, and they within rounding (the products' own, ~1e-16 relative)."""
+    doc = _doc(_spec(cell, 3))
+    ours, one = trace(lstm_trace.load_scenario(doc)), _one_loop(monkeypatch, doc)
+    key = [(r.section, r.step, r.name, r.equation, r.note, r.sweep) for r in ours.rows]
+    assert key == [(r.section, r.step, r.name, r.equation, r.note, r.sweep) for r in one.rows]
+    assert set(ours.values) == set(one.values)
+    moved = 0
+    for name, v in one.values.items():
+        if not np.array_equal(ours.values[name], v):
+            moved += 1
+            np.testing.assert_allclose(ours.values[name], v, rtol=1e-12, atol=1e-14, err_msg=name)
+    assert moved  # the upper layers' z_t and the δx_t are products made over all steps
+    np.testing.assert_allclose(ours.losses, one.losses, rtol=1e-13)  # and the next iteration's from them
+
+
+def _spec(cell: str, layers: int):  # noqa: ANN202
+    from lstm_trace.numeric.generate import Spec
+
+    return Spec(3, 4, 6, 7, cell=cell, decimals=3, iterations=2, layers=layers)
+
+
+def _doc(spec) -> dict:  # noqa: ANN001
+    from lstm_trace.numeric.generate import scenario_text
+
+    return yaml.safe_load(scenario_text(spec))
+
+
+def test_the_layers_sweeps_take_the_links_with_the_layer_below():
+    """x_l1_t = out_l0_t is made in layer 0's loop, so that layer 1's W·x_l1_t reads nothing its own loop
+    makes; δx_t (unsuffixed) goes with layer 0, the loss's δout_t with the top layer."""
+    from lstm_trace.numeric import sweeps
+    from lstm_trace.numeric.models import model_for
+
+    sc = lstm_trace.load_scenario(_doc(_spec("rnn", 2)))
+    model = model_for(sc)
+    forward = sweeps.by_layer((*model.forward, *model.head), sc, links_down=True)
+    assert [[e.name for e in eqs] for eqs in forward] == [["z_l0", "out_l0", "x_l1"], ["z_l1", "out_l1", "out"]]
+    backward = sweeps.by_layer(model.backward, sc, links_down=False)
+    assert [[e.name for e in eqs] for eqs in backward] == [
+        ["dout", "Delta_l1", "dout_l1", "dz_l1", "dx_l1", "Dout_l1"],
+        ["Delta_l0", "dout_l0", "dz_l0", "dx", "Dout_l0"],
+    ]
+    one = lstm_trace.load_scenario(_doc(_spec("rnn", 1)))
+    assert sweeps.by_layer(model_for(one).forward, one, links_down=True) is None
+
+
+def test_rows_not_a_whole_number_of_steps_are_left_in_sweep_order():
+    from lstm_trace.numeric import sweeps
+
+    rows: list = []
+    assert not sweeps.interleaved([[1, 2, 3], [4]], [2, 1], {}, rows)
+    assert rows == []

@@ -204,17 +204,55 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
             rows.append(Row("backward", last, f"{eq.name}_{last}", None, note="no later step"))
     if sc.final_dstate is not None:  # δstate_{T-1} reads δstate_T ⊙ f_T: the given gradient, passed whole (an LSTM's)
         values[f"dstate_{last + 1}"], values[f"f_{last + 1}"] = sc.final_dstate, np.ones(H)
-    backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
     gates = allsteps.GateRows(sc.T, sc.shape.gates)
-    later = allsteps.later(backward.calls)  # δx_t: one product after the loop
-    _loop(backward, "backward", gates, later=later, direction=-1)(values, sc, range(last, -1, -1), rows, gates, None)
-    columns = {**allsteps.given_columns(sc), **gates.columns()}  # [x_0 … x_{T-1}], [δgates_0 …]: no copies
-    allsteps.after(backward.calls, later, values, sc, columns)
+    columns = allsteps.given_columns(sc)  # [x_0 … x_{T-1}]: no copy; the sums' other columns join it once made
+    layers = sweeps.by_layer(model.backward, sc, links_down=False)
+    if layers is not None:  # a stacked network: the layer above's loop first, its δx_t then read by the one below
+        _layered(model.backward, layers, "backward", values, sc, rows, range(last, -1, -1), columns)
+    else:
+        backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
+        later = allsteps.later(backward.calls)  # δx_t: one product after the loop
+        loop = _loop(backward, "backward", gates, later=later, direction=-1)
+        loop(values, sc, range(last, -1, -1), rows, gates, None)
+        columns.update(gates.columns())  # [δgates_0 …]: the array's transpose, no copy
+        allsteps.after(backward.calls, later, values, sc, columns)
     rows += [
         Row("backward", -1, name, eq, note="the initial output's") for name, eq in allsteps.initial(model, values, sc)
     ]
     rows += _gradients(model, values, sc, columns)
     return model, values, rows
+
+
+def _layered(  # noqa: PLR0913
+    everything: tuple[Equation, ...],
+    layers: list[tuple[Equation, ...]],
+    section: str,
+    values: dict[str, np.ndarray],
+    sc: Scenario,
+    rows: list[Row] | None,
+    steps: range,
+    columns: dict[Ref, np.ndarray] | None = None,
+) -> None:
+    """A stacked network's pass as a loop per layer (sweeps.by_layer), each over all steps: going forward, the
+    layer above's W·x_t (x_t the out_t of the layer below) one product over all steps made before its loop;
+    going back, each layer's δx_t one product after its loop (allsteps.later). A product so made is its
+    equation to within the products' rounding, every other value bit for bit the one loop's. The rows are
+    put back in the order one loop over the steps makes them (sweeps.interleaved): everything's. columns: the
+    steps' columns the products after the loops stack (the gradients' sums read them again)."""
+    parts: list[list[Row]] = []
+    direction = 1 if steps.step > 0 else -1
+    for eqs in layers:
+        calls, mine = _runs(eqs), [] if rows is not None else None
+        hoisted = allsteps.hoisted(calls.calls, frozenset(eq.name for eq in eqs)) if direction > 0 else ()
+        later = allsteps.later(calls.calls) if direction < 0 else frozenset()
+        fn = _loop(calls, section, later=later, direction=direction, hoisted=hoisted)  # no δgates_t: δa_l0_t …
+        fn(values, sc, steps, mine, None, allsteps.hoist(hoisted, values, sc))
+        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc) if columns is None else columns)
+        parts.append(mine)  # type: ignore[arg-type]
+    if rows is not None:
+        order = {eq: k for k, eq in enumerate(everything)}  # the rows of a step in the equations' order
+        if not sweeps.interleaved(parts, [len(eqs) for eqs in layers], order, rows):
+            rows += [r for p in parts for r in p]
 
 
 def loss(scenario: Scenario) -> float:
@@ -235,6 +273,12 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     if model.sweeps:
         return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
+    everything = (*model.forward, *model.head)
+    layers = sweeps.by_layer(everything, sc, links_down=True)
+    if layers is not None:  # a stacked network: a loop per layer, the one above reading all steps of the one below
+        sweeps.data(model, values, sc)
+        _layered(everything, layers, "forward", values, sc, rows, range(sc.T))
+        return allsteps.losses(model, values, sc)
     forward = _runs((*model.forward, *model.head))
     project, inputs = None, {}
     if model.linear:  # W·x_t + b made for all t before the loop (inputs), U·out_{t-1} in it

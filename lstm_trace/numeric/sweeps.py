@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..scenario.scenario import Scenario
-from ..symbolic.model import Model
+from ..symbolic.model import Equation, Model
 from . import allsteps
+from .models import compiled
 from .sections import OUTPUT
 
 
@@ -44,10 +45,11 @@ def in_time(direction: int, T: int) -> range:  # noqa: N803 - the maths' name
 def halves(model: Model, label: np.ndarray) -> list[tuple[str, np.ndarray]]:
     """A step's label (or given ∂L/∂out_t) as the halves each direction's out_t is compared with, by the
     output's suffix (_l0: label_l0_t, _l0r: label_l0r_t; PyTorch's [out_t; out_t reverse] is 2H entries);
-    none for a softmax's class, which the output layer reads whole."""
+    none for a softmax's class, which the output layer reads whole. Every step's at once, given the T×2H labels:
+    the halves' column blocks, row t step t's halves."""
     if model.loss == "cross_entropy" or not model.outputs:
         return []
-    return list(zip(model.outputs, np.split(np.asarray(label), len(model.outputs)), strict=True))
+    return list(zip(model.outputs, np.split(np.asarray(label), len(model.outputs), axis=-1), strict=True))
 
 
 def data(model: Model, values: dict, sc: Scenario) -> None:
@@ -55,10 +57,9 @@ def data(model: Model, values: dict, sc: Scenario) -> None:
     target = allsteps.target_of(model)
     names = [n for t in range(sc.T) for n in (f"x_{t}", f"{target}_{t}")]
     values.update(zip(names, [v for pair in zip(sc.x, sc.label, strict=True) for v in pair], strict=True))
-    if model.outputs:  # a bidirectional network: each direction's half of the label
-        for t in range(sc.T):
-            for o, half in halves(model, sc.label[t]):
-                values[f"{target}{o}_{t}"] = half
+    blocks = halves(model, sc.label)  # a bidirectional network: each direction's half of the label, as views
+    names = [f"{target}{o}_{t}" for t in range(sc.T) for o, _ in blocks]
+    values.update(zip(names, [half[t] for t in range(sc.T) for _, half in blocks], strict=True))
 
 
 def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Kit) -> list[float]:
@@ -97,3 +98,59 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
         later = allsteps.later(calls.calls)
         kit.loop(calls, "backward", None, "", label, later, -direction)(values, sc, order, rows, None, None)
         allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc))
+
+
+def by_layer(eqs: tuple[Equation, ...], sc: Scenario, links_down: bool) -> list[tuple[Equation, ...]] | None:
+    """A stacked network's pass as one sweep per layer (None where it is not one, or cannot be): layer k's
+    equations, in the pass's order, those of the layer that runs first first. One without a layer's name
+    (out_t, the loss's dout_t, δx_t) goes with the one before it, or the first after it if none is before.
+    links_down (the forward pass): an equation that reads only quantities of a layer that runs earlier, at
+    the same step (x_l1_t = out_l0_t, out_t = out_l1_t), goes with that layer, so that the next layer's
+    W·x_l1_t reads nothing its own sweep makes and is one product over all steps (allsteps.hoisted).
+    A layer's sweep may read what an earlier one made at any step; where one would read what a later one
+    makes, the pass stays one loop (None)."""
+    if sc.layers < 2 or sc.directions != 1 or sc.final_dstate is not None:
+        return None
+    own = [_layer(eq.name) for eq in eqs]
+    first = next((k for k in own if k is not None), None)
+    if first is None:
+        return None
+    group, last = [], first
+    for k in own:
+        last = k if k is not None else last
+        group.append(last)
+    order = list(dict.fromkeys(group))  # the layers in the order the pass first meets them
+    at = {eq.name: group[j] for j, eq in enumerate(eqs)}
+    if links_down:
+        for j, eq in enumerate(eqs):
+            read = {at[b] for b, s, _ in compiled(eq).plan if b in at and s is not None}  # type: ignore[attr-defined]
+            steps = {s for b, s, _ in compiled(eq).plan if b in at}  # type: ignore[attr-defined]
+            if len(read) == 1 and steps == {0} and order.index(lower := read.pop()) < order.index(group[j]):
+                group[j] = at[eq.name] = lower
+    for j, eq in enumerate(eqs):  # what each reads is made by its own sweep or an earlier one
+        for b, s, _ in compiled(eq).plan:  # type: ignore[attr-defined]
+            if s is not None and b in at and order.index(at[b]) > order.index(group[j]):
+                return None
+    return [tuple(eq for eq, g in zip(eqs, group, strict=True) if g == k) for k in order]
+
+
+def _layer(name: str) -> int | None:
+    """The layer a name carries (a_l1: 1), or None."""
+    head, _, tail = name.rpartition("_l")
+    return int(tail) if head and tail.isdigit() else None
+
+
+def interleaved(parts: list[list], per_step: list[int], order: dict[Equation, int], rows: list) -> bool:
+    """The rows of a pass's sweeps (each sweep's rows, per_step of them at each step, its steps in the pass's
+    order) into rows in the order one loop over the steps makes them: step by step, at each step in the
+    order of the equations (order: a row's equation -> its place in the pass). False, and nothing
+    added, where a sweep's rows are not per_step a step."""
+    steps = len(parts[0]) // per_step[0] if per_step[0] else 0
+    if any(len(p) != n * steps for p, n in zip(parts, per_step, strict=True)):
+        return False
+    chunk = [r for p, n in zip(parts, per_step, strict=True) for r in p[:n]]
+    place = sorted(range(len(chunk)), key=lambda i: order[chunk[i].equation])
+    for t in range(steps):
+        chunk = [r for p, n in zip(parts, per_step, strict=True) for r in p[t * n : (t + 1) * n]]
+        rows += [chunk[i] for i in place]
+    return True
