@@ -296,3 +296,39 @@ def test_the_products_of_one_vector_are_one_product_of_the_matrices_stacked() ->
     assert all(g.transposed for g in groups)
     made = sorted(v[0] for g in groups for v in g.vectors[:1])
     assert made == ["da_l0", "da_l1", "da_l1"] and all(len(g.matrices) == 4 for g in groups)  # Δout_l0, Δout_l1, δx_l1
+
+
+@pytest.mark.parametrize("layout", [{"layers": 2}, {"bidirectional": True}])
+def test_the_gates_terms_made_before_the_loop_and_their_blocks_are_one_addition(layout: dict) -> None:
+    """A stacked or bidirectional LSTM's z_g = (W_g·x_t + b_g, made before the loop) + U_g·out_{t-1}: the loop
+    adds the four gates' blocks of [U_a; U_i; U_f; U_o]·out_{t-1} to row t of their terms side by side in one
+    addition (stepcode._Source.joined), each z_g its slice, where it made four additions and four calls."""
+    from lstm_trace.numeric import allsteps, sweeps
+    from lstm_trace.numeric.generate import Spec, scenario_text
+
+    sc = load_scenario(yaml.safe_load(scenario_text(Spec(D=3, H=2, T=3, seed=4, **layout))))
+    model = engine.model_for(sc)
+    first = sweeps.by_layer((*model.forward, *model.head), sc, links_down=True) or [
+        tuple(e for e in model.forward if e.name in model.sweeps[0][0])
+    ]
+    calls = engine._runs(first[0])
+    hoisted = allsteps.hoisted(calls.calls, frozenset(e.name for e in first[0]))
+    shape = stepcode.Shape("forward", "", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
+    sources = []
+
+    def keep(lines, env, name):  # noqa: ANN001, ANN202
+        sources.append("\n".join(lines))
+        return real(lines, env, name)
+
+    real = stepcode._load
+    stepcode._load = keep
+    try:
+        stepcode.build(calls.calls, shape)
+    finally:
+        stepcode._load = real
+    before, body = sources[0].split("    for t in steps:")
+    assert "IJ0_0 = concatenate((inputs[0], inputs[1], inputs[2], inputs[3],), axis=1)" in before
+    assert body.count("+=") == 1 and "zj0_0 += y0[SJ0_0].ravel()" in body and "G0(" not in body
+    assert [line.strip() for line in body.splitlines() if "= zj0_0[" in line] == [
+        f"r{k} = zj0_0[S0_{k}]" for k in range(4)
+    ]

@@ -195,8 +195,9 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     if sc.loss == "none":
         return model, values, rows
     if model.sweeps:  # a bidirectional network: each layer's direction a sweep of its own
-        sweeps.backward(model, values, sc, rows, SWEEPS)
-        return model, values, rows + _gradients(model, values, sc, allsteps.given_columns(sc))
+        columns = allsteps.given_columns(sc)  # [x_0 … x_{T-1}], then the columns δx_t's products stack
+        sweeps.backward(model, values, sc, rows, SWEEPS, columns)
+        return model, values, rows + _gradients(model, values, sc, columns)
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     for eq in model.backward:  # Δout_{T-1} (each layer's): nothing comes back from beyond the last step
         if eq.shift == -1:

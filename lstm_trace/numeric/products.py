@@ -34,10 +34,12 @@ class Group(NamedTuple):
 
 class Rewritten(NamedTuple):
     """A call's function with its grouped products as arguments: each parameter ("arg", j) the call's own
-    argument j, ("block", g, m) block m of group g's product, or ("sum", g) group g's transposed product."""
+    argument j, ("block", g, m) block m of group g's product, or ("sum", g) group g's transposed product;
+    alone: the function returns its one parameter as it is (the call is that product and nothing more)."""
 
     fn: Callable[..., Any]
     params: tuple[tuple, ...]
+    alone: bool = False
 
 
 def in_loop(calls: list[tuple[Compiled, tuple]], later: frozenset[int], hoisted: tuple) -> dict[int, Compiled]:
@@ -124,7 +126,8 @@ def _rewrite(params: list[str], terms: list[ast.expr], places: list[tuple | None
         lineno=0,
     )
     source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
-    return Rewritten(function(source), tuple([("arg", j) for j, _ in own] + [place for _, place in names]))
+    params = tuple([("arg", j) for j, _ in own] + [place for _, place in names])
+    return Rewritten(function(source), params, isinstance(body, ast.Name) and len(params) == 1)
 
 
 def offsets(matrices: tuple[np.ndarray, ...]) -> list[int]:

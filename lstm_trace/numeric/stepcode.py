@@ -10,8 +10,10 @@ same calls are written out once per (calls, section, …) as the body of one loo
   over in a local from that step, read from the values only at the pass's first step;
 - the parameters the calls read (W, U, b) are read once, before the loop;
 - z_t = (W·x_t + b, made for all steps before the loop) + U·out_{t-1} and its gates' blocks za_t … are
-  made in the loop (project), each block a local the gates read; names are f-strings over t, a step's rows
-  are built in one go at its end.
+  made in the loop (project), each block a local the gates read; likewise a stacked or bidirectional LSTM's
+  z_g = (W_g·x_t + b_g, made before the loop) + U_g·out_{t-1} of its four gates is one addition of the
+  grouped product's blocks to the four terms side by side (joined); names are f-strings over t, a step's
+  rows are built in one go at its end.
 
 The numpy functions called, their arguments and so every value are those of models.at (tests/test_stepcode.py
 compares every value of every bundled example with the call-by-call walk), but for the products (products.py).
@@ -124,6 +126,7 @@ class _Source:
         self.rewritten: dict = {}  # a call's function reading its grouped products (stacked)
         self.groups: tuple = ()
         self.ready: set[int] = set()  # the groups whose product the step has made, so far in its source
+        self.joins: dict[int, tuple[int, int, int]] = {}  # a joined call k: (its group, the run's first block, its)
 
     def add(self, line: str) -> None:
         self.lines.append(self.pad + line)
@@ -167,6 +170,41 @@ class _Source:
             ps = ", ".join(self._constant(k, j, fns[k].plan[j][0], fns[k].plan[j][2]) for k, j in group.matrices)  # type: ignore[attr-defined]
             self.before += [f"    MS{g} = vstack(({ps},)){'.T' * group.transposed}", f"    o{g} = offsets(({ps},))"]
 
+    def joined(self, hoisted: dict[int, Compiled | None]) -> None:
+        """Runs of two or more blocks of one group's product that are each a hoisted call's whole in-loop term
+        (a stacked LSTM's z_g = (W_g·x_t + b_g, made before the loop) + U_g·out_{t-1}, for g = a, i, f, o), made
+        as one: the calls' rows of the terms made before the loop side by side in one array, row t plus the
+        blocks in one addition, each call's value its slice (the same sums, entry by entry, so the same bits)."""
+        for g, group in enumerate(self.groups):
+            if group.transposed:
+                continue
+            run: list[tuple[int, int]] = []  # (block, call) of the run so far
+            for m, (k, _) in enumerate((*group.matrices, (-1, -1))):
+                r = self.rewritten.get(k)
+                if hoisted.get(k) is not None and r is not None and r.alone and r.params == (("block", g, m),):
+                    run.append((m, k))
+                    continue
+                if len(run) > 1:
+                    lo, hi = run[0][0], run[-1][0] + 1
+                    ins = ", ".join(f"inputs[{c}]" for _, c in run)
+                    self.before += [
+                        f"    IJ{g}_{lo} = concatenate(({ins},), axis=1)",
+                        f"    SJ{g}_{lo} = slice(o{g}[{lo}], o{g}[{hi}])",
+                    ]
+                    for b, c in run:
+                        self.before.append(f"    S{g}_{b} = slice(o{g}[{b}] - o{g}[{lo}], o{g}[{b + 1}] - o{g}[{lo}])")
+                        self.joins[c] = (g, lo, b)
+                run = []
+
+    def _product(self, k: int, c: Compiled, g: int, summed: bool) -> None:
+        """Group g's product made, at the step's first call that reads it (k, whose arguments are bound)."""
+        if g in self.ready:
+            return
+        at = [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
+        vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if summed else f"a{k}_{at[0]}"
+        self.add(f"y{g} = MS{g}.dot({vector})")
+        self.ready.add(g)
+
     def _invoke(self, k: int, c: Compiled, fn: str) -> str:
         """The source calling c's function (named fn) on call k's arguments, bound here; a rewritten one's
         (products.py) on its blocks, each group's product made at its first call in the step."""
@@ -181,18 +219,22 @@ class _Source:
                 args.append(f"a{k}_{p[1]}")
                 continue
             g = p[1]
-            if g not in self.ready:
-                at = [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
-                vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if p[0] == "sum" else f"a{k}_{at[0]}"
-                self.add(f"y{g} = MS{g}.dot({vector})")
-                self.ready.add(g)
+            self._product(k, c, g, p[0] == "sum")
             args.append(f"y{g}" if p[0] == "sum" else f"y{g}[o{g}[{p[2]}] : o{g}[{p[2] + 1}]]")
         return f"G{k}({', '.join(args)})"
 
     def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict) -> None:
         """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
         hoisted call: row t of its terms made before the loop, plus those made in it (if any)."""
-        if k in hoisted:
+        if k in self.joins:  # its run's terms made before the loop, plus the run's blocks, at the run's first
+            g, lo, b = self.joins[k]
+            if b == lo:
+                self.arguments(k, hoisted[k])  # type: ignore[arg-type]
+                self._product(k, hoisted[k], g, False)  # type: ignore[arg-type]
+                self.add(f"zj{g}_{lo} = IJ{g}_{lo}[t]")
+                self.add(f"zj{g}_{lo} += y{g}[SJ{g}_{lo}].ravel()")
+            self.add(f"r{k} = zj{g}_{lo}[S{g}_{b}]")
+        elif k in hoisted:
             self.before.append(f"    I{k} = inputs[{k}]")
             self.add(f"r{k} = I{k}[t]")
             if hoisted[k] is not None:
@@ -229,6 +271,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     if shape.project is not None:
         _project(source, shape.project)
     source.stacked(in_loop(calls, shape.later, shape.hoisted))
+    source.joined(dict(shape.hoisted))
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
     putting, hoisted = False, dict(shape.hoisted)
     for k, (c, eqs) in enumerate(calls):

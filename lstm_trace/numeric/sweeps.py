@@ -78,9 +78,10 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
     return allsteps.losses(model, values, sc)
 
 
-def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> None:
+def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit, columns: dict) -> None:
     """The backward pass: the sweeps the other way round, each the other way in time. A direction's Δout
-    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero; its δx_t made after its loop (allsteps.later)."""
+    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero; its δx_t made after its loop (allsteps.later),
+    the steps' columns it stacks kept in columns (the gradients' sums read them again)."""
     by_name = {e.name: e for e in model.backward}
     for names, (forward_names, direction) in zip(model.back_sweeps, reversed(model.sweeps), strict=True):
         if not names:
@@ -97,7 +98,7 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
         calls = kit.runs(eqs)
         later = allsteps.later(calls.calls)
         kit.loop(calls, "backward", None, "", label, later, -direction)(values, sc, order, rows, None, None)
-        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc))
+        allsteps.after(calls.calls, later, values, sc, columns)
 
 
 def by_layer(eqs: tuple[Equation, ...], sc: Scenario, links_down: bool) -> list[tuple[Equation, ...]] | None:
