@@ -229,20 +229,9 @@ def test_a_loop_carries_what_the_step_before_made_and_reads_the_parameters_once(
     )
     assert stepcode._carried(forward.calls, ahead) == {("state", -1): ("state", 0), ("out", -1): ("out", 0)}
     assert stepcode._carried(backward.calls, back) == {("Dout", 0): ("Dout", -1), ("dstate", 1): ("dstate", 0)}
-    sources = []
-
-    def keep(lines, env, name):  # noqa: ANN001, ANN202
-        sources.append("\n".join(lines))
-        return real(lines, env, name)
-
-    real = stepcode._load
-    stepcode._load = keep
-    try:
-        stepcode.build(backward.calls, back)
-    finally:
-        stepcode._load = real
-    before, body = sources[0].split("    for t in steps:")
-    assert "get('U')" in before and "'U'" not in body and "'W'" not in sources[0]  # δx_t's W·: after the loop
+    source = _source_of(backward.calls, back)
+    before, body = source.split("    for t in steps:")
+    assert "get('U')" in before and "'U'" not in body and "'W'" not in source  # δx_t's W·: after the loop
     assert 'get(f"dstate_{t + 1}")' in body.split("if a0_3 is None:")[1].splitlines()[1]  # the first step's only
     assert 'get(f"f_{t + 1}")' in body and sc.T == 2
 
@@ -314,6 +303,16 @@ def test_the_gates_terms_made_before_the_loop_and_their_blocks_are_one_addition(
     calls = engine._runs(first[0])
     hoisted = allsteps.hoisted(calls.calls, frozenset(e.name for e in first[0]))
     shape = stepcode.Shape("forward", "", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
+    before, body = _source_of(calls.calls, shape).split("    for t in steps:")
+    assert "IJ0_0 = concatenate((inputs[0], inputs[1], inputs[2], inputs[3],), axis=1)" in before
+    assert body.count("+=") == 1 and "zj0_0 += y0[SJ0_0].ravel()" in body and "G0(" not in body
+    assert [line.strip() for line in body.splitlines() if "= zj0_0[" in line] == [
+        f"r{k} = zj0_0[S0_{k}]" for k in range(4)
+    ]
+
+
+def _source_of(calls, shape) -> str:  # noqa: ANN001
+    """The source of the loop stepcode.build generates for calls and shape."""
     sources = []
 
     def keep(lines, env, name):  # noqa: ANN001, ANN202
@@ -323,12 +322,7 @@ def test_the_gates_terms_made_before_the_loop_and_their_blocks_are_one_addition(
     real = stepcode._load
     stepcode._load = keep
     try:
-        stepcode.build(calls.calls, shape)
+        stepcode.build(calls, shape)
     finally:
         stepcode._load = real
-    before, body = sources[0].split("    for t in steps:")
-    assert "IJ0_0 = concatenate((inputs[0], inputs[1], inputs[2], inputs[3],), axis=1)" in before
-    assert body.count("+=") == 1 and "zj0_0 += y0[SJ0_0].ravel()" in body and "G0(" not in body
-    assert [line.strip() for line in body.splitlines() if "= zj0_0[" in line] == [
-        f"r{k} = zj0_0[S0_{k}]" for k in range(4)
-    ]
+    return sources[0]
