@@ -213,8 +213,9 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     else:
         backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
         later = allsteps.later(backward.calls)  # δx_t: one product after the loop
-        loop = _loop(backward, "backward", gates, later=later, direction=-1)
-        loop(values, sc, range(last, -1, -1), rows, gates, None)
+        live = gates if gates.names else None  # none for a cell without gates (an RNN's): nothing to stack a step
+        loop = _loop(backward, "backward", live, later=later, direction=-1)
+        loop(values, sc, range(last, -1, -1), rows, live, None)
         columns.update(gates.columns())  # [δgates_0 …]: the array's transpose, no copy
         allsteps.after(backward.calls, later, values, sc, columns)
     rows += [

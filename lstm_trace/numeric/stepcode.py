@@ -287,7 +287,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
         if shape.stacked and eqs[-1].name in shape.stacked:
             putting = True
             source.add(f"if gates is not None: {_stacking(eqs, shape.stacked, k)}")
-    if not putting:
+    if not putting and shape.stacked:  # the parts made by several calls: stacked once all exist
         source.add("if gates is not None: gates.stack(values, t)")
     for k, ref in enumerate(carried):  # what the next step reads of this one's
         source.add(f"c_{k} = {source.local[carried[ref]]}")
