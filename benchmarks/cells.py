@@ -13,18 +13,22 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
     """Our numeric trace, PyTorch's nn.LSTM (or the module named, with the layout given: num_layers=2,
     bidirectional=True) forward+backward (float64, one thread) and a plain numpy BPTT loop (floors.py,
     checked against the trace first), the same sizes, run in turns in this process so that all see the
-    same machine; the best of each."""
-    from floors import arguments, check_against, check_network, interleaved, network_arguments, network_loop, plain_loop
+    same machine; the best of each: (trace, PyTorch or None, plain loop, the tuned loop or None: the
+    plain LSTM's alone, floors.tuned_loop)."""
+    import floors
 
     from lstm_trace import load_scenario, trace
 
     sc = load_scenario(path)
-    if module == "LSTM" and not layout:  # the LSTM's own loop, as issue 20 first measured it
-        check_against(trace(sc))
-        loop, args = plain_loop, arguments(sc)
+    tuned = None
+    if module == "LSTM" and not layout:  # the LSTM's own loop, as issue 20 first measured it, and its tuned form
+        floors.check_against(trace(sc))
+        floors.check_against(trace(sc), floors.tuned_loop)
+        loop, args = floors.plain_loop, floors.arguments(sc)
+        tuned = floors.tuned_loop
     else:
-        check_network(trace(sc))
-        loop, args = network_loop, network_arguments(sc)
+        floors.check_network(trace(sc))
+        loop, args = floors.network_loop, floors.network_arguments(sc)
     fns = [lambda: trace(sc), lambda: loop(*args)]
     try:
         import torch
@@ -41,8 +45,11 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
             out.pow(2).sum().backward()
 
         fns.append(step)
-    best = interleaved(fns, repeats)
-    return best[0], best[2] if torch is not None else None, best[1]
+    if tuned is not None:
+        fns.append(lambda: tuned(*args))
+    best = floors.interleaved(fns, repeats)
+    theirs = best[2] if torch is not None else None
+    return best[0], theirs, best[1], best[-1] if tuned is not None else None
 
 
 CELLS = (  # the label, the options of lstm-trace new, PyTorch's module and its layout
@@ -61,7 +68,7 @@ def cells_against_floors(tmp: Path, repeats: int, scenario: Callable[..., Path])
     )
     for k, (label, options, module, layout) in enumerate(CELLS):
         path = scenario(tmp / f"cell{k}.yaml", 64, 128, 512, *options)
-        ours, theirs, loop = versus_torch(path, 64, 128, 512, repeats, module, **layout)
+        ours, theirs, loop, _ = versus_torch(path, 64, 128, 512, repeats, module, **layout)
         args = "".join(f", {name}={value}" for name, value in layout.items())
         vs = f"{theirs * 1000:5.0f} ms nn.{module}(D, H{args})" if theirs else "PyTorch not installed"
         print(f"{label:22} {ours * 1000:4.0f} ms {loop * 1000:4.0f} ms {ours / loop:10.2f}x   {vs}")

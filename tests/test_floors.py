@@ -41,8 +41,9 @@ def traced(tmp_path: Path, network: str, seed: int):  # noqa: ANN201
 def test_the_plain_loop_computes_what_the_trace_does(tmp_path, network, seed):
     tr = traced(tmp_path, network, seed)
     floors.check_network(tr)
-    if network == "lstm":  # the LSTM's own loop, which `run.py --trace` times
+    if network == "lstm":  # the LSTM's own loop, which `run.py --trace` times, and its tuned form
         floors.check_against(tr)
+        floors.check_against(tr, floors.tuned_loop)
 
 
 @pytest.mark.parametrize("network", NETWORKS)
@@ -62,11 +63,12 @@ def test_the_check_fails_when_any_weight_of_the_loop_is_perturbed(tmp_path, netw
     floors.check_network(tr)  # and passes again with the scenario's own weights
 
 
-def test_the_lstm_check_fails_when_a_weight_is_perturbed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("loop", ["plain_loop", "tuned_loop"])
+def test_the_lstm_check_fails_when_a_weight_is_perturbed(tmp_path, monkeypatch, loop):
     tr = traced(tmp_path, "lstm", 7)
     W, *rest = floors.arguments(tr.scenario)  # noqa: N806
     W = W.copy()  # noqa: N806
     W[1, 2] += 1e-6
     monkeypatch.setattr(floors, "arguments", lambda sc: (W, *rest))
     with pytest.raises(AssertionError):
-        floors.check_against(tr)
+        floors.check_against(tr, getattr(floors, loop))
