@@ -291,7 +291,7 @@ def test_the_products_of_one_vector_are_one_product_of_the_matrices_stacked() ->
 def test_the_gates_terms_made_before_the_loop_and_their_blocks_are_one_addition(layout: dict) -> None:
     """A stacked or bidirectional LSTM's z_g = (W_g·x_t + b_g, made before the loop) + U_g·out_{t-1}: the loop
     adds the four gates' blocks of [U_a; U_i; U_f; U_o]·out_{t-1} to row t of their terms side by side in one
-    addition (stepcode._Source.joined), each z_g its slice, where it made four additions and four calls."""
+    addition (stepsource.Source.joined), each z_g its slice, where it made four additions and four calls."""
     from lstm_trace.numeric import allsteps, sweeps
     from lstm_trace.numeric.generate import Spec, scenario_text
 

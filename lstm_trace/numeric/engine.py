@@ -195,8 +195,7 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     if sc.loss == "none":
         return model, values, rows
     if model.sweeps:  # a bidirectional network: each layer's direction a sweep of its own
-        columns = allsteps.given_columns(sc)  # [x_0 … x_{T-1}], then the columns δx_t's products stack
-        sweeps.backward(model, values, sc, rows, SWEEPS, columns)
+        columns = sweeps.backward(model, values, sc, rows, SWEEPS)  # and the steps' columns its products stacked
         return model, values, rows + _gradients(model, values, sc, columns)
     H, last = sc.H, sc.T - 1  # noqa: N806 - the maths' name
     for eq in model.backward:  # Δout_{T-1} (each layer's): nothing comes back from beyond the last step
@@ -209,52 +208,17 @@ def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[
     columns = allsteps.given_columns(sc)  # [x_0 … x_{T-1}]: no copy; the sums' other columns join it once made
     layers = sweeps.by_layer(model.backward, sc, links_down=False)
     if layers is not None:  # a stacked network: the layer above's loop first, its δx_t then read by the one below
-        _layered(model.backward, layers, "backward", values, sc, rows, range(last, -1, -1), columns)
+        sweeps.layered(SWEEPS, model.backward, layers, "backward", values, sc, rows, range(last, -1, -1), columns)
     else:
         backward = _runs(model.backward)  # each equation's compiled form looked up once, not once per step
         later = allsteps.later(backward.calls)  # δx_t: one product after the loop
         live = gates if gates.names else None  # none for a cell without gates (an RNN's): nothing to stack a step
-        loop = _loop(backward, "backward", live, later=later, direction=-1)
-        loop(values, sc, range(last, -1, -1), rows, live, None)
+        _loop(backward, "backward", live, later=later, direction=-1)(values, sc, range(last, -1, -1), rows, live, None)
         columns.update(gates.columns())  # [δgates_0 …]: the array's transpose, no copy
         allsteps.after(backward.calls, later, values, sc, columns)
-    rows += [
-        Row("backward", -1, name, eq, note="the initial output's") for name, eq in allsteps.initial(model, values, sc)
-    ]
+    rows += [Row("backward", -1, n, eq, note="the initial output's") for n, eq in allsteps.initial(model, values, sc)]
     rows += _gradients(model, values, sc, columns)
     return model, values, rows
-
-
-def _layered(  # noqa: PLR0913
-    everything: tuple[Equation, ...],
-    layers: list[tuple[Equation, ...]],
-    section: str,
-    values: dict[str, np.ndarray],
-    sc: Scenario,
-    rows: list[Row] | None,
-    steps: range,
-    columns: dict[Ref, np.ndarray] | None = None,
-) -> None:
-    """A stacked network's pass as a loop per layer (sweeps.by_layer), each over all steps: going forward, the
-    layer above's W·x_t (x_t the out_t of the layer below) one product over all steps made before its loop;
-    going back, each layer's δx_t one product after its loop (allsteps.later). A product so made is its
-    equation to within the products' rounding, every other value bit for bit the one loop's. The rows are
-    put back in the order one loop over the steps makes them (sweeps.interleaved): everything's. columns: the
-    steps' columns the products after the loops stack (the gradients' sums read them again)."""
-    parts: list[list[Row]] = []
-    direction = 1 if steps.step > 0 else -1
-    for eqs in layers:
-        calls, mine = _runs(eqs), [] if rows is not None else None
-        hoisted = allsteps.hoisted(calls.calls, frozenset(eq.name for eq in eqs)) if direction > 0 else ()
-        later = allsteps.later(calls.calls) if direction < 0 else frozenset()
-        fn = _loop(calls, section, later=later, direction=direction, hoisted=hoisted)  # no δgates_t: δa_l0_t …
-        fn(values, sc, steps, mine, None, allsteps.hoist(hoisted, values, sc))
-        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc) if columns is None else columns)
-        parts.append(mine)  # type: ignore[arg-type]
-    if rows is not None:
-        order = {eq: k for k, eq in enumerate(everything)}  # the rows of a step in the equations' order
-        if not sweeps.interleaved(parts, [len(eqs) for eqs in layers], order, rows):
-            rows += [r for p in parts for r in p]
 
 
 def loss(scenario: Scenario) -> float:
@@ -269,25 +233,22 @@ def _forward(model: Model, values: dict[str, np.ndarray], sc: Scenario, rows: li
     """The forward pass into values (its rows appended to rows, if given); E_t of each step.
 
     The loss E_t (per unit, then summed), which nothing in the recurrence reads, is computed for all steps
-    at once after the loop (allsteps.losses). The gates' pre-activations are one stacked product where the
-    cell's gates share one form (the LSTM's); a cell whose do not (the GRU's) computes each in its place
-    among the step's equations."""
+    at once after the loop (allsteps.losses); a stacked network's layers each loop over all steps in turn."""
     if model.sweeps:
         return sweeps.forward(model, values, sc, rows, SWEEPS)
     H, gates = sc.H, sc.shape.gates  # noqa: N806 - the maths' name
+    sweeps.data(model, values, sc)  # every step's x_t and label_t
     everything = (*model.forward, *model.head)
     layers = sweeps.by_layer(everything, sc, links_down=True)
     if layers is not None:  # a stacked network: a loop per layer, the one above reading all steps of the one below
-        sweeps.data(model, values, sc)
-        _layered(everything, layers, "forward", values, sc, rows, range(sc.T))
+        sweeps.layered(SWEEPS, everything, layers, "forward", values, sc, rows, range(sc.T))
         return allsteps.losses(model, values, sc)
-    forward = _runs((*model.forward, *model.head))
+    forward = _runs(everything)
     project, inputs = None, {}
     if model.linear:  # W·x_t + b made for all t before the loop (inputs), U·out_{t-1} in it
         linear, z = allsteps.inputs(compiled(model.linear[0], True), forward, values, sc)
         project = Project(linear, tuple((f"z{g}", k * H, (k + 1) * H) for k, g in enumerate(gates)))
         inputs = {} if z is None else {"z": z}
-    sweeps.data(model, values, sc)  # every step's x_t and label_t
     made = frozenset(eq.name for _, eqs in forward for eq in eqs) | {f"z{g}" for g in gates if project}
     hoisted = allsteps.hoisted(forward.calls, made)  # a GRU's W_g·x_t + b_g, an RNN's W·x_t + b
     inputs.update(allsteps.hoist(hoisted, values, sc))

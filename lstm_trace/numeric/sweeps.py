@@ -78,10 +78,11 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
     return allsteps.losses(model, values, sc)
 
 
-def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit, columns: dict) -> None:
+def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> dict:
     """The backward pass: the sweeps the other way round, each the other way in time. A direction's Δout
-    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero; its δx_t made after its loop (allsteps.later),
-    the steps' columns it stacks kept in columns (the gradients' sums read them again)."""
+    from beyond its last step (Δout_l0_{T-1}, Δout_l0r_0) is zero; its δx_t made after its loop (allsteps.later).
+    The steps' columns those products stacked, beside [x_0 … x_{T-1}] (the gradients' sums read them again)."""
+    columns = allsteps.given_columns(sc)
     by_name = {e.name: e for e in model.backward}
     for names, (forward_names, direction) in zip(model.back_sweeps, reversed(model.sweeps), strict=True):
         if not names:
@@ -99,6 +100,7 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit, col
         later = allsteps.later(calls.calls)
         kit.loop(calls, "backward", None, "", label, later, -direction)(values, sc, order, rows, None, None)
         allsteps.after(calls.calls, later, values, sc, columns)
+    return columns
 
 
 def by_layer(eqs: tuple[Equation, ...], sc: Scenario, links_down: bool) -> list[tuple[Equation, ...]] | None:
@@ -155,3 +157,36 @@ def interleaved(parts: list[list], per_step: list[int], order: dict[Equation, in
         chunk = [r for p, n in zip(parts, per_step, strict=True) for r in p[t * n : (t + 1) * n]]
         rows += [chunk[i] for i in place]
     return True
+
+
+def layered(  # noqa: PLR0913
+    kit: Kit,
+    everything: tuple[Equation, ...],
+    layers: list[tuple[Equation, ...]],
+    section: str,
+    values: dict,
+    sc: Scenario,
+    rows: list | None,
+    steps: range,
+    columns: dict | None = None,
+) -> None:
+    """A stacked network's pass as a loop per layer (by_layer), each over all steps: going forward, the
+    layer above's W·x_t (x_t the out_t of the layer below) one product over all steps made before its loop;
+    going back, each layer's δx_t one product after its loop (allsteps.later). A product so made is its
+    equation to within the products' rounding, every other value bit for bit the one loop's. The rows are
+    put back in the order one loop over the steps makes them (interleaved): everything's. columns: the
+    steps' columns the products after the loops stack (the gradients' sums read them again)."""
+    parts: list[list] = []
+    direction = 1 if steps.step > 0 else -1
+    for eqs in layers:
+        calls, mine = kit.runs(eqs), [] if rows is not None else None
+        hoisted = allsteps.hoisted(calls.calls, frozenset(eq.name for eq in eqs)) if direction > 0 else ()
+        later = allsteps.later(calls.calls) if direction < 0 else frozenset()
+        fn = kit.loop(calls, section, None, later=later, direction=direction, hoisted=hoisted)  # δa_l0_t …: no δgates_t
+        fn(values, sc, steps, mine, None, allsteps.hoist(hoisted, values, sc))
+        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc) if columns is None else columns)
+        parts.append(mine)  # type: ignore[arg-type]
+    if rows is not None:
+        order = {eq: k for k, eq in enumerate(everything)}  # the rows of a step in the equations' order
+        if not interleaved(parts, [len(eqs) for eqs in layers], order, rows):
+            rows += [r for p in parts for r in p]
