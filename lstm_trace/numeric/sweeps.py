@@ -114,6 +114,16 @@ def by_layer(eqs: tuple[Equation, ...], sc: Scenario, links_down: bool) -> list[
     makes, the pass stays one loop (None)."""
     if sc.layers < 2 or sc.directions != 1 or sc.final_dstate is not None:
         return None
+    key = (eqs, links_down)
+    if key not in _LAYERS:
+        _LAYERS[key] = _by_layer(eqs, links_down)
+    return _LAYERS[key]
+
+
+_LAYERS: dict[tuple[tuple[Equation, ...], bool], list[tuple[Equation, ...]] | None] = {}
+
+
+def _by_layer(eqs: tuple[Equation, ...], links_down: bool) -> list[tuple[Equation, ...]] | None:
     own = [_layer(eq.name) for eq in eqs]
     first = next((k for k in own if k is not None), None)
     if first is None:
