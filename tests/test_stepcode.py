@@ -66,8 +66,8 @@ def _blocks(fns, k, rewritten, groups, values, sc, t):  # noqa: ANN001, ANN202, 
         group = groups[p[1]]
         mats = tuple(values[fns[c].plan[j][0]] for c, j in group.matrices)
         vectors = [lookup(values, sc, Ref(*v), t).reshape(-1, 1) for v in group.vectors]
-        if p[0] == "sum":  # M_1ᵀ·v_1 + M_2ᵀ·v_2 + … as [M_1; M_2; …]ᵀ·[v_1; v_2; …]
-            args.append(np.vstack(mats).T @ np.concatenate(vectors))
+        if p[0] == "sum":  # M_1ᵀ·v_1 + M_2ᵀ·v_2 + … as [M_1; M_2; …]ᵀ·[v_1; v_2; …], the transpose copied to rows
+            args.append(np.ascontiguousarray(np.vstack(mats).T) @ np.concatenate(vectors))
             continue
         edges = products.offsets(mats)
         args.append((np.vstack(mats) @ vectors[0])[edges[p[2]] : edges[p[2] + 1]])
