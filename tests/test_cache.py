@@ -221,9 +221,10 @@ def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
     cell: str, bias: bool, loss: str, optimizer: str, K: int
 ) -> None:
     """The trace fuses a step's elementwise equations into one call (codegen.fuse); each value it
-    keeps is bit for bit the value of its own equation, evaluated alone on the trace's values. δx_t,
-    made for all steps in one product after the loop (allsteps.later), is its equation to within the
-    products' rounding: n·ε·Σ|terms|, n the terms summed."""
+    keeps is bit for bit the value of its own equation, evaluated alone on the trace's values. The
+    products are their equations to within the products' rounding, n·ε·Σ|terms|, n the terms summed:
+    δx_t, made for all steps in one product after the loop (allsteps.later), and Δout_{t-1} = Uᵀ·δgates_t
+    (a softmax output's Δ_t = Vᵀ·δy_t), made with the transpose copied to rows (numeric/products.py)."""
     from lstm_trace.numeric.allsteps import later
     from lstm_trace.numeric.engine import _runs
     from lstm_trace.numeric.models import apply, fetcher
@@ -235,6 +236,8 @@ def test_fused_steps_equal_each_equation_evaluated_alone(  # noqa: N803
     assert any(c.kind == "fused" for c, _ in runs) and any(len(eqs) > 2 for _, eqs in runs)
     products = {eq.name for k in later(runs.calls) for eq in runs.calls[k][1]}
     assert products == {"dx"}
+    products |= {eq.name for c, eqs in runs.calls if c.kind == "linear" for eq in eqs}  # and a softmax's Δ = Vᵀ·δy
+    assert {"dx", "Dout"} <= products
     fetch = fetcher(tr.values, tr.scenario)
     size = fetcher({k: np.abs(v) for k, v in tr.values.items()}, tr.scenario)
     checked = 0

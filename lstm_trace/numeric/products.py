@@ -4,8 +4,9 @@ A stacked or bidirectional LSTM writes each gate's pre-activation alone, z_g = U
 and a GRU's r, z and ĥn each read U_g·out_{t-1}: three or four matrix-vector products of one vector a step,
 where a hand-written loop makes one, [U_a; U_i; U_f; U_o]·out_{t-1}. Here the products M·v of a step's linear
 calls (M a parameter, v a step's vector) that multiply one vector are made as one product of the matrices
-stacked, made before the loop; each call then reads its block of it, its own sum kept in its order. A value is
-its equation to within the products' rounding (tests/test_engine_speed.py).
+stacked, made before the loop; each call then reads its block of it, its own sum kept in its order. A call's
+products Mᵀ·v going back (Δout = Σ_g U_gᵀ·δg, or the LSTM's one Uᵀ·δgates_t) are one product of the transpose
+copied to rows once. A value is its equation to within the products' rounding (tests/test_engine_speed.py).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def in_loop(calls: list[tuple[Compiled, tuple]], later: frozenset[int], hoisted:
 
 def grouped(fns: dict[int, Compiled]) -> tuple[dict[int, Rewritten], tuple[Group, ...]]:
     """Of the linear calls among fns: the products M·v that two or more of their terms make of one vector v,
-    and the sums of two or more products Mᵀ·v within a call (a backward step's Δout = Σ_g U_gᵀ·δg), as
+    and the sums of products Mᵀ·v within a call, one or more (a backward step's Δout = Σ_g U_gᵀ·δg), as
     groups; each call that makes one, rewritten to read them."""
     parsed, by_vector, groups = {}, {}, []  # type: ignore[var-annotated]
     places: dict[tuple[int, int], tuple] = {}  # (call, term) -> ("block", g, m) or ("sum", g) (its first term)
@@ -67,7 +68,7 @@ def grouped(fns: dict[int, Compiled]) -> tuple[dict[int, Rewritten], tuple[Group
         params, terms = parsed[k] = found
         plan = fns[k].plan  # type: ignore[attr-defined]
         ups = [(i, f) for i, t in enumerate(terms) if (f := _product(t, params, plan, True)) is not None]
-        if len(ups) > 1:
+        if ups:  # one or more Mᵀ·v: one product of the transpose copied to rows (stepsource.Source.stacked)
             places.update({(k, i): ("sum", len(groups)) if n == 0 else ("drop",) for n, (i, _) in enumerate(ups)})
             groups.append(Group(tuple(f[1] for _, f in ups), tuple((k, f[0]) for _, f in ups), True))
         for i, term in enumerate(terms):

@@ -108,12 +108,12 @@ class Source:
                         self.joins[c] = (g, lo, b)
                 run = []
 
-    def _product(self, k: int, c: Compiled, g: int, summed: bool) -> None:
+    def _product(self, k: int, c: Compiled, g: int) -> None:
         """Group g's product made, at the step's first call that reads it (k, whose arguments are bound)."""
         if g in self.ready:
             return
         at = [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
-        vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if summed else f"a{k}_{at[0]}"
+        vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if len(at) > 1 else f"a{k}_{at[0]}"
         self.add(f"y{g} = MS{g}.dot({vector})")
         self.ready.add(g)
 
@@ -131,7 +131,7 @@ class Source:
                 args.append(f"a{k}_{p[1]}")
                 continue
             g = p[1]
-            self._product(k, c, g, p[0] == "sum")
+            self._product(k, c, g)
             args.append(f"y{g}" if p[0] == "sum" else f"y{g}[o{g}[{p[2]}] : o{g}[{p[2] + 1}]]")
         return f"G{k}({', '.join(args)})"
 
@@ -142,7 +142,7 @@ class Source:
             g, lo, b = self.joins[k]
             if b == lo:
                 self.arguments(k, hoisted[k])  # type: ignore[arg-type]
-                self._product(k, hoisted[k], g, False)  # type: ignore[arg-type]
+                self._product(k, hoisted[k], g)  # type: ignore[arg-type]
                 self.add(f"zj{g}_{lo} = IJ{g}_{lo}[t]")
                 self.add(f"zj{g}_{lo} += y{g}[SJ{g}_{lo}].ravel()")
             self.add(f"r{k} = zj{g}_{lo}[S{g}_{b}]")
