@@ -8,7 +8,8 @@ that read nothing the pass makes (hoisted: a GRU's W_g·x_t + b_g, the layer bel
 product of the backward step that nothing in the loop reads, δx_t = Wᵀ·δgates_t, is one product after
 it, Wᵀ·[δgates_0 …] (later): T matrix-vector products are one matrix product, as PyTorch computes δx,
 and the loss E_t of every step is one evaluation (losses). Each such product is its equation to within
-the products' rounding (tests/test_cache.py, tests/test_engine_speed.py), every other shown row bit for bit.
+the products' rounding (tests/test_cache.py, tests/test_engine_speed.py), as are the products the loop makes
+(numeric/products.py); every elementwise row is bit for bit its equation's.
 δgates_t = [δa_t; δi_t; δf_t; δo_t] is row t of one T×4H array and δa_t … are its slices, so the
 gradients' Σ_t read [δgates_0 … δgates_{T-1}] as that array's transpose and [x_0 … x_{T-1}] as the
 scenario's own x: a long sequence's values are held once.
