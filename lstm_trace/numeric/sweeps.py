@@ -1,4 +1,4 @@
-"""A bidirectional network's passes, as sweeps over the steps (symbolic/cells/layers.py).
+"""A bidirectional or stacked network's passes, as sweeps over the steps (symbolic/cells/layers.py).
 
 A reverse direction reads its recurrence from the step after (out_{t+1}), so one loop over the steps cannot
 compute it beside the forward direction: each layer's direction is a sweep of its own — the forward
@@ -6,6 +6,10 @@ direction from the first step on, the reverse one from the last back, the layer 
 output layer and the loss a last sweep, once every direction's out_t exists. The backward pass runs the
 sweeps the other way round, each the other way in time. Rows carry their sweep (l0, l0r, out), so a
 worked solution titles them "Forward @ t=2, layer 0, reverse direction".
+
+A stacked network's layers run the same way, a layer's loop over all steps at a time (layered), so that the
+layer above's W·x_t and each layer's δx_t are one product over all steps, as a hand-written loop makes
+them; its rows are put back in the order one loop over the steps makes them, and carry no sweep.
 """
 
 from __future__ import annotations
