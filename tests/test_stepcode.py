@@ -44,7 +44,7 @@ def _walking(calls, shape):  # noqa: ANN001, ANN202
                     name = f"{eq.name}_{t + eq.shift}"
                     if out is not None:
                         values[name] = out[j] if c.kind == "fused" else out
-                    if rows is not None and eq.name != shape.hidden:
+                    if rows is not None:
                         rows.append(shape.row(shape.section, t, name, eq, sweep=shape.sweep))
                 if gates is not None and eqs[-1].name in shape.stacked:
                     gates.stack(values, t)
@@ -223,9 +223,9 @@ def test_a_loop_carries_what_the_step_before_made_and_reads_the_parameters_once(
     backward = engine._runs(model.backward)
     linear = engine.compiled(model.linear[0], True)
     project = stepcode.Project(linear, (("za", 0, 1), ("zi", 1, 2), ("zf", 2, 3), ("zo", 3, 4)))
-    ahead = stepcode.Shape("forward", "", engine.Row, (), project=project)
+    ahead = stepcode.Shape("forward", engine.Row, (), project=project)
     back = stepcode.Shape(
-        "backward", "", engine.Row, GateRows(2, ("a", "i", "f", "o")).names, "", later(backward.calls), -1
+        "backward", engine.Row, GateRows(2, ("a", "i", "f", "o")).names, "", later(backward.calls), -1
     )
     assert stepcode._carried(forward.calls, ahead) == {("state", -1): ("state", 0), ("out", -1): ("out", 0)}
     assert stepcode._carried(backward.calls, back) == {("Dout", 0): ("Dout", -1), ("dstate", 1): ("dstate", 0)}
@@ -268,7 +268,7 @@ def test_the_products_of_one_vector_are_one_product_of_the_matrices_stacked() ->
     forward = engine._runs((*tr.model.forward, *tr.model.head))
     made = frozenset(eq.name for _, eqs in forward for eq in eqs)
     hoisted = allsteps.hoisted(forward.calls, made)
-    shape = stepcode.Shape("forward", "", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
+    shape = stepcode.Shape("forward", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
     fns = products.in_loop(forward.calls, shape.later, shape.hoisted)
     rewritten, groups = products.grouped(fns)
     named = {g.vectors[0]: [fns[k].plan[j][0] for k, j in g.matrices] for g in groups if not g.transposed}
@@ -279,7 +279,7 @@ def test_the_products_of_one_vector_are_one_product_of_the_matrices_stacked() ->
     }
     assert len(rewritten) == 8
     backward = engine._runs(tr.model.backward)
-    back = stepcode.Shape("backward", "", engine.Row, (), "", allsteps.later(backward.calls), -1)
+    back = stepcode.Shape("backward", engine.Row, (), "", allsteps.later(backward.calls), -1)
     fns = products.in_loop(backward.calls, back.later, back.hoisted)
     rewritten, groups = products.grouped(fns)
     assert all(g.transposed for g in groups)
@@ -302,7 +302,7 @@ def test_the_gates_terms_made_before_the_loop_and_their_blocks_are_one_addition(
     ]
     calls = engine._runs(first[0])
     hoisted = allsteps.hoisted(calls.calls, frozenset(e.name for e in first[0]))
-    shape = stepcode.Shape("forward", "", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
+    shape = stepcode.Shape("forward", engine.Row, (), hoisted=tuple((k, rec) for k, rec, _ in hoisted))
     before, body = _source_of(calls.calls, shape).split("    for t in steps:")
     assert "IJ0_0 = concatenate((inputs[0], inputs[1], inputs[2], inputs[3],), axis=1)" in before
     assert body.count("+=") == 1 and "zj0_0 += y0[SJ0_0].ravel()" in body and "G0(" not in body

@@ -112,7 +112,6 @@ def _loop(  # noqa: PLR0913
     calls: Step,
     section: str,
     gates: allsteps.GateRows | None = None,
-    hidden: str = "",
     sweep: str = "",
     later: frozenset[int] = frozenset(),
     direction: int = 1,
@@ -121,13 +120,13 @@ def _loop(  # noqa: PLR0913
 ) -> LoopFn:
     """A pass's steps as one generated function fn(values, sc, steps, rows, gates, inputs) (stepcode.py): it
     evaluates each step's calls into values, each quantity's row appended to rows (if given), in order;
-    hidden: an equation computed but not shown; sweep: a bidirectional network's (sweeps.py); later: the
+    sweep: a bidirectional network's (sweeps.py); later: the
     calls whose rows it makes, their values made after the loop (allsteps.later); direction: +1 from the
     first step on, -1 from the last back; project: z_t's product (inputs["z"]: its other terms, all steps');
     hoisted: the products whose terms that read nothing the pass makes are made before it (inputs[k])."""
     stacked = gates.names if gates is not None else ()
     own = tuple((k, rec) for k, rec, _ in hoisted)
-    return calls.loop(section, hidden, Row, stacked, sweep, later, direction, project, own)
+    return calls.loop(section, Row, stacked, sweep, later, direction, project, own)
 
 
 SWEEPS = sweeps.Kit(_runs, _loop, Row)  # what a bidirectional network's sweeps use of the engine

@@ -63,7 +63,6 @@ class Step:
     def loop(  # noqa: PLR0913
         self,
         section: str,
-        hidden: str,
         row: Any,
         stacked: tuple[str, ...],
         sweep: str = "",
@@ -79,10 +78,10 @@ class Step:
         whose values the pass makes for all steps after the loop (allsteps.later); project: z_t's (inputs["z"]:
         its other terms, all steps', or none); hoisted: (k, the terms of call k made in the loop, or None), call
         k's other terms made for all steps before it (inputs[k], allsteps.hoisted)."""
-        key = (section, hidden, row, stacked, sweep, later, direction, project, hoisted)
+        key = (section, row, stacked, sweep, later, direction, project, hoisted)
         fn = self._fns.get(key)
         if fn is None:
-            shape = Shape(section, hidden, row, stacked, sweep, later, direction, project, hoisted)
+            shape = Shape(section, row, stacked, sweep, later, direction, project, hoisted)
             fn = self._fns[key] = build(self.calls, shape)
         return fn
 
@@ -91,7 +90,6 @@ class Shape(NamedTuple):
     """What a generated loop is made for, beside its calls (Step.loop's arguments)."""
 
     section: str
-    hidden: str
     row: Any
     stacked: tuple[str, ...]
     sweep: str = ""
@@ -129,9 +127,8 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
         for j, eq in enumerate(eqs):
             if k in shape.later:
                 source.add(f"n{k}_{j} = {name_of(eq.name, eq.shift)}")
-            if eq.name != shape.hidden:
-                env[f"E{k}_{j}"] = eq
-                made.append((f"n{k}_{j}", f"E{k}_{j}"))
+            env[f"E{k}_{j}"] = eq
+            made.append((f"n{k}_{j}", f"E{k}_{j}"))
         if shape.stacked and eqs[-1].name in shape.stacked:
             putting = True
             source.add(f"if gates is not None: {_stacking(eqs, shape.stacked, k)}")

@@ -75,7 +75,7 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
         if names:
             calls = kit.runs(tuple(by_name[n] for n in names))
             hoisted = allsteps.hoisted(calls.calls, frozenset(names))  # W·x_t, W_l1·out_l0_t: before the loop
-            loop = kit.loop(calls, "forward", None, "", label_of(names), frozenset(), direction, None, hoisted)
+            loop = kit.loop(calls, "forward", None, label_of(names), frozenset(), direction, None, hoisted)
             loop(values, sc, in_time(direction, sc.T), rows, None, allsteps.hoist(hoisted, values, sc))
     for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
         values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
@@ -102,7 +102,7 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
                 )
         calls = kit.runs(eqs)
         later = allsteps.later(calls.calls)
-        kit.loop(calls, "backward", None, "", label, later, -direction)(values, sc, order, rows, None, None)
+        kit.loop(calls, "backward", None, label, later, -direction)(values, sc, order, rows, None, None)
         allsteps.after(calls.calls, later, values, sc, columns)
     return columns
 
