@@ -72,11 +72,9 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
     data(model, values, sc)
     by_name = {e.name: e for e in (*model.forward, *model.head)}
     for names, direction in model.sweeps:
-        if names:
-            calls = kit.runs(tuple(by_name[n] for n in names))
-            hoisted = allsteps.hoisted(calls.calls, frozenset(names))  # W·x_t, W_l1·out_l0_t: before the loop
-            loop = kit.loop(calls, "forward", None, label_of(names), frozenset(), direction, None, hoisted)
-            loop(values, sc, in_time(direction, sc.T), rows, None, allsteps.hoist(hoisted, values, sc))
+        if names:  # W·x_t, W_l1·out_l0_t: made before the loop
+            eqs = tuple(by_name[n] for n in names)
+            sweep(kit, eqs, "forward", values, sc, in_time(direction, sc.T), rows, label_of(names))
     for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
         values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
     return allsteps.losses(model, values, sc)
@@ -100,11 +98,34 @@ def backward(model: Model, values: dict, sc: Scenario, rows: list, kit: Kit) -> 
                 rows.append(
                     kit.row("backward", order[0], f"{eq.name}_{order[0]}", None, note="no later step", sweep=label)
                 )
-        calls = kit.runs(eqs)
-        later = allsteps.later(calls.calls)
-        kit.loop(calls, "backward", None, label, later, -direction)(values, sc, order, rows, None, None)
-        allsteps.after(calls.calls, later, values, sc, columns)
+        sweep(kit, eqs, "backward", values, sc, order, rows, label, columns)
     return columns
+
+
+def sweep(  # noqa: PLR0913
+    kit: Kit,
+    eqs: tuple[Equation, ...],
+    section: str,
+    values: dict,
+    sc: Scenario,
+    steps: range,
+    rows: list | None,
+    label: str = "",
+    columns: dict | None = None,
+) -> None:
+    """One sweep: eqs as one generated loop over steps (either way in time), its rows labelled label. Going
+    forward, the products' terms that read nothing the sweep makes are made for all steps before the loop
+    (allsteps.hoisted: W·x_t, the layer below's out_t); going back, the products that nothing in the loop
+    reads after it (allsteps.later: δx_t), the steps' columns they stack kept in columns (else given_columns)."""
+    calls, direction = kit.runs(eqs), 1 if steps.step > 0 else -1
+    if section == "forward":
+        hoisted = allsteps.hoisted(calls.calls, frozenset(eq.name for eq in eqs))
+        loop = kit.loop(calls, section, None, label, frozenset(), direction, None, hoisted)
+        loop(values, sc, steps, rows, None, allsteps.hoist(hoisted, values, sc))
+        return
+    later = allsteps.later(calls.calls)
+    kit.loop(calls, section, None, label, later, direction)(values, sc, steps, rows, None, None)
+    allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc) if columns is None else columns)
 
 
 def by_layer(eqs: tuple[Equation, ...], sc: Scenario, links_down: bool) -> list[tuple[Equation, ...]] | None:
@@ -191,14 +212,9 @@ def layered(  # noqa: PLR0913
     put back in the order one loop over the steps makes them (interleaved): everything's. columns: the
     steps' columns the products after the loops stack (the gradients' sums read them again)."""
     parts: list[list] = []
-    direction = 1 if steps.step > 0 else -1
-    for eqs in layers:
-        calls, mine = kit.runs(eqs), [] if rows is not None else None
-        hoisted = allsteps.hoisted(calls.calls, frozenset(eq.name for eq in eqs)) if direction > 0 else ()
-        later = allsteps.later(calls.calls) if direction < 0 else frozenset()
-        fn = kit.loop(calls, section, None, later=later, direction=direction, hoisted=hoisted)  # δa_l0_t …: no δgates_t
-        fn(values, sc, steps, mine, None, allsteps.hoist(hoisted, values, sc))
-        allsteps.after(calls.calls, later, values, sc, allsteps.given_columns(sc) if columns is None else columns)
+    for eqs in layers:  # no δgates_t: a layer's are δa_l0_t …
+        mine = [] if rows is not None else None
+        sweep(kit, eqs, section, values, sc, steps, mine, columns=columns)
         parts.append(mine)  # type: ignore[arg-type]
     if rows is not None:
         order = {eq: k for k, eq in enumerate(everything)}  # the rows of a step in the equations' order
