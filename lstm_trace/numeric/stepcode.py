@@ -116,10 +116,11 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     source = Source(body, env, {ref: f"c_{k}" for k, ref in enumerate(carried)})
     if shape.project is not None:
         _project(source, shape.project)
+    hoisted = dict(shape.hoisted)
     source.stacked(in_loop(calls, shape.later, shape.hoisted))
-    source.joined(dict(shape.hoisted))
+    source.joined(hoisted)
     made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
-    putting, hoisted = False, dict(shape.hoisted)
+    putting = False
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
         if k not in shape.later:
