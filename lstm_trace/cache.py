@@ -40,7 +40,6 @@ import os
 import pickle
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -203,6 +202,8 @@ def store(ident: tuple, value: Any, kind: str = "model") -> None:
     where = directory()
     if where is None:
         return
+    import tempfile  # here, not at the top: a run that finds its entries never writes one (tempfile: 10 ms)
+
     k = key(ident, kind)
     try:
         where.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -12,8 +12,10 @@ from .errors import ScenarioError
 MAX_BYTES = 64 * 1024 * 1024
 LIMIT = f"the limit is {MAX_BYTES:,} bytes ({MAX_BYTES // 2**20} MiB)"
 
-# what YAML allows in a file: tab, line breaks, printable ASCII, NEL, and the printable planes
-_NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# what YAML refuses in a file: the C0 controls but tab and line breaks, DEL, the C1 controls but NEL,
+# surrogates, U+FFFE and U+FFFF; everything else (printable ASCII and the printable planes) it allows.
+# Written as what it refuses: the class of what it allows, negated, took 9 ms to compile on every command
+_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's line breaks, as its marks count lines
 _C0 = (

@@ -5,6 +5,7 @@ single answer), and numbers read as a person means them wherever a number is rea
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,16 @@ def test_control_characters_are_named_with_line_and_column(text: str, where: str
 
 def test_printable_text_passes_the_character_check() -> None:
     textfile.check_characters("a: δW\tπ ✓ 😀\u00a0\u0085b\r\n", "x.yaml")  # no error
+
+
+def test_the_character_check_refuses_exactly_what_yaml_refuses() -> None:
+    """The check's class of refused characters (written as what YAML refuses, which compiles in a ninth of the
+    time of what it allows, negated) agrees with PyYAML's own reader at every code point."""
+    import yaml.reader
+
+    theirs = re.compile(yaml.reader.Reader.NON_PRINTABLE.pattern)
+    every = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in textfile._NON_PRINTABLE.finditer(every)] == [m.start() for m in theirs.finditer(every)]
 
 
 ANSWERS = [

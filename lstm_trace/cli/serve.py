@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import errno
-import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .common import BadInput, friendly, writable
+
+if TYPE_CHECKING:
+    import socket
 
 
 @click.command()
@@ -102,6 +105,8 @@ def _shown(host: str) -> str:
 
 def _listening(host: str, port: int) -> socket.socket:
     """A socket bound to host:port, or one clear message (the port taken, the address not this machine's)."""
+    import socket  # here, not at the top: every other command would import it (8 ms)
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
