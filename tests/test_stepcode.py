@@ -4,6 +4,8 @@ and the same rows; also the forms no example has (loss: none, upstream gradients
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import yaml
@@ -232,8 +234,39 @@ def test_a_loop_carries_what_the_step_before_made_and_reads_the_parameters_once(
     source = _source_of(backward.calls, back)
     before, body = source.split("    for t in steps:")
     assert "get('U')" in before and "'U'" not in body and "'W'" not in source  # δx_t's W·: after the loop
-    assert 'get(f"dstate_{t + 1}")' in body.split("if a0_3 is None:")[1].splitlines()[1]  # the first step's only
-    assert 'get(f"f_{t + 1}")' in body and sc.T == 2
+    dstate, f = _names_of(before, "dstate", 1), _names_of(before, "f", 1)  # δstate_{t+1}'s and f_{t+1}'s names
+    assert f"get({dstate}[t])" in body.split("if a0_3 is None:")[1].splitlines()[1]  # the first step's only
+    assert f"get({f}[t])" in body and sc.T == 2
+
+
+def _names_of(before: str, base: str, shift: int) -> str:
+    """The local a generated loop reads a quantity's names at every step from (stepnames.step_names)."""
+    (local,) = re.findall(rf"(NM\d+) = names\('{base}', {shift}, T\)", before)
+    return local
+
+
+def test_a_loops_names_are_those_of_the_steps_it_runs() -> None:
+    """A loop reads each step's names from tuples made for steps 0 … T-1 (stepnames.step_names): one asked
+    to run a step outside them is a bug, and stops, where a name from the tuple's other end would be wrong."""
+    from lstm_trace.numeric import stepnames
+
+    assert stepnames.step_names("out", -1, 3) == ("out_-1", "out_0", "out_1")
+    assert stepnames.step_names("out", -1, 3) is stepnames.step_names("out", -1, 3)  # made once, kept
+    kept = stepnames.step_names("a", 0, 4)
+    with pytest.MonkeyPatch.context() as mp:  # what is kept is bounded: past the bound it is made again
+        mp.setattr(stepnames, "MAX_NAMES", 6)
+        assert stepnames.step_names("b", 0, 7) == tuple(f"b_{t}" for t in range(7))  # over the bound: not kept
+        assert ("b", 0, 7) not in stepnames._KEPT and stepnames._count <= 6
+        assert stepnames.step_names("a", 0, 4) == kept
+    tr = trace("gomez")
+    model, sc = tr.model, tr.scenario
+    forward = engine._runs((*model.forward, *model.head))
+    loop = engine._loop(forward, "forward")
+    values = dict(tr.values)
+    with pytest.raises(IndexError):
+        loop(values, sc, range(-1, sc.T), None, None, None)
+    with pytest.raises(IndexError):
+        loop(values, sc, range(sc.T, -1, -1), None, None, None)
 
 
 @pytest.mark.parametrize("loss", ["l2", "upstream", "cross_entropy", "bidirectional"])

@@ -32,7 +32,8 @@ from ..symbolic.codegen import Compiled
 from ..symbolic.model import Equation
 from .models import at, lookup
 from .products import in_loop
-from .stepsource import Source, name_of
+from .stepnames import step_names
+from .stepsource import Source
 
 Call = tuple[Compiled, tuple[Equation, ...]]
 LoopFn = Callable[..., None]  # (values, sc, steps, rows, gates, inputs) -> None
@@ -110,7 +111,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     """Generate and load the pass's loop (see the module's docstring); a call in shape.later is not made,
     its rows are (its values come after the loop)."""
     env: dict[str, Any] = {"lookup": lookup, "at": at, "Ref": Ref, "ndarray": np.ndarray, "asarray": np.asarray}
-    env.update({"float64": np.float64, "new": tuple.__new__, "Row": shape.row})
+    env.update({"float64": np.float64, "new": tuple.__new__, "Row": shape.row, "names": step_names})
     carried = _carried(calls, shape)
     body: list[str] = []
     source = Source(body, env, {ref: f"c_{k}" for k, ref in enumerate(carried)})
@@ -127,7 +128,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
             source.made(k, c, eqs, hoisted)
         for j, eq in enumerate(eqs):
             if k in shape.later:
-                source.add(f"n{k}_{j} = {name_of(eq.name, eq.shift)}")
+                source.add(f"n{k}_{j} = {source.name(eq.name, eq.shift)}")
             env[f"E{k}_{j}"] = eq
             made.append((f"n{k}_{j}", f"E{k}_{j}"))
         if shape.stacked and eqs[-1].name in shape.stacked:
@@ -140,7 +141,11 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     if made:
         each = ", ".join(f"new(Row, ({shape.section!r}, t, {n}, {e}, False, '', {shape.sweep!r}))" for n, e in made)
         source.add(f"if rows is not None: rows.extend(({each},))")
-    lines = ["def _loop(values, sc, steps, rows, gates, inputs):", "    get = values.get", *source.before]
+    lines = ["def _loop(values, sc, steps, rows, gates, inputs):", "    get, T = values.get, sc.T"]
+    lines += [
+        "    if steps and not (0 <= steps[0] < T and 0 <= steps[-1] < T): raise IndexError(steps)",
+        *source.before,
+    ]
     lines += [f"    c_{k} = None" for k in range(len(carried))]
     lines += ["    for t in steps:", *body]
     return _load(lines, env, "_loop")
@@ -171,10 +176,10 @@ def _project(source: Source, project: Project) -> None:
     source.add("else:  # z_t = (its recurrent terms) + (W·x_t + b), written into row t of the inputs' array")
     source.add("    z = IZ[t]")
     source.add(f"    z += {call}")
-    source.add('values[f"z_{t}"] = z')
+    source.add(f"values[{source.name('z', 0)}] = z")
     for name, start, stop in project.blocks:
         source.add(f"zb_{name} = z[{start}:{stop}]")
-        source.add(f'values[f"{name}_{{t}}"] = zb_{name}')
+        source.add(f"values[{source.name(name, 0)}] = zb_{name}")
         source.local[(name, 0)] = f"zb_{name}"
 
 

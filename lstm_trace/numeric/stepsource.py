@@ -15,13 +15,6 @@ from ..symbolic.model import Equation
 from .products import grouped, offsets
 
 
-def name_of(base: str, shift: int | None) -> str:
-    """The source of a quantity's name at the step: 'W', f"a_{t}", f"state_{t + -1}"."""
-    if shift is None:
-        return repr(base)
-    return f'f"{base}_{{t}}"' if shift == 0 else f'f"{base}_{{t + {shift}}}"'
-
-
 class Source:
     """The generated function's lines, its globals, and where each quantity it reads is held: a local made
     earlier in the step, one carried from the step before, or a parameter read before the loop."""
@@ -36,6 +29,17 @@ class Source:
         self.groups: tuple = ()
         self.ready: set[int] = set()  # the groups whose product the step has made, so far in its source
         self.joins: dict[int, tuple[int, int, int]] = {}  # a joined call k: (its group, the run's first block, its)
+        self.names: dict[tuple[str, int], str] = {}  # a quantity's names at every step (stepnames.py): their local
+
+    def name(self, base: str, shift: int | None) -> str:
+        """The source of a quantity's name at the step: 'W' (a parameter's), else entry t of its names at every
+        step (stepnames.step_names: a_t, state_{t-1}), read into a local before the loop."""
+        if shift is None:
+            return repr(base)
+        if (base, shift) not in self.names:
+            local = self.names[(base, shift)] = f"NM{len(self.names)}"
+            self.before.append(f"    {local} = names({base!r}, {shift}, T)")
+        return f"{self.names[(base, shift)]}[t]"
 
     def add(self, line: str) -> None:
         self.lines.append(self.pad + line)
@@ -52,10 +56,10 @@ class Source:
             elif ref in self.carried:
                 self.add(f"{a} = {self.carried[ref]}")
                 self.add(f"if {a} is None:")
-                self.add(f"    {a} = get({name_of(base, shift)})")
+                self.add(f"    {a} = get({self.name(base, shift)})")
                 self.add(f"    if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
             else:
-                self.add(f"{a} = get({name_of(base, shift)})")
+                self.add(f"{a} = get({self.name(base, shift)})")
                 self.add(f"if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
             self.env[f"R{k}_{j}"] = Ref(base, shift)
             if column:
@@ -167,6 +171,6 @@ class Source:
                 self.add(f"{v} = r{k}")
             else:
                 self.add(f"{v} = asarray(r{k}, dtype=float64)")
-            self.add(f"{n} = {name_of(eq.name, eq.shift)}")
+            self.add(f"{n} = {self.name(eq.name, eq.shift)}")
             self.add(f"values[{n}] = {v}")
             self.local[(eq.name, eq.shift)] = v

@@ -24,6 +24,7 @@ from ..symbolic.model import Equation, Model
 from . import allsteps
 from .models import compiled
 from .sections import OUTPUT
+from .stepnames import step_names
 
 
 class Kit(NamedTuple):
@@ -59,7 +60,7 @@ def halves(model: Model, label: np.ndarray) -> list[tuple[str, np.ndarray]]:
 def data(model: Model, values: dict, sc: Scenario) -> None:
     """Every step's input, and its label (or given ∂L/∂out_t) with each direction's half of it."""
     target = allsteps.target_of(model)
-    names = [n for t in range(sc.T) for n in (f"x_{t}", f"{target}_{t}")]
+    names = [n for pair in zip(step_names("x", 0, sc.T), step_names(target, 0, sc.T), strict=True) for n in pair]
     values.update(zip(names, [v for pair in zip(sc.x, sc.label, strict=True) for v in pair], strict=True))
     blocks = halves(model, sc.label)  # a bidirectional network: each direction's half of the label, as views
     names = [f"{target}{o}_{t}" for t in range(sc.T) for o, _ in blocks]
