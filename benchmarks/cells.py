@@ -14,7 +14,7 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
     bidirectional=True) forward+backward (float64, one thread) and a plain numpy BPTT loop (floors.py,
     checked against the trace first), the same sizes, run in turns in this process so that all see the
     same machine; the best of each: (trace, PyTorch or None, plain loop, the tuned loop or None: the
-    plain LSTM's alone, floors.tuned_loop)."""
+    plain LSTM's alone, floors.tuned_loop; the trace with its rows read, which it makes when first read)."""
     import floors
 
     from lstm_trace import load_scenario, trace
@@ -29,7 +29,7 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
     else:
         floors.check_network(trace(sc))
         loop, args = floors.network_loop, floors.network_arguments(sc)
-    fns = [lambda: trace(sc), lambda: loop(*args)]
+    fns = [lambda: trace(sc), lambda: loop(*args), lambda: len(trace(sc).rows)]
     try:
         import torch
     except ImportError:
@@ -48,8 +48,8 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
     if tuned is not None:
         fns.append(lambda: tuned(*args))
     best = floors.interleaved(fns, repeats)
-    theirs = best[2] if torch is not None else None
-    return best[0], theirs, best[1], best[-1] if tuned is not None else None
+    theirs = best[3] if torch is not None else None
+    return best[0], theirs, best[1], best[-1] if tuned is not None else None, best[2]
 
 
 CELLS = (  # the label, the options of lstm-trace new, PyTorch's module and its layout
@@ -63,12 +63,12 @@ CELLS = (  # the label, the options of lstm-trace new, PyTorch's module and its 
 def cells_against_floors(tmp: Path, repeats: int, scenario: Callable[..., Path]) -> None:
     """The other cells and layouts against their plain numpy loops and PyTorch (issue 20: the same ratios)."""
     print(
-        f"{'D=64 H=128 T=512':22} {'trace':>7} {'loop':>7} {'trace/loop':>11}   "
-        "PyTorch fwd+bwd float64 1 thread (goal: trace/loop <= 1.5x)"
+        f"{'D=64 H=128 T=512':22} {'trace':>7} {'loop':>7} {'trace/loop':>11} {'rows read':>10}   "
+        "PyTorch fwd+bwd float64 1 thread (goal: trace/loop <= 1.5x; rows read: the trace, its rows then read)"
     )
     for k, (label, options, module, layout) in enumerate(CELLS):
         path = scenario(tmp / f"cell{k}.yaml", 64, 128, 512, *options)
-        ours, theirs, loop, _ = versus_torch(path, 64, 128, 512, repeats, module, **layout)
+        ours, theirs, loop, _, read = versus_torch(path, 64, 128, 512, repeats, module, **layout)
         args = "".join(f", {name}={value}" for name, value in layout.items())
         vs = f"{theirs * 1000:5.0f} ms nn.{module}(D, H{args})" if theirs else "PyTorch not installed"
-        print(f"{label:22} {ours * 1000:4.0f} ms {loop * 1000:4.0f} ms {ours / loop:10.2f}x   {vs}")
+        print(f"{label:22} {ours * 1000:4.0f} ms {loop * 1000:4.0f} ms {ours / loop:10.2f}x {read / loop:9.2f}x   {vs}")

@@ -359,3 +359,23 @@ def _source_of(calls, shape) -> str:  # noqa: ANN001
     finally:
         stepcode._load = real
     return sources[0]
+
+
+def test_a_traces_rows_are_made_when_first_read_and_behave_as_a_tuple() -> None:
+    """A loop leaves one steprows.Loop, not a row per quantity and step: a trace whose rows nobody reads never
+    makes them; read, they are made once, in order, and behave as the tuple they were."""
+    from lstm_trace.numeric import steprows
+
+    tr = trace("gomez")
+    rows = tr.rows
+    assert isinstance(rows, steprows.Rows) and rows._rows is None  # nothing read yet: not made
+    assert sum(type(p) is steprows.Loop for p in rows._parts) == 2  # the forward loop's and the backward's
+    whole = tuple(rows)
+    kept = rows._rows
+    assert kept == whole and rows._parts == () and tuple(rows)[5] is kept[5]  # made once, and kept
+    assert len(rows) == len(whole) and rows[0] is whole[0] and rows[-3:] == whole[-3:] and list(rows) == list(whole)
+    assert rows == whole and rows == steprows.Rows(whole) and rows != whole[:-1] and (rows == [1]) is False
+    first = whole[0]
+    assert (first.section, first.step, first.name, first.equation.name) == ("forward", 0, "a_0", "a")
+    assert [r.step for r in whole if r.name.startswith("Delta_")] == [1, 0]  # the backward loop's, the last step first
+    assert tr.row("dstate_0") is next(r for r in whole if r.name == "dstate_0")

@@ -9,7 +9,7 @@ O(H·(D+H)) numpy work and a fixed number of Python calls, whatever H is.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -28,6 +28,7 @@ from .models import at, compiled, initial_values, lookup, model_for
 from .sections import SECTIONS as SECTIONS
 from .sections import section_title as section_title
 from .stepcode import LoopFn, Project, Step
+from .steprows import Rows
 
 
 class Row(NamedTuple):
@@ -54,7 +55,7 @@ class Trace:
     scenario: Scenario
     model: Model
     values: Mapping[str, np.ndarray]
-    rows: tuple[Row, ...]
+    rows: Sequence[Row]  # a tuple's behaviour; a loop's rows made when first read (steprows.Rows)
     warnings: tuple[str, ...]
     iteration: int = 1  # which of the scenario's iterations this is (1-based)
     losses: tuple[float, ...] = ()  # E of every iteration, 1 … N
@@ -181,7 +182,7 @@ def _iterate(sc: Scenario, state: Mapping[str, np.ndarray]) -> Trace:
     for whole, parts in split_weights(sc.params):  # V = [Vf Vr], W_a_l1 = [Wf_a_l1 Wr_a_l1], dV, V_new
         if all(p in values for p in parts):
             values[whole] = np.hstack([values[p] for p in parts])
-    return Trace(sc, model, MappingProxyType(values), tuple(rows), batch.warnings(sc))
+    return Trace(sc, model, MappingProxyType(values), Rows(rows), batch.warnings(sc))
 
 
 def _passes(sc: Scenario, state: Mapping[str, np.ndarray]) -> tuple[Model, dict[str, np.ndarray], list[Row]]:

@@ -13,8 +13,9 @@ same calls are written out once per (calls, section, …) as the body of one loo
   made in the loop (project), each block a local the gates read; likewise a stacked or bidirectional LSTM's
   z_g = (W_g·x_t + b_g, made before the loop) + U_g·out_{t-1} of its four gates is one addition of the
   grouped product's blocks to the four terms side by side (stepsource.Source.joined);
-- names are f-strings over t, a step's rows are built in one go at its end (the source written line by
-  line in stepsource.py).
+- a step's names are entry t of each quantity's names at every step (stepnames.py), and the loop's rows
+  one steprows.Loop appended after it, made when first read (the source written line by line in
+  stepsource.py).
 
 The numpy functions called, their arguments and so every value are those of models.at (tests/test_stepcode.py
 compares every value of every bundled example with the call-by-call walk), but for the products (products.py).
@@ -33,6 +34,7 @@ from ..symbolic.model import Equation
 from .models import at, lookup
 from .products import in_loop
 from .stepnames import step_names
+from .steprows import Loop
 from .stepsource import Source
 
 Call = tuple[Compiled, tuple[Equation, ...]]
@@ -111,7 +113,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     """Generate and load the pass's loop (see the module's docstring); a call in shape.later is not made,
     its rows are (its values come after the loop)."""
     env: dict[str, Any] = {"lookup": lookup, "at": at, "Ref": Ref, "ndarray": np.ndarray, "asarray": np.asarray}
-    env.update({"float64": np.float64, "new": tuple.__new__, "Row": shape.row, "names": step_names})
+    env.update({"float64": np.float64, "Row": shape.row, "names": step_names})
     carried = _carried(calls, shape)
     body: list[str] = []
     source = Source(body, env, {ref: f"c_{k}" for k, ref in enumerate(carried)})
@@ -120,17 +122,13 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     hoisted = dict(shape.hoisted)
     source.stacked(in_loop(calls, shape.later, shape.hoisted))
     source.joined(hoisted)
-    made: list[tuple[str, str]] = []  # (the name's local, the equation's) of each row, in order
+    made: list[tuple[str, int, Equation]] = []  # each row's quantity at a step, in order (steprows.Loop)
     putting = False
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
         if k not in shape.later:
             source.made(k, c, eqs, hoisted)
-        for j, eq in enumerate(eqs):
-            if k in shape.later:
-                source.add(f"n{k}_{j} = {source.name(eq.name, eq.shift)}")
-            env[f"E{k}_{j}"] = eq
-            made.append((f"n{k}_{j}", f"E{k}_{j}"))
+        made += [(eq.name, eq.shift, eq) for eq in eqs]
         if shape.stacked and eqs[-1].name in shape.stacked:
             putting = True
             source.add(f"if gates is not None: {_stacking(eqs, shape.stacked, k)}")
@@ -138,9 +136,6 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
         source.add("if gates is not None: gates.stack(values, t)")
     for k, ref in enumerate(carried):  # what the next step reads of this one's
         source.add(f"c_{k} = {source.local[carried[ref]]}")
-    if made:
-        each = ", ".join(f"new(Row, ({shape.section!r}, t, {n}, {e}, False, '', {shape.sweep!r}))" for n, e in made)
-        source.add(f"if rows is not None: rows.extend(({each},))")
     lines = ["def _loop(values, sc, steps, rows, gates, inputs):", "    get, T = values.get, sc.T"]
     lines += [
         "    if steps and not (0 <= steps[0] < T and 0 <= steps[-1] < T): raise IndexError(steps)",
@@ -148,6 +143,11 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     ]
     lines += [f"    c_{k} = None" for k in range(len(carried))]
     lines += ["    for t in steps:", *body]
+    if made:  # the loop's rows, made when first read (steprows.py)
+        env.update(Loop=Loop, QUANTITIES=tuple(made))
+        lines.append(
+            f"    if rows is not None: rows.append(Loop(Row, {shape.section!r}, {shape.sweep!r}, steps, T, QUANTITIES))"
+        )
     return _load(lines, env, "_loop")
 
 

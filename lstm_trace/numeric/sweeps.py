@@ -25,6 +25,7 @@ from . import allsteps
 from .models import compiled
 from .sections import OUTPUT
 from .stepnames import step_names
+from .steprows import made
 
 
 class Kit(NamedTuple):
@@ -216,7 +217,7 @@ def layered(  # noqa: PLR0913
     for eqs in layers:  # no δgates_t: a layer's are δa_l0_t …
         mine = [] if rows is not None else None
         sweep(kit, eqs, section, values, sc, steps, mine, columns=columns)
-        parts.append(mine)  # type: ignore[arg-type]
+        parts.append(None if mine is None else made(mine))  # type: ignore[arg-type]
     if rows is not None:
         order = {eq: k for k, eq in enumerate(everything)}  # the rows of a step in the equations' order
         if not interleaved(parts, [len(eqs) for eqs in layers], order, rows):
