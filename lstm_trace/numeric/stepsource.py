@@ -44,9 +44,12 @@ class Source:
     def add(self, line: str) -> None:
         self.lines.append(self.pad + line)
 
-    def arguments(self, k: int | str, c: Compiled) -> None:
-        """Call k's arguments a{k}_j bound: a local, a carried one, a parameter read once, else the values'."""
+    def arguments(self, k: int | str, c: Compiled, only: set[int] | None = None) -> None:
+        """Call k's arguments a{k}_j bound (those in only, if given): a local, a carried one, a parameter read
+        once, else the values' (then a local for the step's later calls, unless made a column here)."""
         for j, (base, shift, column) in enumerate(c.plan):  # type: ignore[attr-defined]
+            if only is not None and j not in only:
+                continue
             a, ref = f"a{k}_{j}", (base, shift)
             if ref in self.local:
                 self.add(f"{a} = {self.local[ref]}")
@@ -61,6 +64,8 @@ class Source:
             else:
                 self.add(f"{a} = get({self.name(base, shift)})")
                 self.add(f"if {a} is None: {a} = lookup(values, sc, R{k}_{j}, t)")
+                if not column:
+                    self.local[ref] = a
             self.env[f"R{k}_{j}"] = Ref(base, shift)
             if column:
                 self.add(f"if {a}.ndim == 1: {a} = {a}.reshape(-1, 1)")
@@ -112,22 +117,32 @@ class Source:
                         self.joins[c] = (g, lo, b)
                 run = []
 
+    def _vectors(self, c: Compiled, g: int) -> list[int]:
+        """Where group g's vectors are among call c's arguments."""
+        return [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
+
     def _product(self, k: int, c: Compiled, g: int) -> None:
-        """Group g's product made, at the step's first call that reads it (k, whose arguments are bound)."""
+        """Group g's product made, at the step's first call that reads it (k, whose vectors are bound)."""
         if g in self.ready:
             return
-        at = [next(j for j, (b, s, _) in enumerate(c.plan) if (b, s) == v) for v in self.groups[g].vectors]  # type: ignore[attr-defined]
+        at = self._vectors(c, g)
         vector = f"concatenate(({', '.join(f'a{k}_{j}' for j in at)},))" if len(at) > 1 else f"a{k}_{at[0]}"
         self.add(f"y{g} = MS{g}.dot({vector})")
         self.ready.add(g)
 
     def _invoke(self, k: int, c: Compiled, fn: str) -> str:
         """The source calling c's function (named fn) on call k's arguments, bound here; a rewritten one's
-        (products.py) on its blocks, each group's product made at its first call in the step."""
-        self.arguments(k, c)
+        (products.py) on its blocks, each group's product made at its first call in the step (only the
+        arguments it reads bound); one that is its product alone (Rewritten.alone), that block itself."""
         rewritten = self.rewritten.get(k)
         if rewritten is None:
+            self.arguments(k, c)
             return f"{fn}({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})"  # type: ignore[attr-defined]
+        only = {p[1] for p in rewritten.params if p[0] == "arg"}
+        for p in rewritten.params:
+            if p[0] != "arg" and p[1] not in self.ready:
+                only.update(self._vectors(c, p[1]))
+        self.arguments(k, c, only)
         self.env[f"G{k}"] = rewritten.fn
         args = []
         for p in rewritten.params:
@@ -137,7 +152,7 @@ class Source:
             g = p[1]
             self._product(k, c, g)
             args.append(f"y{g}" if p[0] == "sum" else f"y{g}[o{g}[{p[2]}] : o{g}[{p[2] + 1}]]")
-        return f"G{k}({', '.join(args)})"
+        return args[0] if rewritten.alone else f"G{k}({', '.join(args)})"
 
     def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict) -> None:
         """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
