@@ -64,7 +64,8 @@ def data(model: Model, values: dict, sc: Scenario) -> None:
     names = [n for pair in zip(step_names("x", 0, sc.T), step_names(target, 0, sc.T), strict=True) for n in pair]
     values.update(zip(names, [v for pair in zip(sc.x, sc.label, strict=True) for v in pair], strict=True))
     blocks = halves(model, sc.label)  # a bidirectional network: each direction's half of the label, as views
-    names = [f"{target}{o}_{t}" for t in range(sc.T) for o, _ in blocks]
+    each = [step_names(f"{target}{o}", 0, sc.T) for o, _ in blocks]
+    names = [n for at_t in zip(*each, strict=True) for n in at_t]
     values.update(zip(names, [half[t] for t in range(sc.T) for _, half in blocks], strict=True))
 
 
@@ -77,8 +78,9 @@ def forward(model: Model, values: dict, sc: Scenario, rows: list | None, kit: Ki
         if names:  # W·x_t, W_l1·out_l0_t: made before the loop
             eqs = tuple(by_name[n] for n in names)
             sweep(kit, eqs, "forward", values, sc, in_time(direction, sc.T), rows, label_of(names))
-    for t in range(sc.T):  # the network's out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
-        values[f"out_{t}"] = np.concatenate([values[f"out{o}_{t}"] for o in model.outputs])
+    each = [step_names(f"out{o}", 0, sc.T) for o in model.outputs]
+    for name, parts in zip(step_names("out", 0, sc.T), zip(*each, strict=True), strict=True):
+        values[name] = np.concatenate([values[n] for n in parts])  # out_t as PyTorch returns it: [out_l0_t; out_l0r_t]
     return allsteps.losses(model, values, sc)
 
 
