@@ -235,7 +235,7 @@ def test_a_loop_carries_what_the_step_before_made_and_reads_the_parameters_once(
     before, body = source.split("    for t in steps:")
     assert "get('U')" in before and "'U'" not in body and "'W'" not in source  # δx_t's W·: after the loop
     dstate, f = _names_of(before, "dstate", 1), _names_of(before, "f", 1)  # δstate_{t+1}'s and f_{t+1}'s names
-    assert f"get({dstate}[t])" in body.split("if a0_3 is None:")[1].splitlines()[1]  # the first step's only
+    assert re.search(rf"(a0_\d+) = c_\d+\n +if \1 is None:\n +\1 = get\({dstate}\[t\]\)", body)  # the first step's only
     assert f"get({f}[t])" in body and sc.T == 2
 
 

@@ -117,7 +117,11 @@ def build(variant: tuple) -> tuple:
 
     cell, bias, option, output, loss, optimizer, *layers = variant
     model = derived(cell, bias, option, output, optimizer, loss, *layers)  # or the loss follows the output
-    specs = {(eq, st): generate(eq.stacked if st else eq.expr, eq.kind) for eq, st in model.forms()}
+    back = frozenset(eq.name for eq in model.backward)  # a backward equation's factors of the forward pass grouped
+    specs = {
+        (eq, st): generate(eq.stacked if st else eq.expr, eq.kind, back if eq in model.backward else frozenset())
+        for eq, st in model.forms()
+    }
     bounds = {(eq, st): _bound_spec(eq, st) for eq, st in model.forms()}
     # only this model's own: an equation another variant shares (o_t = σ(zo_t)) has templates with its za_t inlined
     templates = {k: v for k, v in model_templates(model).items() if k[3] in ((), model.linear)}

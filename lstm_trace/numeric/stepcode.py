@@ -31,6 +31,7 @@ import numpy as np
 from ..refs import Ref
 from ..symbolic.codegen import Compiled
 from ..symbolic.model import Equation
+from .factors import Factored, every, factored
 from .models import at, lookup
 from .products import in_loop
 from .stepnames import step_names
@@ -123,11 +124,11 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
     source.stacked(in_loop(calls, shape.later, shape.hoisted))
     source.joined(hoisted)
     made: list[tuple[str, int, Equation]] = []  # each row's quantity at a step, in order (steprows.Loop)
-    putting = False
+    putting, moving = False, frozenset(eq.name for _, eqs in calls for eq in eqs)
     for k, (c, eqs) in enumerate(calls):
         env[f"F{k}"] = c
         if k not in shape.later:
-            source.made(k, c, eqs, hoisted)
+            _made(source, k, c, eqs, factored(c, moving) if shape.section == "backward" else None, hoisted)
         made += [(eq.name, eq.shift, eq) for eq in eqs]
         if shape.stacked and eqs[-1].name in shape.stacked:
             putting = True
@@ -149,6 +150,18 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
             f"    if rows is not None: rows.append(Loop(Row, {shape.section!r}, {shape.sweep!r}, steps, T, QUANTITIES))"
         )
     return _load(lines, env, "_loop")
+
+
+def _made(
+    source: Source, k: int, c: Compiled, eqs: tuple[Equation, ...], split: Factored | None, hoisted: dict
+) -> None:  # noqa: E501
+    """Call k made in the step; split (a backward call's, factors.py): its factors that read only the forward
+    pass made for all steps before the loop, the step's rest in it."""
+    if split is None:
+        source.made(k, c, eqs, hoisted)
+        return
+    source.env.update({f"B{k}": split.before, f"S{k}": split.step, "every": every})
+    source.made(k, split.step, eqs, hoisted, split.count)
 
 
 def _carried(calls: list[Call], shape: Shape) -> dict[tuple[str, int], tuple[str, int]]:

@@ -130,14 +130,14 @@ class Source:
         self.add(f"y{g} = MS{g}.dot({vector})")
         self.ready.add(g)
 
-    def _invoke(self, k: int, c: Compiled, fn: str) -> str:
-        """The source calling c's function (named fn) on call k's arguments, bound here; a rewritten one's
+    def _invoke(self, k: int, c: Compiled, fn: str, tail: tuple[str, ...] = ()) -> str:
+        """The source calling c's function (named fn) on call k's arguments, bound here, then tail's; a rewritten one's
         (products.py) on its blocks, each group's product made at its first call in the step (only the
         arguments it reads bound); one that is its product alone (Rewritten.alone), that block itself."""
         rewritten = self.rewritten.get(k)
         if rewritten is None:
             self.arguments(k, c)
-            return f"{fn}({', '.join(f'a{k}_{j}' for j in range(len(c.plan)))})"  # type: ignore[attr-defined]
+            return f"{fn}({', '.join([*(f'a{k}_{j}' for j in range(len(c.plan))), *tail])})"  # type: ignore[attr-defined]
         only = {p[1] for p in rewritten.params if p[0] == "arg"}
         for p in rewritten.params:
             if p[0] != "arg" and p[1] not in self.ready:
@@ -154,9 +154,10 @@ class Source:
             args.append(f"y{g}" if p[0] == "sum" else f"y{g}[o{g}[{p[2]}] : o{g}[{p[2] + 1}]]")
         return args[0] if rewritten.alone else f"G{k}({', '.join(args)})"
 
-    def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict) -> None:
+    def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict, factors: int = 0) -> None:
         """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
-        hoisted call: row t of its terms made before the loop, plus those made in it (if any)."""
+        hoisted call: row t of its terms made before the loop, plus those made in it (if any); a factored one
+        (factors.py: c its step, S{k}): its factors for all steps made before the loop, row t of each passed."""
         if k in self.joins:  # its run's terms made before the loop, plus the run's blocks, at the run's first
             g, lo, b = self.joins[k]
             if b == lo:
@@ -173,6 +174,10 @@ class Source:
                 self.add(f"r{k} += {self._invoke(k, hoisted[k], f'H{k}.fn')}.ravel()")
         elif c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
             self.add(f"r{k} = at(F{k}, values, sc, t)")
+        elif factors:
+            rows = [f"K{k}_{n}" for n in range(factors)]
+            self.before.append(f"    {', '.join(rows)}, = every(B{k}, {factors}, values, sc)")
+            self.add(f"r{k} = {self._invoke(k, c, f'S{k}.fn', tuple(f'{r}[t]' for r in rows))}")
         else:
             self.add(f"r{k} = {self._invoke(k, c, f'F{k}.fn')}")
         for j, eq in enumerate(eqs):

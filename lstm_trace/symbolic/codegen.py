@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..refs import SIZE_NAMES, Ref, ref_of, symbol_name
-from .fusing import cheaper
+from .fusing import cheaper, grouped
 
 
 def np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -109,15 +109,29 @@ class Compiled:
         return self.kind, self.args, self.cols, self.source
 
 
-def generate(expr: Any, kind: str) -> tuple[str, tuple[Arg, ...], int, str]:
-    """The source of a numpy function computing expr, with its arguments sorted by name."""
+def generate(expr: Any, kind: str, moving: frozenset[str] = frozenset()) -> tuple[str, tuple[Arg, ...], int, str]:
+    """The source of a numpy function computing expr, with its arguments sorted by name; an elementwise one's
+    products with their factors that read no quantity in moving grouped (fusing.grouped: a backward equation's,
+    moving the backward pass's quantities)."""
     import sympy as sp
 
     syms = sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol) - expr.atoms(sp.Dummy), key=lambda s: s.name)
     syms = [s for s in syms if s.name not in SIZE_NAMES]
     args = tuple(Arg(ref_of(s), isinstance(s, sp.MatrixSymbol) or kind == "sum") for s in syms)
     matrix = kind == "sum" and isinstance(expr, sp.MatrixExpr) and expr.shape[1] != 1
-    return kind, args, -1 if matrix else 1, source(syms, expr)
+    code = source(syms, expr)
+    if kind == "elementwise" and moving:
+        code = _grouped(code, frozenset(s.name for s, a in zip(syms, args, strict=True) if a.ref.base in moving))
+    return kind, args, -1 if matrix else 1, code
+
+
+def _grouped(code: str, moving: frozenset[str]) -> str:
+    import ast
+
+    fn = ast.parse(code).body[0]
+    assert isinstance(fn, ast.FunctionDef)
+    fn.body = grouped(fn.body, moving)
+    return ast.unparse(ast.fix_missing_locations(fn)) + "\n"
 
 
 def source(syms: list[Any], expr: Any) -> str:

@@ -4,6 +4,9 @@ same arrays, fewer calls. Each pass takes and returns the fused function's state
 - a call on names that several equations make (tanh(state_t) in δstate_t and δo_t) is made once;
 - consecutive v = sigmoid(name) statements (a step's gates) are one sigmoids(…) call over them stacked;
 - -a + b is b - a (IEEE defines b - a as b + (-a): the same bits, one negation fewer).
+
+grouped, not one of them, is applied to each backward equation's own source as it is generated
+(codegen.generate), so that every evaluation of the equation, alone or fused, runs the same products.
 """
 
 from __future__ import annotations
@@ -14,6 +17,52 @@ import ast
 def cheaper(body: list[ast.stmt]) -> list[ast.stmt]:
     """All the passes, in order."""
     return _sigmoids(_shared_calls([_Subtract().visit(st) for st in body]))
+
+
+def grouped(body: list[ast.stmt], moving: frozenset[str]) -> list[ast.stmt]:
+    """In each product a ⊙ b ⊙ c … (a left-leaning chain) that reads a moving name (one the backward pass makes:
+    δstate_t, Δout_t), the factors that read none (two or more) grouped as its last factor, each side's in their
+    order: dout ⊙ o ⊙ (1 - tanh²) is dout ⊙ (o ⊙ (1 - tanh²)), whose second factor reads only the forward pass
+    and so is made for all steps before the backward loop (numeric/factors.py). The product reassociated may
+    differ from the left-to-right one in the last bit. A local is moving when what it is assigned reads one."""
+    names = set(moving)
+    out = []
+    for st in body:
+        if isinstance(st, ast.Assign | ast.Return) and st.value is not None:
+            st = _Group(names).visit(st)
+            if _read(st.value) & names:  # type: ignore[attr-defined]
+                names |= {n.id for t in getattr(st, "targets", ()) for n in ast.walk(t) if isinstance(n, ast.Name)}
+        out.append(st)
+    return out
+
+
+def _read(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+class _Group(ast.NodeTransformer):
+    def __init__(self, moving: set[str]) -> None:
+        self.moving = moving
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's name
+        if not isinstance(node.op, ast.Mult):
+            return self.generic_visit(node)
+        factors: list[ast.expr] = []
+        while isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            factors.insert(0, node.right)
+            node = node.left  # type: ignore[assignment]
+        factors = [self.visit(f) for f in (node, *factors)]
+        still = [f for f in factors if not _read(f) & self.moving]
+        if len(still) < 2 or len(still) == len(factors):
+            return _product(factors)
+        return ast.BinOp(_product([f for f in factors if _read(f) & self.moving]), ast.Mult(), _product(still))
+
+
+def _product(factors: list[ast.expr]) -> ast.expr:
+    out = factors[0]
+    for f in factors[1:]:
+        out = ast.BinOp(out, ast.Mult(), f)
+    return out
 
 
 class _Subtract(ast.NodeTransformer):
