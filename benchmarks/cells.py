@@ -14,7 +14,8 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
     bidirectional=True) forward+backward (float64, one thread) and a plain numpy BPTT loop (floors.py,
     checked against the trace first), the same sizes, run in turns in this process so that all see the
     same machine; the best of each: (trace, PyTorch or None, plain loop, the tuned loop or None: the
-    plain LSTM's alone, floors.tuned_loop; the trace with its rows read, which it makes when first read)."""
+    plain LSTM's alone, floors.tuned_loop; the trace with its rows read, which it makes when first read; the
+    recurrence's matrix-vector products alone or None, floors.recurrence_products, the plain LSTM's)."""
     import floors
 
     from lstm_trace import load_scenario, trace
@@ -46,10 +47,11 @@ def versus_torch(path: Path, D: int, H: int, T: int, repeats: int, module: str =
 
         fns.append(step)
     if tuned is not None:
-        fns.append(lambda: tuned(*args))
+        fns += [lambda: tuned(*args), lambda: floors.recurrence_products(args[1], T)]
     best = floors.interleaved(fns, repeats)
     theirs = best[3] if torch is not None else None
-    return best[0], theirs, best[1], best[-1] if tuned is not None else None, best[2]
+    extra = (best[-2], best[-1]) if tuned is not None else (None, None)
+    return best[0], theirs, best[1], extra[0], best[2], extra[1]
 
 
 CELLS = (  # the label, the options of lstm-trace new, PyTorch's module and its layout
@@ -68,7 +70,7 @@ def cells_against_floors(tmp: Path, repeats: int, scenario: Callable[..., Path])
     )
     for k, (label, options, module, layout) in enumerate(CELLS):
         path = scenario(tmp / f"cell{k}.yaml", 64, 128, 512, *options)
-        ours, theirs, loop, _, read = versus_torch(path, 64, 128, 512, repeats, module, **layout)
+        ours, theirs, loop, _, read, _ = versus_torch(path, 64, 128, 512, repeats, module, **layout)
         args = "".join(f", {name}={value}" for name, value in layout.items())
         vs = f"{theirs * 1000:5.0f} ms nn.{module}(D, H{args})" if theirs else "PyTorch not installed"
         print(f"{label:22} {ours * 1000:4.0f} ms {loop * 1000:4.0f} ms {ours / loop:10.2f}x {read / loop:9.2f}x   {vs}")

@@ -299,6 +299,19 @@ def trace_flops(D: int, H: int, T: int) -> float:  # noqa: N803
     return 3 * 2 * 4 * H * (D + H) * T
 
 
+def recurrence_products(U: np.ndarray, T: int) -> None:  # noqa: N803 - the maths' names
+    """The recurrence's matrix-vector products and nothing else: T of U·out_{t-1} going forward, T of Uᵀ·δgates_t
+    going back (Uᵀ contiguous), which any loop over the steps must make one at a time: its floor. Each reads
+    all of U (4H×H) for 2·4H·H flops, so it runs at the memory's pace, not the 512×512 product's."""
+    UT = np.ascontiguousarray(U.T)  # noqa: N806
+    rng = np.random.default_rng(0)
+    v, g = rng.standard_normal(U.shape[1]), rng.standard_normal(U.shape[0])
+    for _ in range(T):
+        U.dot(v)
+    for _ in range(T):
+        UT.dot(g)
+
+
 def gflops(n: int = 512, repeats: int = 20) -> float:
     """This core's rate on an n×n float64 matrix product, the best of repeats."""
     a, b = np.random.default_rng(0).standard_normal((2, n, n))
