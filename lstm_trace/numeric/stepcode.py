@@ -154,7 +154,7 @@ def build(calls: list[Call], shape: Shape) -> LoopFn:
 
 def _made(
     source: Source, k: int, c: Compiled, eqs: tuple[Equation, ...], split: Factored | None, hoisted: dict
-) -> None:  # noqa: E501
+) -> None:
     """Call k made in the step; split (a backward call's, factors.py): its factors that read only the forward
     pass made for all steps before the loop, the step's rest in it."""
     if split is None:
