@@ -24,7 +24,8 @@ import numpy as np
 
 from ..refs import Ref
 from ..scenario.scenario import Scenario
-from ..symbolic.codegen import Compiled, load, unitwise
+from ..symbolic.codegen import Compiled, load, source_of, unitwise
+from ..symbolic.fusing import names_read
 from ..symbolic.model import Equation, Model
 from .models import at, compiled, lookup
 from .stepnames import step_names
@@ -50,8 +51,8 @@ def _split(c: Compiled, recurrent: frozenset[str]) -> Split | None:
         return None
     params, terms = parsed
     moving = {p for p, (base, shift, _) in zip(params, c.plan, strict=True) if shift is not None and base in recurrent}
-    rec = [t for t in terms if _names(t) & moving]
-    rest = [t for t in terms if not _names(t) & moving]
+    rec = [t for t in terms if names_read(t) & moving]
+    rest = [t for t in terms if not names_read(t) & moving]
     if not rec or not rest:
         return None
     return _function(rec, params, c), _function(rest, params, c)
@@ -75,22 +76,14 @@ def terms_of(node: ast.expr) -> list[ast.expr]:
     return [node]
 
 
-def _names(node: ast.expr) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
 def _function(terms: list[ast.expr], params: list[str], c: Compiled) -> Compiled:
     """The sum of terms as a linear equation of the arguments they read (in the equation's order)."""
-    used = set().union(*(_names(t) for t in terms))
+    used = set().union(*(names_read(t) for t in terms))
     keep = [k for k, p in enumerate(params) if p in used]
     body = terms[0]
     for t in terms[1:]:
         body = ast.BinOp(body, ast.Add(), t)
-    signature = ast.arguments(
-        posonlyargs=[], args=[ast.arg(params[k]) for k in keep], kwonlyargs=[], kw_defaults=[], defaults=[]
-    )
-    fn = ast.FunctionDef("_lambdifygenerated", signature, [ast.Return(body)], decorator_list=[], lineno=0)
-    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
+    source = source_of("_lambdifygenerated", [params[k] for k in keep], [ast.Return(body)])
     return load(c.kind, tuple(c.args[k] for k in keep), c.cols, source)
 
 
@@ -209,13 +202,20 @@ def named(values: dict, base: str, shift: int, whole: np.ndarray) -> None:
     values.update(zip(step_names(base, shift, len(whole)), whole, strict=True))
 
 
-def rows_of(ref: Ref, values: dict, sc: Scenario) -> np.ndarray:
+def rows_of(ref: Ref, values: dict, sc: Scenario, made: bool = False) -> np.ndarray:
     """A quantity's values at every step as the rows of one T×n array: [v_0; …; v_{T-1}] (np.array of the
-    steps' arrays: np.stack's result and bits, in under half its time)."""
+    steps' arrays: np.stack's result and bits, in under half its time). made: every value within the sequence
+    must be in values already (one that is not would be read as a zero: a bug, raised)."""
     each = list(map(values.get, step_names(ref.base, ref.shift, sc.T)))
     if any(v is None for v in each):
-        each = [v if v is not None else lookup(values, sc, ref, t) for t, v in enumerate(each)]
+        each = [v if v is not None else _beyond(values, sc, ref, t, made) for t, v in enumerate(each)]
     return np.array(each)
+
+
+def _beyond(values: dict, sc: Scenario, ref: Ref, t: int, made: bool) -> np.ndarray:
+    if made and 0 <= t + (ref.shift or 0) < sc.T:
+        raise AssertionError(f"{ref.base}_{t + (ref.shift or 0)} is read before the loop that makes it")
+    return lookup(values, sc, ref, t)
 
 
 def given_columns(sc: Scenario) -> dict[Ref, np.ndarray]:

@@ -25,9 +25,10 @@ import numpy as np
 
 from ..refs import Ref
 from ..scenario.scenario import Scenario
-from ..symbolic.codegen import ACROSS_UNITS, Arg, Compiled, load
+from ..symbolic.codegen import ACROSS_UNITS, Arg, Compiled, load, source_of
+from ..symbolic.fusing import names_read
+from .allsteps import rows_of
 from .models import lookup
-from .stepnames import step_names
 
 
 class Factored(NamedTuple):
@@ -62,17 +63,13 @@ def _factored(c: Compiled, moving: frozenset[str]) -> Factored | None:
         {p for p, a in zip(params, c.args, strict=True) if a.ref.shift is not None},
     )
     kept = [st for st in map(split.statement, body) if st is not None]
-    read = set().union(*(_read(st) for st in (*kept, ret)))
+    read = set().union(*(names_read(st) for st in (*kept, ret)))
     outputs = [name for name, _ in split.factors.values()] + [n for n in split.early if n in read]
     if not outputs:
         return None
     made = [ast.Assign([ast.Name(name, ast.Store())], node, lineno=0) for name, node in split.factors.values()]
     ahead = [*split.before, *made, ast.Return(ast.Tuple([ast.Name(n, ast.Load()) for n in outputs], ast.Load()))]
     return Factored(_load(ahead, params, c.args, []), _load([*kept, ret], params, c.args, outputs), len(outputs))
-
-
-def _read(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 class _Split(ast.NodeTransformer):
@@ -94,13 +91,13 @@ class _Split(ast.NodeTransformer):
                 self.before.append(st)
                 self.early.append(st.targets[0].id)
                 return None
-        self.late |= {n.id for t in getattr(st, "targets", ()) for n in ast.walk(t) if isinstance(n, ast.Name)}
+        self.late |= set().union(*map(names_read, getattr(st, "targets", ())))
         return self.visit(st)  # type: ignore[no-any-return]
 
     def _early(self, node: ast.expr) -> bool:
         """Whether node reads some step's value and nothing made in the loop, entry by entry: no function over
         all units, no method (a product's .dot) or subscript, which would read the stacked rows otherwise."""
-        names, nodes = _read(node), list(ast.walk(node))
+        names, nodes = names_read(node), list(ast.walk(node))
         calls = {n.func.id if isinstance(n.func, ast.Name) else "" for n in nodes if isinstance(n, ast.Call)}
         whole = calls & ACROSS_UNITS or "" in calls or any(isinstance(n, ast.Attribute | ast.Subscript) for n in nodes)
         return bool(names & (self.steps | set(self.early))) and not (names & self.late or whole)
@@ -116,17 +113,9 @@ class _Split(ast.NodeTransformer):
 
 def _load(body: list[ast.stmt], params: list[str], args: tuple[Arg, ...], tail: list[str]) -> Compiled:
     """The statements as a fused function of the parameters they read (in c's order), then tail's."""
-    read = set().union(*(_read(st) for st in body))
+    read = set().union(*(names_read(st) for st in body))
     keep = [k for k, p in enumerate(params) if p in read and p not in tail]
-    signature = ast.arguments(
-        posonlyargs=[],
-        args=[ast.arg(params[k]) for k in keep] + [ast.arg(n) for n in tail],
-        kwonlyargs=[],
-        kw_defaults=[],
-        defaults=[],
-    )
-    fn = ast.FunctionDef("_lambdifygenerated_fused", signature, body, decorator_list=[], lineno=0)
-    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
+    source = source_of("_lambdifygenerated_fused", [params[k] for k in keep] + tail, body)
     return load("fused", tuple(args[k] for k in keep), 1, source)
 
 
@@ -136,32 +125,20 @@ def every(before: Compiled, count: int, values: dict, sc: Scenario) -> Sequence:
     boundary's vector), a list of each step's, before evaluated step by step."""
     T = sc.T  # noqa: N806 - the maths' name
     plan = before.plan  # type: ignore[attr-defined]
-    args = [_rows(Ref(b, s), values, sc) if s is not None else lookup(values, sc, Ref(b, s), 0) for b, s, _ in plan]
+    args = [_rows(Ref(b, s), sc, values) if s is not None else lookup(values, sc, Ref(b, s), 0) for b, s, _ in plan]
     if all(a is not None for a in args):
         out = before.fn(*args)
         if all(type(o) is np.ndarray and o.ndim >= 2 and len(o) == T for o in out):  # noqa: E721 - exactly ndarray
             return out  # type: ignore[no-any-return]
-    each = [before.fn(*(_step(b, s, values, sc, t) for b, s, _ in plan)) for t in range(T)]
+    each = [before.fn(*(lookup(values, sc, Ref(b, s), t) for b, s, _ in plan)) for t in range(T)]
     return [[np.asarray(e[j], dtype=np.float64) for e in each] for j in range(count)]
 
 
-def _step(base: str, shift: int | None, values: dict, sc: Scenario, t: int) -> np.ndarray:
-    v = values.get(base if shift is None else f"{base}_{t + shift}")
-    return v if v is not None else lookup(values, sc, Ref(base, shift), t)
-
-
-def _rows(ref: Ref, values: dict, sc: Scenario) -> np.ndarray | None:
-    """ref's values at every step as the rows of one array (None where they are not one shape). A value within
-    the sequence that is not yet made is a bug: the pass would read it before making it."""
-    T, shift = sc.T, ref.shift or 0  # noqa: N806 - the maths' name
-    each = list(map(values.get, step_names(ref.base, shift, T)))
-    for t, v in enumerate(each):
-        if v is None:
-            if 0 <= t + shift < T:
-                raise AssertionError(f"{ref.base}_{t + shift} is read before the loop that makes it")
-            each[t] = lookup(values, sc, ref, t)
+def _rows(ref: Ref, sc: Scenario, values: dict) -> np.ndarray | None:
+    """ref's values at every step as the rows of one array (None where they are not one shape); one within the
+    sequence not yet made is a bug (allsteps.rows_of, made): the pass would read it before making it."""
     try:
-        rows = np.array(each)  # np.stack's result and bits (allsteps.rows_of)
+        rows = rows_of(ref, values, sc, made=True)
     except ValueError:  # steps of different shapes
         return None
-    return rows if rows.ndim == 2 and len(rows) == T else None
+    return rows if rows.ndim == 2 else None

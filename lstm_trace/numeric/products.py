@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..symbolic.codegen import Compiled, function
+from ..symbolic.codegen import Compiled, function, source_of
+from ..symbolic.fusing import names_read
 from .allsteps import sum_of
 
 Ref = tuple[str, int]  # (base, shift) of a step's vector
@@ -116,17 +117,10 @@ def _rewrite(params: list[str], terms: list[ast.expr], places: list[tuple | None
             names.append(("_" + "_".join(map(str, place)), place))
             term = ast.Name(names[-1][0], ast.Load())  # noqa: PLW2901
         body = term if body is None else ast.BinOp(body, ast.Add(), term)
-    used = {n.id for n in ast.walk(body) if isinstance(n, ast.Name)}  # type: ignore[arg-type]
+    used = names_read(body)  # type: ignore[arg-type]
     own = [(j, p) for j, p in enumerate(params) if p in used]
     signature = [p for _, p in own] + [n for n, _ in names]
-    fn = ast.FunctionDef(
-        "_lambdifygenerated_blocks",
-        ast.arguments(posonlyargs=[], args=[ast.arg(p) for p in signature], kwonlyargs=[], kw_defaults=[], defaults=[]),
-        [ast.Return(body)],
-        decorator_list=[],
-        lineno=0,
-    )
-    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
+    source = source_of("_lambdifygenerated_blocks", signature, [ast.Return(body)])  # type: ignore[arg-type]
     params = tuple([("arg", j) for j, _ in own] + [place for _, place in names])
     return Rewritten(function(source), params, isinstance(body, ast.Name) and len(params) == 1)
 

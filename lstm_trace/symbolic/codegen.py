@@ -9,6 +9,7 @@ model there never runs lambdify.
 
 from __future__ import annotations
 
+import ast
 import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,8 +127,6 @@ def generate(expr: Any, kind: str, moving: frozenset[str] = frozenset()) -> tupl
 
 
 def _grouped(code: str, moving: frozenset[str]) -> str:
-    import ast
-
     fn = ast.parse(code).body[0]
     assert isinstance(fn, ast.FunctionDef)
     fn.body = grouped(fn.body, moving)
@@ -189,8 +188,6 @@ def fuse(parts: list[tuple[Ref, Compiled]]) -> Compiled:
     a step's a, i, f, o, state and out become one call instead of six. Arguments are the
     parts' arguments not produced within; the arithmetic is each part's own, unchanged.
     """
-    import ast
-
     body: list[ast.stmt] = []
     produced: list[str] = []
     args: dict[str, Arg] = {}
@@ -214,12 +211,16 @@ def fuse(parts: list[tuple[Ref, Compiled]]) -> Compiled:
         produced.append(name)
     body = cheaper(body)
     body.append(ast.Return(ast.Tuple([ast.Name(n, ast.Load()) for n in produced], ast.Load())))
+    return load("fused", tuple(args.values()), 1, source_of("_lambdifygenerated_fused", list(args), body))
+
+
+def source_of(name: str, params: list[str], body: list[ast.stmt]) -> str:
+    """The source of def name(params): body, for code generated from an equation's own (function() loads it)."""
     signature = ast.arguments(
-        posonlyargs=[], args=[ast.arg(n) for n in args], kwonlyargs=[], kw_defaults=[], defaults=[]
+        posonlyargs=[], args=[ast.arg(p) for p in params], kwonlyargs=[], kw_defaults=[], defaults=[]
     )
-    fn = ast.FunctionDef("_lambdifygenerated_fused", signature, body, decorator_list=[], lineno=0)
-    source = ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
-    return load("fused", tuple(args.values()), 1, source)
+    fn = ast.FunctionDef(name, signature, body, decorator_list=[], lineno=0)
+    return ast.unparse(ast.fix_missing_locations(ast.Module(body=[fn], type_ignores=[])))
 
 
 Fetch = Callable[[Ref, int], np.ndarray]

@@ -30,13 +30,14 @@ def grouped(body: list[ast.stmt], moving: frozenset[str]) -> list[ast.stmt]:
     for st in body:
         if isinstance(st, ast.Assign | ast.Return) and st.value is not None:
             st = _Group(names).visit(st)
-            if _read(st.value) & names:  # type: ignore[attr-defined]
-                names |= {n.id for t in getattr(st, "targets", ()) for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if names_read(st.value) & names:  # type: ignore[attr-defined]
+                names |= set().union(*map(names_read, getattr(st, "targets", ())))
         out.append(st)
     return out
 
 
-def _read(node: ast.AST) -> set[str]:
+def names_read(node: ast.AST) -> set[str]:
+    """The names a piece of generated code reads (or assigns): arguments, locals, functions."""
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
@@ -52,10 +53,10 @@ class _Group(ast.NodeTransformer):
             factors.insert(0, node.right)
             node = node.left  # type: ignore[assignment]
         factors = [self.visit(f) for f in (node, *factors)]
-        still = [f for f in factors if not _read(f) & self.moving]
+        still = [f for f in factors if not names_read(f) & self.moving]
         if len(still) < 2 or len(still) == len(factors):
             return _product(factors)
-        return ast.BinOp(_product([f for f in factors if _read(f) & self.moving]), ast.Mult(), _product(still))
+        return ast.BinOp(_product([f for f in factors if names_read(f) & self.moving]), ast.Mult(), _product(still))
 
 
 def _product(factors: list[ast.expr]) -> ast.expr:
