@@ -70,3 +70,24 @@ def test_memory_while_streaming_is_a_fraction_of_the_document() -> None:
     finally:
         tracemalloc.stop()
     assert n > 2_000_000 and peak < n / 2, (n, peak)  # holding all the rows took 3 times n
+
+
+def test_each_array_is_written_exactly_in_its_shortest_digits() -> None:
+    """The values' text (orjson's floats) reads back bit for bit, in no more digits than Python's repr needs;
+    −0 is written 0, a matrix in any memory order row by row, and NaN or ∞ is refused, never written null."""
+    import numpy as np
+
+    from lstm_trace.render import jsonout
+
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.standard_normal(200) * 10.0 ** rng.integers(-300, 300, 200), [5e-324, 1e16, 2.5e-7]])
+    text = jsonout._array(x)
+    written = text[1:-1].split(",")
+    assert np.array_equal(np.array(json.loads(text)), x) and all(float(t) == v for t, v in zip(written, x, strict=True))
+    assert all(len(t.replace("-", "").replace(".0", "")) <= len(repr(v)) for t, v in zip(written, x, strict=True))
+    assert jsonout._array(np.array([-0.0, 1.0])) == "[0.0,1.0]"
+    m = np.arange(6.0).reshape(2, 3)
+    assert json.loads(jsonout._array(m.T)) == m.T.tolist() == json.loads(jsonout._array(np.asfortranarray(m.T)))
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            jsonout._array(np.array([1.0, bad]))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .. import __version__
 from ..numeric.engine import Trace
@@ -22,12 +23,13 @@ from .rows import RowText, each_group
 from .text import json_safe
 
 
-def _plain(v: np.ndarray) -> Any:
-    return (np.asarray(v, dtype=np.float64) + 0.0).tolist()
-
-
-def to_dict(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> dict[str, Any]:
-    return _document(trace, {k: _plain(v) for k, v in trace.values.items()}, _equations(groups))
+def _array(v: np.ndarray) -> str:
+    """An array's JSON text: each float64 in the fewest digits that read back as the same number (orjson's
+    float formatting, about 20× json's), −0 written 0; NaN and ∞ refused, as json.dumps(allow_nan=False)."""
+    plain = np.add(np.asarray(v, dtype=np.float64), 0.0, order="C")  # −0 + 0 = +0, and C order for orjson
+    if not np.isfinite(plain).all():
+        raise ValueError("Out of range float values are not JSON compliant")
+    return orjson.dumps(plain, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _document(trace: Trace, values: Any, equations: Any) -> dict[str, Any]:
@@ -125,7 +127,7 @@ def _values(trace: Trace) -> Iterator[tuple[str, str]]:
         if parts is not None and all(p in values for p in parts):
             out = "[" + ",".join(text(p)[1:-1] for p in parts) + "]"
         else:
-            out = _dumps(_plain(values[name]))
+            out = _array(values[name])
         if name in shared:
             kept[name] = out  # its stack, or itself, still to be written
         return out
@@ -133,7 +135,7 @@ def _values(trace: Trace) -> Iterator[tuple[str, str]]:
     own = {f"{d}{k}{new}" for k, _ in trace.scenario.given for d, new in (("d", ""), ("", "_new"))}
     batch = trace.scenario.batch
     for name in values:  # a source's own dP, P_new (CS231n's db) are in its order: written as they are
-        yield name, _dumps(_plain(values[name])) if name in own else text(name)
+        yield name, _array(values[name]) if name in own else text(name)
 
 
 def _dumps(obj: Any) -> str:
@@ -141,7 +143,7 @@ def _dumps(obj: Any) -> str:
 
 
 def render_json(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
-    return json_safe(_dumps(to_dict(trace, groups)))
+    return "".join(json_chunks(trace, groups))
 
 
 _HOLE, _ROWS = "\x00values\x00", "\x00equations\x00"
