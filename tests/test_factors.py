@@ -87,10 +87,10 @@ def test_factors_of_steps_that_do_not_stack_are_made_step_by_step() -> None:
     factors are made alone: the same values as the stacked rows give."""
     tr, (split,) = _backward_split("gomez")
     sc, values = tr.scenario, dict(tr.values)
-    stacked = factors.every(split.before, split.count, values, sc)
+    stacked = factors.every(split.before, split.count, values, sc, 0, sc.T)
     assert all(isinstance(s, np.ndarray) and len(s) == sc.T for s in stacked)
     values["o_0"] = np.asarray(values["o_0"])[:, None] * [1.0, 1.0]  # step 0's as a matrix: no longer one shape
-    each = factors.every(split.before, split.count, values, sc)
+    each = factors.every(split.before, split.count, values, sc, 0, sc.T)
     assert all(isinstance(e, list) and len(e) == sc.T for e in each)
     for s, e in zip(stacked, each, strict=True):
         assert e[1].tobytes() == s[1].tobytes()  # step 1's, alone and among the rows
@@ -104,7 +104,7 @@ def test_a_factor_read_before_its_value_is_made_is_a_bug_not_a_zero() -> None:
     values = dict(tr.values)
     del values["o_1"]
     with pytest.raises(AssertionError, match="o_1"):
-        factors.every(split.before, split.count, values, tr.scenario)
+        factors.every(split.before, split.count, values, tr.scenario, 0, tr.scenario.T)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "peephole"])
@@ -115,7 +115,54 @@ def test_factors_on_the_stacked_rows_are_each_steps_own_bit_for_bit(cell: str) -
     calls = engine._runs(tr.model.backward).calls
     moving = frozenset(eq.name for _, eqs in calls for eq in eqs)
     (split,) = [s for s in (factors.factored(c, moving) for c, _ in calls) if s is not None]
-    rows = factors.every(split.before, split.count, dict(tr.values), tr.scenario)
+    rows = factors.every(split.before, split.count, dict(tr.values), tr.scenario, 0, tr.scenario.T)
     for t in range(tr.scenario.T):
         alone = split.before.fn(*(tr.value_at(a.ref, t) for a in split.before.args))
         assert all(np.asarray(a).tobytes() == r[t].tobytes() for a, r in zip(alone, rows, strict=True)), t
+
+
+def test_windows_cover_the_steps_in_blocks_either_way_the_loop_walks() -> None:
+    """A step's factors are made with its block of factors.STEPS steps: the same blocks going back or forward."""
+    T = 2 * factors.STEPS + 44  # noqa: N806 - the maths' name
+    seen = [factors.window(t, T) for t in range(T)]
+    assert seen == [factors.window(t, T) for t in reversed(range(T))][::-1]
+    assert sorted(set(seen)) == [(0, 128), (128, 256), (256, T)] and factors.STEPS == 128
+    assert all(lo <= t < hi for t, (lo, hi) in enumerate(seen))
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"cell": "lstm"},
+        {"cell": "gru"},
+        {"cell": "peephole", "output": "softmax"},
+        {"cell": "lstm", "bidirectional": True},  # the reverse direction's backward pass walks the steps forward
+        {"cell": "lstm", "layers": 2},
+    ],
+    ids=lambda kw: "-".join(str(v) for v in kw.values()),
+)
+def test_a_sequence_of_several_windows_is_the_call_by_call_walks(kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """T = 300: factors made in three windows, the last a part one; every value bit for bit the walk's."""
+    from lstm_trace.numeric.generate import Spec, scenario_text
+    from lstm_trace.scenario.yamlio import parse
+
+    from .test_stepcode import _same
+
+    _same(parse(scenario_text(Spec(D=2, H=3, T=2 * factors.STEPS + 44, seed=5, **kw)), "w.yaml").data, monkeypatch)
+
+
+def test_a_long_sequences_factors_are_never_all_held() -> None:
+    """Going back over T = 2000 steps, the memory beyond what the trace keeps is a few windows' factors, not
+    the factors of all steps (each of those alone: T·H·8 bytes)."""
+    import tracemalloc
+
+    sc = _generated(D=2, H=64, T=2000, seed=1)
+    trace(sc)  # the model and its loops built first
+    tracemalloc.start()
+    try:
+        tr = trace(sc)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    one = tr.scenario.T * tr.scenario.H * 8  # one factor of all steps
+    assert peak - kept < 2 * one, (peak - kept) / one

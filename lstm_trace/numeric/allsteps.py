@@ -202,13 +202,14 @@ def named(values: dict, base: str, shift: int, whole: np.ndarray) -> None:
     values.update(zip(step_names(base, shift, len(whole)), whole, strict=True))
 
 
-def rows_of(ref: Ref, values: dict, sc: Scenario, made: bool = False) -> np.ndarray:
-    """A quantity's values at every step as the rows of one T×n array: [v_0; …; v_{T-1}] (np.array of the
-    steps' arrays: np.stack's result and bits, in under half its time). made: every value within the sequence
-    must be in values already (one that is not would be read as a zero: a bug, raised)."""
-    each = list(map(values.get, step_names(ref.base, ref.shift, sc.T)))
+def rows_of(ref: Ref, values: dict, sc: Scenario, made: bool = False, steps: slice = slice(None)) -> np.ndarray:
+    """A quantity's values at every step (or at those of steps) as the rows of one array: [v_0; …; v_{T-1}]
+    (np.array of the steps' arrays: np.stack's result and bits, in under half its time). made: every value
+    within the sequence must be in values already (one that is not would be read as a zero: a bug, raised)."""
+    each = list(map(values.get, step_names(ref.base, ref.shift, sc.T)[steps]))
     if any(v is None for v in each):
-        each = [v if v is not None else _beyond(values, sc, ref, t, made) for t, v in enumerate(each)]
+        at = range(sc.T)[steps]
+        each = [v if v is not None else _beyond(values, sc, ref, t, made) for t, v in zip(at, each, strict=True)]
     return np.array(each)
 
 

@@ -1,13 +1,14 @@
-"""A backward step's factors that read only the forward pass, made for all steps before the loop.
+"""A backward step's factors that read only the forward pass, made for a window of steps at once.
 
 Going back, most of a step's arithmetic reads the forward pass alone: δa_t = δstate_t ⊙ (i_t ⊙ (1 - a_t²))
 multiplies δstate_t by a factor that every step's forward values fix, and Δ_t = out_t - label_t reads
 nothing the backward pass makes at all (codegen.generate groups such factors: fusing.grouped). A hand-written
-loop makes those factors for all steps at once, as numpy calls over T×H arrays, and a step is then a few
+loop makes those factors for many steps at once, as numpy calls over arrays of rows, and a step is then a few
 products; so does the generated loop (stepcode.py): a fused backward call is split (factored) into
 
-- before: the statements and factors that read no quantity the pass makes, made for every step at once on
-  the steps' values stacked as the rows of one array each (every), and
+- before: the statements and factors that read no quantity the pass makes, made for a window of STEPS steps
+  at once (every), on those steps' values stacked as the rows of one array each, when the loop reaches the
+  window (so a long sequence's factors are never all held), and
 - step: the rest, reading those factors' rows (its last parameters) beside its own arguments.
 
 Elementwise numpy functions give each entry the same bits whether it is evaluated alone or among others
@@ -32,7 +33,7 @@ from .models import lookup
 
 
 class Factored(NamedTuple):
-    """A fused call as its factors for all steps (before) and the step's rest (step, whose last count parameters
+    """A fused call as its factors for many steps (before) and the step's rest (step, whose last count parameters
     are the factors' rows at the step, after its own arguments)."""
 
     before: Compiled
@@ -45,7 +46,7 @@ _SPLITS: dict[tuple[Compiled, frozenset[str]], Factored | None] = {}
 
 def factored(c: Compiled, moving: frozenset[str]) -> Factored | None:
     """c split (see the module's docstring); moving: the bases of what the pass makes. None where no factor
-    reads only the forward pass (nothing to make before the loop)."""
+    reads only the forward pass (nothing to make ahead of the step)."""
     key = (c, moving)
     if key not in _SPLITS:
         _SPLITS[key] = _factored(c, moving) if c.kind == "fused" else None
@@ -73,19 +74,19 @@ def _factored(c: Compiled, moving: frozenset[str]) -> Factored | None:
 
 
 class _Split(ast.NodeTransformer):
-    """Sorts a fused function's statements into those made before the loop and the step's, the latter's factors
+    """Sorts a fused function's statements into those made ahead of the steps and the step's, the latter's factors
     that read nothing made in the loop replaced by parameters (a factor: an operation, not a name alone, that
     reads some step's value and calls no function over all units)."""
 
     def __init__(self, moving: set[str], steps: set[str]) -> None:
         self.late = moving  # what the step makes or reads of the pass's: the pass's names, the step's locals
         self.steps = steps  # the arguments that are a step's value (not a parameter's)
-        self.early: list[str] = []  # the locals made before the loop
+        self.early: list[str] = []  # the locals made ahead of the steps
         self.before: list[ast.stmt] = []
         self.factors: dict[str, tuple[str, ast.expr]] = {}  # a factor's dump -> its name, itself
 
     def statement(self, st: ast.stmt) -> ast.stmt | None:
-        """st made before the loop (None) or the step's, its factors replaced."""
+        """st made ahead of the steps (None) or the step's, its factors replaced."""
         if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
             if self._early(st.value):
                 self.before.append(st)
@@ -119,26 +120,37 @@ def _load(body: list[ast.stmt], params: list[str], args: tuple[Arg, ...], tail: 
     return load("fused", tuple(args[k] for k in keep), 1, source)
 
 
-def every(before: Compiled, count: int, values: dict, sc: Scenario) -> Sequence:
-    """before's values for every step: each as the rows of one T×… array (entry t step t's), from each
+STEPS = 128  # the steps whose factors are made at once: a window's rows stay in cache, and a long sequence's
+# factors never all exist at once (at T = 8192, H = 128, each factor of all steps would hold 8 MB)
+
+
+def window(t: int, T: int) -> tuple[int, int]:  # noqa: N803 - the maths' name
+    """The steps [lo, hi) whose factors are made with step t's: the block of STEPS that holds it (the same
+    blocks whichever way the loop walks the steps)."""
+    lo = t - t % STEPS
+    return lo, min(lo + STEPS, T)
+
+
+def every(before: Compiled, count: int, values: dict, sc: Scenario, lo: int, hi: int) -> Sequence:
+    """before's values for the steps lo … hi-1: each as the rows of one array (entry t - lo step t's), from each
     argument's steps stacked; or, where the steps' values do not stack (a batch's matrices beside a
     boundary's vector), a list of each step's, before evaluated step by step."""
-    T = sc.T  # noqa: N806 - the maths' name
     plan = before.plan  # type: ignore[attr-defined]
-    args = [_rows(Ref(b, s), sc, values) if s is not None else lookup(values, sc, Ref(b, s), 0) for b, s, _ in plan]
+    at = slice(lo, hi)
+    args = [_rows(Ref(b, s), sc, values, at) if s is not None else lookup(values, sc, Ref(b, s), 0) for b, s, _ in plan]
     if all(a is not None for a in args):
         out = before.fn(*args)
-        if all(type(o) is np.ndarray and o.ndim >= 2 and len(o) == T for o in out):  # noqa: E721 - exactly ndarray
+        if all(type(o) is np.ndarray and o.ndim >= 2 and len(o) == hi - lo for o in out):  # noqa: E721 - exactly ndarray
             return out  # type: ignore[no-any-return]
-    each = [before.fn(*(lookup(values, sc, Ref(b, s), t) for b, s, _ in plan)) for t in range(T)]
+    each = [before.fn(*(lookup(values, sc, Ref(b, s), t) for b, s, _ in plan)) for t in range(lo, hi)]
     return [[np.asarray(e[j], dtype=np.float64) for e in each] for j in range(count)]
 
 
-def _rows(ref: Ref, sc: Scenario, values: dict) -> np.ndarray | None:
-    """ref's values at every step as the rows of one array (None where they are not one shape); one within the
+def _rows(ref: Ref, sc: Scenario, values: dict, steps: slice) -> np.ndarray | None:
+    """ref's values at the steps as the rows of one array (None where they are not one shape); one within the
     sequence not yet made is a bug (allsteps.rows_of, made): the pass would read it before making it."""
     try:
-        rows = rows_of(ref, values, sc, made=True)
+        rows = rows_of(ref, values, sc, made=True, steps=steps)
     except ValueError:  # steps of different shapes
         return None
     return rows if rows.ndim == 2 else None

@@ -31,7 +31,7 @@ import numpy as np
 from ..refs import Ref
 from ..symbolic.codegen import Compiled
 from ..symbolic.model import Equation
-from .factors import Factored, every, factored
+from .factors import Factored, every, factored, window
 from .models import at, lookup
 from .products import in_loop
 from .stepnames import step_names
@@ -156,11 +156,11 @@ def _made(
     source: Source, k: int, c: Compiled, eqs: tuple[Equation, ...], split: Factored | None, hoisted: dict
 ) -> None:
     """Call k made in the step; split (a backward call's, factors.py): its factors that read only the forward
-    pass made for all steps before the loop, the step's rest in it."""
+    pass made a window of steps at a time, the step's rest in it."""
     if split is None:
         source.made(k, c, eqs, hoisted)
         return
-    source.env.update({f"B{k}": split.before, f"S{k}": split.step, "every": every})
+    source.env.update({f"B{k}": split.before, f"S{k}": split.step, "every": every, "window": window})
     source.made(k, split.step, eqs, hoisted, split.count)
 
 

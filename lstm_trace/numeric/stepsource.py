@@ -157,7 +157,8 @@ class Source:
     def made(self, k: int, c: Compiled, eqs: tuple[Equation, ...], hoisted: dict, factors: int = 0) -> None:
         """Call k made: its arguments bound, the call, each equation's value v{k}_j named n{k}_j into values; a
         hoisted call: row t of its terms made before the loop, plus those made in it (if any); a factored one
-        (factors.py: c its step, S{k}): its factors for all steps made before the loop, row t of each passed."""
+        (factors.py: c its step, S{k}): its factors made for a window of steps as the loop reaches it, row t of
+        each passed."""
         if k in self.joins:  # its run's terms made before the loop, plus the run's blocks, at the run's first
             g, lo, b = self.joins[k]
             if b == lo:
@@ -174,10 +175,13 @@ class Source:
                 self.add(f"r{k} += {self._invoke(k, hoisted[k], f'H{k}.fn')}.ravel()")
         elif c.kind == "sum":  # a Σ_t (never within a step's calls in practice): as models.at does it
             self.add(f"r{k} = at(F{k}, values, sc, t)")
-        elif factors:
+        elif factors:  # made a window of steps at a time (factors.window), as the loop reaches it
             rows = [f"K{k}_{n}" for n in range(factors)]
-            self.before.append(f"    {', '.join(rows)}, = every(B{k}, {factors}, values, sc)")
-            self.add(f"r{k} = {self._invoke(k, c, f'S{k}.fn', tuple(f'{r}[t]' for r in rows))}")
+            self.before.append(f"    lo{k} = hi{k} = 0")
+            self.add(f"if not lo{k} <= t < hi{k}:")
+            self.add(f"    lo{k}, hi{k} = window(t, T)")
+            self.add(f"    {', '.join(rows)}, = every(B{k}, {factors}, values, sc, lo{k}, hi{k})")
+            self.add(f"r{k} = {self._invoke(k, c, f'S{k}.fn', tuple(f'{r}[t - lo{k}]' for r in rows))}")
         else:
             self.add(f"r{k} = {self._invoke(k, c, f'F{k}.fn')}")
         for j, eq in enumerate(eqs):
