@@ -370,7 +370,11 @@ def test_a_traces_rows_are_made_when_first_read_and_behave_as_a_tuple() -> None:
     rows = tr.rows
     assert isinstance(rows, steprows.Rows) and rows._rows is None  # nothing read yet: not made
     assert sum(type(p) is steprows.Loop for p in rows._parts) == 2  # the forward loop's and the backward's
+    streamed = list(rows.streamed())  # read once, in order (run's tables and JSON): made one by one, not kept
+    assert rows._rows is None and len(rows._parts) > 2
     whole = tuple(rows)
+    assert streamed == list(whole) and all(type(r) is engine.Row for r in streamed)
+    assert next(rows.streamed()) is whole[0]  # once kept, streamed reads the kept rows
     kept = rows._rows
     assert kept == whole and rows._parts == () and tuple(rows)[5] is kept[5]  # made once, and kept
     assert len(rows) == len(whole) and rows[0] is whole[0] and rows[-3:] == whole[-3:] and list(rows) == list(whole)

@@ -3,7 +3,8 @@
 A loop over the steps (stepcode.py) leaves one Loop in the list of a pass's rows, not a row per quantity and
 step: which quantities a step names, in order, and the steps it ran. Rows (what Trace.rows is) makes every
 row, in the same order, the first time anything reads it, and keeps them; a trace whose rows nobody reads
-(a notebook reading values, gradcheck's passes, a benchmark) never makes them. A stacked network's layers,
+(a notebook reading values, gradcheck's passes, a benchmark) never makes them, and one that reads them once in
+order (streamed: run's tables and JSON) need never hold them. A stacked network's layers,
 whose rows are put back in the order of one loop over the steps, have them made at once (made).
 """
 
@@ -29,9 +30,13 @@ class Loop(NamedTuple):
 
     def made(self) -> list:
         """Every step's rows, as the loop would have appended them step by step."""
+        return list(self.each())
+
+    def each(self) -> Iterator:
+        """made's rows one at a time."""
         new, row, section, sweep = tuple.__new__, self.row, self.section, self.sweep
         each = [(step_names(name, shift, self.T), eq) for name, shift, eq in self.quantities]
-        return [new(row, (section, t, names[t], eq, False, "", sweep)) for t in self.steps for names, eq in each]
+        return (new(row, (section, t, names[t], eq, False, "", sweep)) for t in self.steps for names, eq in each)
 
 
 def made(parts: Iterable[Any]) -> list:
@@ -71,6 +76,13 @@ class Rows(Sequence):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._all())
+
+    def streamed(self) -> Iterator[Any]:
+        """The rows in order, a loop's made one at a time and not kept unless they are already (a printer
+        that reads a long sequence's rows once, in order, never holds them all: 200,000 rows at T = 8192)."""
+        if self._rows is not None:
+            return iter(self._rows)
+        return (r for p in self._parts for r in (p.each() if type(p) is Loop else (p,)))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Rows):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..numeric.engine import Row, Trace, section_title
+from ..numeric.steprows import Rows
 from ..symbolic.templates import template
 from .text import MAX_ITEMS, Style, fill_names, numbers_remembered
 
@@ -119,9 +120,10 @@ def each_group(
 ) -> Iterator[tuple[str, list[RowText]]]:
     """grouped's groups one at a time (options: row_text's), each array printed once within `remembered`
     groups at a time (None: all of them), so that a long sequence's rows need never all be held."""
+    rows = trace.rows.streamed() if isinstance(trace.rows, Rows) else trace.rows  # each made as it is printed
     chosen = (
         r
-        for r in trace.rows
+        for r in rows
         if not (sections and r.section not in sections) and (steps is None or r.step is None or r.step in steps)
     )
     groups = itertools.groupby(chosen, key=lambda r: (r.section, r.step, r.sweep))
