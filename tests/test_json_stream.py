@@ -1,5 +1,6 @@
 """run --format json streamed: the rows' equations are printed a few groups at a time while the
-document is written, never all held, and the document is render_json's, byte for byte."""
+document is written, never all held, and the document is the same, byte for byte, whether the groups are
+streamed or listed and whatever the pieces' size (render_json: the pieces joined)."""
 
 from __future__ import annotations
 

@@ -143,6 +143,7 @@ def _dumps(obj: Any) -> str:
 
 
 def render_json(trace: Trace, groups: list[tuple[str, list[RowText]]]) -> str:
+    """The trace's JSON document whole: json_chunks' pieces joined (the CLI writes them as they come)."""
     return "".join(json_chunks(trace, groups))
 
 
@@ -150,7 +151,7 @@ _HOLE, _ROWS = "\x00values\x00", "\x00equations\x00"
 
 
 def json_chunks(trace: Trace, groups: Iterable[tuple[str, Iterable[RowText]]], size: int = 1 << 20) -> Iterator[str]:
-    """render_json's text in pieces of about `size` characters, one value and one row converted at a time:
+    """The trace's JSON document in pieces of about `size` characters, one value and one row converted at a time:
     a big trace's JSON (hundreds of MB) is never held whole, nor all its numbers as Python floats, nor
     (groups given as a generator, streamed_groups) all its rows' equations."""
     document = json_safe(_dumps(_document(trace, _HOLE, _ROWS)))  # values are only numbers
