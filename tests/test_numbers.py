@@ -45,3 +45,19 @@ def test_a_matrix_prints_as_yaml_reads_it_back() -> None:
     values, _, transposed = answer.shaped(m.shape)
     np.testing.assert_array_equal(values, m)
     assert not transposed
+
+
+def test_an_array_is_formatted_once_while_numbers_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A row's value and the later rows' substitutions that read it share one text (a vector's is the same
+    bare or not); a one-entry array's bare text (0.5) and its listed one ([0.5]) are two."""
+    from lstm_trace.render import text
+
+    calls: list[int] = []
+    real = text.fmt_array
+    monkeypatch.setattr(text, "fmt_array", lambda v, *a, **k: calls.append(np.size(v)) or real(v, *a, **k))
+    vector, one = np.array([0.25, -1.5]), np.array([0.5])
+    style = text.Style(step=0)
+    with text.numbers_remembered():
+        shown = [style.slot(vector, True), style.slot(vector), style.slot(one, True), style.slot(one)]
+        assert shown == ["[0.25 -1.5]", "[0.25 -1.5]", "0.5", "[0.5]"] and calls == [2, 1, 1]
+        assert [style.slot(vector, True), style.slot(one, True)] == ["[0.25 -1.5]", "0.5"] and len(calls) == 3

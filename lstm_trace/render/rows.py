@@ -47,7 +47,7 @@ def row_text(
     """A row's name, equation, equation with numbers and value, in the style's notation."""
     d = trace.scenario.decimals if decimals is None else decimals
     numbers = style(step=row.step, decimals=d, max_items=max_items)
-    value = numbers.number(trace.values[row.name], bare_scalar=True)
+    value = numbers.slot(trace.values[row.name], bare_scalar=True)  # formatted once for the rows that read it too
     lhs = style.display(row.name)
     if row.equation is None:
         return RowText(row.section, row.step, row.name, lhs, "0", "", value, row.note, row.sweep)

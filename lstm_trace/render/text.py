@@ -225,7 +225,8 @@ class Style:
     def slot(self, v: np.ndarray, bare_scalar: bool = False, transposed: bool = False) -> str:
         """A value where its name would be; within numbers_remembered(), each array is formatted once."""
         memo = _NUMBERS.get()
-        key = (id(v), bare_scalar, transposed, type(self), self.decimals, self.max_items)
+        bare = bare_scalar and np.size(v) == 1  # a vector's text is the same either way: one memo for both
+        key = (id(v), bare, transposed, type(self), self.decimals, self.max_items)
         if memo is not None and key in memo and memo[key][0] is v:
             return memo[key][1]
         text = self.number(np.atleast_2d(v).T if transposed else v, bare_scalar=bare_scalar)
