@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,6 +102,7 @@ def notation(name: str) -> Iterator[None]:
         NOTATION.reset(token)
 
 
+@cache  # a trace names a few hundred bases, each in thousands of rows
 def _layer(base: str) -> tuple[str, str]:
     """W_a_l1 -> ("W_a", "_l1"): a stacked layer's suffix apart from the name it is added to (a reverse
     direction's too: a_l0r -> ("a", "_l0r"))."""
