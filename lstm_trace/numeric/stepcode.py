@@ -156,8 +156,9 @@ def _made(
     source: Source, k: int, c: Compiled, eqs: tuple[Equation, ...], split: Factored | None, hoisted: dict
 ) -> None:
     """Call k made in the step; split (a backward call's, factors.py): its factors that read only the forward
-    pass made a window of steps at a time, the step's rest in it."""
-    if split is None:
+    pass made a window of steps at a time, the step's rest in it. A call whose products are grouped with others
+    (products.py) is made whole: its rewritten function is the unsplit call's."""
+    if split is None or k in source.rewritten:
         source.made(k, c, eqs, hoisted)
         return
     source.env.update({f"B{k}": split.before, f"S{k}": split.step, "every": every, "window": window})

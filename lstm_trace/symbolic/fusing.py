@@ -23,8 +23,9 @@ def grouped(body: list[ast.stmt], moving: frozenset[str]) -> list[ast.stmt]:
     """In each product a ⊙ b ⊙ c … (a left-leaning chain) that reads a moving name (one the backward pass makes:
     δstate_t, Δout_t), the factors that read none (two or more) grouped as its last factor, each side's in their
     order: dout ⊙ o ⊙ (1 - tanh²) is dout ⊙ (o ⊙ (1 - tanh²)), whose second factor reads only the forward pass
-    and so is made for all steps before the backward loop (numeric/factors.py). The product reassociated may
-    differ from the left-to-right one in the last bit. A local is moving when what it is assigned reads one."""
+    and so is made for a window of steps at once, ahead of the backward loop's (numeric/factors.py). The product
+    reassociated may differ from the left-to-right one in the last bit. A local is moving when what it is
+    assigned reads one."""
     names = set(moving)
     out = []
     for st in body:
