@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import compiled
 from cells import cells_against_floors, versus_torch
 from floors import gflops, trace_flops
 
@@ -193,6 +194,9 @@ def against_floors(big: Path, repeats: int) -> None:
         f"the recurrence's 2T matrix-vector products alone (U·out_t-1, U^T·dgates_t; any loop over the steps makes "
         f"them): {products * 1000:.0f} ms, {products / floor:.1f}x the floor; the trace {ours / products:.1f}x them"
     )
+    from lstm_trace import load_scenario, trace
+
+    print(compiled.against(trace(load_scenario(big)), floor, repeats))
 
 
 def main() -> None:
