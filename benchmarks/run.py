@@ -179,10 +179,11 @@ def threads() -> str:
 
 def against_floors(big: Path, repeats: int) -> None:
     """The numeric trace against PyTorch, the plain numpy loop and the arithmetic (issue 20's goals)."""
+    before = gflops()  # the core's rate before and after the timings, the higher taken: a busy machine lowers it
     ours, theirs, loop, tuned, read, products = versus_torch(big, 64, 128, 512, repeats)
     vs = f"PyTorch nn.LSTM fwd+bwd float64 1 thread {theirs * 1000:.0f} ms" if theirs else "PyTorch not installed"
     print(f"numeric trace, D=64 H=128 T=512: {ours * 1000:.0f} ms; {vs}")
-    rate, work = gflops(), trace_flops(64, 128, 512)
+    rate, work = max(before, gflops()), trace_flops(64, 128, 512)
     floor = work / rate / 1e9
     print(
         f"plain numpy BPTT loop, every intermediate kept: {loop * 1000:.0f} ms; "
