@@ -190,6 +190,12 @@ def tuned_loop(W, U, b, X, labels, out0, state0, lr):  # noqa: ANN001, ANN201, N
         np.multiply(ds_t, C3[t], out=dg[: 3 * H].reshape(3, H))
         np.multiply(dout, C[t, 3 * H :], out=dg[3 * H :])
         Dout, ds = UT.dot(dg), ds_t  # noqa: N806
+    return finished(W, U, b, X, out0, lr, E, DG, OUT, Dout)
+
+
+def finished(W, U, b, X, out0, lr, E, DG, OUT, Dout) -> tuple:  # noqa: ANN001, N803, PLR0913 - the maths' names
+    """A loop's results from its δgates_t and out_t of all steps (rows): E, δW, δU, δb, δx_t, Δout_{-1} and the
+    updated W, U, b, the gradients each one product over all steps."""
     dW, dU, db = DG.T @ X, DG.T @ np.vstack([out0, OUT[:-1]]), DG.sum(axis=0)  # noqa: N806
     return E, dW, dU, db, DG @ W, Dout, (W - lr * dW, U - lr * dU, b - lr * db)
 
